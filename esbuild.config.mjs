@@ -1,0 +1,65 @@
+// Bundles the three entry points:
+//  - the extension (CommonJS, loaded by VS Code's extension host; `vscode` is provided by the host),
+//  - the model host (ESM child process; node-llama-cpp is ESM-only and ships native addons, so it is
+//    never bundled and is resolved from node_modules at run time),
+//  - the headless CLI (ESM, same core and model host as the extension).
+// `--watch` rebuilds on change; `--tests` also bundles the extension-host mocha suite.
+import * as esbuild from "esbuild";
+
+const watch = process.argv.includes("--watch");
+const production = process.argv.includes("--production");
+
+const common = {
+    bundle: true,
+    platform: "node",
+    target: "node20",
+    sourcemap: production ? false : "linked",
+    minify: production,
+    logLevel: "warning",
+};
+
+/** @type {esbuild.BuildOptions[]} */
+const builds = [
+    {
+        ...common,
+        entryPoints: ["src/extension.ts"],
+        outfile: "dist/extension.js",
+        format: "cjs",
+        external: ["vscode"],
+    },
+    {
+        ...common,
+        entryPoints: ["src/modelHost/main.ts"],
+        outfile: "dist/modelHost.mjs",
+        format: "esm",
+        external: ["node-llama-cpp"],
+    },
+    {
+        ...common,
+        entryPoints: ["src/cli/main.ts"],
+        outfile: "dist/cli.mjs",
+        format: "esm",
+        external: ["node-llama-cpp"],
+        banner: {
+            // A shebang for the `bin` entry, and `require` for bundled CommonJS dependencies.
+            js: "#!/usr/bin/env node\nimport { createRequire as __phi2CreateRequire } from 'node:module';\nconst require = __phi2CreateRequire(import.meta.url);",
+        },
+    },
+    {
+        ...common,
+        entryPoints: ["test/vscode/index.ts"],
+        outfile: "dist/test/vscode/index.js",
+        format: "cjs",
+        external: ["vscode", "mocha"],
+    },
+];
+
+if (watch) {
+    for (const options of builds) {
+        const context = await esbuild.context(options);
+        await context.watch();
+    }
+    console.log("esbuild: watching for changes");
+} else {
+    await Promise.all(builds.map((options) => esbuild.build(options)));
+}

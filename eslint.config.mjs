@@ -1,0 +1,54 @@
+// Lint rules, chiefly the one-way doors between the three rooms of the architecture:
+//   src/core      pure TypeScript: no vscode, no node-llama-cpp, no Node-only process APIs
+//   src/modelHost the only importer of node-llama-cpp; never vscode
+//   src/vscode    the only importer of vscode (with src/extension.ts)
+import tseslint from "typescript-eslint";
+
+const noVscode = { name: "vscode", message: "Only src/vscode and src/extension.ts may import vscode." };
+const noLlama = { name: "node-llama-cpp", message: "Only src/modelHost may import node-llama-cpp (it runs in a child process)." };
+
+export default tseslint.config(
+    { ignores: ["dist/**", "node_modules/**", "out/**", "artifacts/**", "media/**", "test/fixtures/**", ".cache/**"] },
+    ...tseslint.configs.recommended,
+    {
+        rules: {
+            "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+            "@typescript-eslint/consistent-type-imports": "error",
+            eqeqeq: ["error", "smart"],
+            "no-console": "off",
+        },
+    },
+    {
+        files: ["src/core/**/*.ts"],
+        rules: {
+            "no-restricted-imports": ["error", {
+                paths: [noVscode, noLlama, { name: "child_process", message: "The core is pure: no processes." }, { name: "node:child_process", message: "The core is pure: no processes." }],
+                patterns: [{ group: ["**/vscode/**", "**/modelHost/**", "**/hostClient/**", "**/cli/**"], message: "src/core must not depend on outer layers." }],
+            }],
+        },
+    },
+    {
+        files: ["src/modelHost/**/*.ts"],
+        rules: {
+            "no-restricted-imports": ["error", {
+                paths: [noVscode],
+                patterns: [{ group: ["**/vscode/**", "**/hostClient/**", "**/cli/**"], message: "The model host depends only on core types and its protocol." }],
+            }],
+        },
+    },
+    {
+        files: ["src/hostClient/**/*.ts", "src/cli/**/*.ts"],
+        rules: {
+            "no-restricted-imports": ["error", {
+                paths: [noVscode, noLlama],
+                patterns: [{ group: ["**/vscode/**"], message: "Headless code must not depend on the VS Code layer." }],
+            }],
+        },
+    },
+    {
+        files: ["src/vscode/**/*.ts", "src/extension.ts"],
+        rules: {
+            "no-restricted-imports": ["error", { paths: [noLlama] }],
+        },
+    },
+);

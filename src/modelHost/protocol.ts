@@ -1,0 +1,134 @@
+// The typed message protocol between the extension (or CLI) and the model host child process.
+// Shared by both sides; carries only plain JSON data. Every request has an id and can be cancelled.
+import type { GenerationCounters, GenerationResult } from "../core/types";
+import type { RequestPriority } from "../core/textGenerator";
+
+export const PROTOCOL_VERSION = 1;
+
+export type GpuMode = "auto" | "off";
+
+export interface LoadParams {
+    readonly modelPath: string;
+    readonly gpu: GpuMode;
+    /** CPU threads for evaluation; always set from the machine (the library default oversubscribes). */
+    readonly threads: number;
+    /** Context size per sequence (tokens); capped at the model's trained context. */
+    readonly contextSize: number;
+    /** Number of KV sequences (document slots + one for explanations). */
+    readonly sequences: number;
+    /** Prompt tokens evaluated per chunk; a cancel takes effect between chunks. */
+    readonly prefillChunkTokens?: number;
+}
+
+export interface ModelInfo {
+    readonly modelPath: string;
+    readonly architecture: string;
+    readonly trainContextSize: number;
+    readonly contextSize: number;
+    readonly sequences: number;
+    readonly vocabularySize: number;
+    /** "cuda" / "vulkan" / "metal" or false for CPU. */
+    readonly gpu: string | false;
+    readonly threads: number;
+    readonly loadMs: number;
+}
+
+export interface GenerateParams {
+    readonly sequenceKey: string;
+    readonly prompt: string;
+    readonly maxTokens: number;
+    readonly timeCapMs?: number;
+    readonly temperature?: number;
+    readonly stopStrings?: readonly string[];
+    readonly priority?: RequestPriority;
+}
+
+export interface PrefillParams {
+    readonly sequenceKey: string;
+    readonly prompt: string;
+    readonly priority?: RequestPriority;
+}
+
+export interface PrefillResponse {
+    readonly completed: boolean;
+    readonly counters: GenerationCounters;
+}
+
+export interface TokenizeParams {
+    readonly text: string;
+}
+
+export interface HostStats {
+    readonly loaded: boolean;
+    readonly sequencesInUse: number;
+    readonly rssBytes: number;
+}
+
+/** Method name -> params, result and the progress payload it may stream. */
+export interface HostMethods {
+    load: { params: LoadParams; result: ModelInfo; progress: { readonly loadProgress: number } };
+    generate: { params: GenerateParams; result: GenerationResult; progress: { readonly text: string } };
+    prefill: { params: PrefillParams; result: PrefillResponse; progress: never };
+    tokenize: { params: TokenizeParams; result: { readonly tokens: number }; progress: never };
+    stats: { params: Record<string, never>; result: HostStats; progress: never };
+    /** Frees the model and its contexts (e.g. before loading another file). */
+    unload: { params: Record<string, never>; result: { readonly unloaded: boolean }; progress: never };
+}
+
+export type HostMethod = keyof HostMethods;
+
+export type HostErrorCode =
+    | "MODEL_NOT_FOUND" // the file does not exist or cannot be read
+    | "MODEL_INVALID" // not a GGUF file, truncated or corrupt
+    | "WRONG_ARCHITECTURE" // a GGUF, but not phi2
+    | "NOT_LOADED" // a request arrived before a successful load
+    | "PROMPT_TOO_LONG" // the prompt does not fit the context
+    | "BAD_REQUEST"
+    | "INTERNAL";
+
+export interface HostError {
+    readonly code: HostErrorCode;
+    readonly message: string;
+}
+
+// ---- client -> host -------------------------------------------------------------------------
+
+export type RequestMessage = {
+    [M in HostMethod]: { readonly kind: "request"; readonly id: number; readonly method: M; readonly params: HostMethods[M]["params"] };
+}[HostMethod];
+
+export interface CancelMessage {
+    readonly kind: "cancel";
+    /** Id of the request to cancel. Generation returns its partial text with stopReason "cancelled". */
+    readonly id: number;
+    /** "stop" ends a generation as a stop rule would (stopReason "stopRule") instead of "cancelled". */
+    readonly reason?: "cancel" | "stop";
+}
+
+export type ClientMessage = RequestMessage | CancelMessage;
+
+// ---- host -> client -------------------------------------------------------------------------
+
+export interface ReadyMessage {
+    readonly kind: "ready";
+    readonly protocolVersion: number;
+    readonly pid: number;
+}
+
+export type ResponseMessage =
+    | { readonly kind: "response"; readonly id: number; readonly ok: true; readonly result: unknown }
+    | { readonly kind: "response"; readonly id: number; readonly ok: false; readonly error: HostError };
+
+export interface ProgressMessage {
+    readonly kind: "progress";
+    readonly id: number;
+    readonly progress: unknown;
+}
+
+export interface LogMessage {
+    readonly kind: "log";
+    readonly level: "trace" | "debug" | "info" | "warn" | "error";
+    readonly message: string;
+}
+
+export type HostMessage = ReadyMessage | ResponseMessage | ProgressMessage | LogMessage;
