@@ -18,6 +18,11 @@ export interface LoadParams {
     readonly sequences: number;
     /** Prompt tokens evaluated per chunk; a cancel takes effect between chunks. */
     readonly prefillChunkTokens?: number;
+    /**
+     * Prompt-lookup speculative decoding (node-llama-cpp's InputLookupTokenPredictor): drafts
+     * tokens by matching the recent output against the prompt. Same output, sometimes faster.
+     */
+    readonly speculativeLookup?: boolean;
 }
 
 export interface ModelInfo {

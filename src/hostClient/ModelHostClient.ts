@@ -1,0 +1,440 @@
+// The extension's (and the CLI's and benchmarks') side of the model host: forks the host process,
+// speaks protocol.ts with request ids, routes streamed progress, turns AbortSignals into cancel
+// messages, and restarts a crashed host with backoff (reloading the model it had).
+// No `vscode` here: the editor layer wraps this class.
+import { fork, type ChildProcess } from "node:child_process";
+import type { GenerateOptions, PrefillOptions, PrefillResult, TextGenerator } from "../core/textGenerator";
+import type { GenerationResult } from "../core/types";
+import {
+    PROTOCOL_VERSION,
+    type ClientMessage,
+    type HostErrorCode,
+    type HostMessage,
+    type HostMethod,
+    type HostMethods,
+    type HostStats,
+    type LoadParams,
+    type ModelInfo,
+} from "../modelHost/protocol";
+
+export type ClientErrorCode = HostErrorCode | "HOST_EXITED" | "HOST_UNAVAILABLE";
+
+export class ModelHostError extends Error {
+    constructor(
+        readonly code: ClientErrorCode,
+        message: string,
+    ) {
+        super(message);
+        this.name = "ModelHostError";
+    }
+}
+
+export type HostState =
+    | { readonly kind: "stopped" }
+    | { readonly kind: "starting" }
+    | { readonly kind: "loading"; readonly progress: number }
+    | { readonly kind: "ready"; readonly info: ModelInfo }
+    | { readonly kind: "error"; readonly error: ModelHostError }
+    | { readonly kind: "restarting"; readonly attempt: number; readonly delayMs: number };
+
+export type HostClientLogLevel = "trace" | "debug" | "info" | "warn" | "error";
+export type HostClientLogger = (level: HostClientLogLevel, message: string) => void;
+
+export interface RestartPolicy {
+    /** Restart after an unexpected exit (default true). */
+    readonly enabled?: boolean;
+    /** First delay; doubles per consecutive crash (default 500 ms). */
+    readonly initialDelayMs?: number;
+    /** Upper bound of the delay (default 30 s). */
+    readonly maxDelayMs?: number;
+    /** A host that stayed up this long counts as healthy: the next crash starts from the first delay again (default 60 s). */
+    readonly healthyAfterMs?: number;
+}
+
+export interface ModelHostClientOptions {
+    /** Absolute path of the built host, dist/modelHost.mjs. */
+    readonly hostScriptPath: string;
+    readonly log?: HostClientLogger;
+    readonly restart?: RestartPolicy;
+    /** Extra environment for the host process. */
+    readonly env?: NodeJS.ProcessEnv;
+    /** How long to wait for the host's `ready` message (default 20 s). */
+    readonly startTimeoutMs?: number;
+}
+
+export interface Disposable {
+    dispose(): void;
+}
+
+interface PendingRequest {
+    readonly method: HostMethod;
+    readonly resolve: (result: unknown) => void;
+    readonly reject: (error: Error) => void;
+    readonly onProgress?: (progress: unknown) => void;
+}
+
+interface HostProcess {
+    readonly child: ChildProcess;
+    readonly startedAt: number;
+    /** Resolves on the host's `ready` message. */
+    readonly ready: Promise<void>;
+    wasReady: boolean;
+    exited: boolean;
+}
+
+export class ModelHostClient implements TextGenerator {
+    private host: HostProcess | undefined;
+    private readonly pending = new Map<number, PendingRequest>();
+    private nextId = 1;
+    private currentState: HostState = { kind: "stopped" };
+    private readonly listeners = new Set<(state: HostState) => void>();
+    private rememberedLoad: LoadParams | undefined;
+    /** The automatic reload after a crash restart, while it runs. */
+    private reload: { readonly params: LoadParams; readonly promise: Promise<ModelInfo> } | undefined;
+    private consecutiveCrashes = 0;
+    private restartTimer: ReturnType<typeof setTimeout> | undefined;
+    /** Resolves when the current (re)start attempt has a live host, or rejects. */
+    private starting: Promise<void> | undefined;
+    private disposed = false;
+    private readonly log: HostClientLogger;
+    private readonly restart: Required<RestartPolicy>;
+
+    constructor(private readonly options: ModelHostClientOptions) {
+        this.log = options.log ?? (() => undefined);
+        this.restart = {
+            enabled: options.restart?.enabled ?? true,
+            initialDelayMs: options.restart?.initialDelayMs ?? 500,
+            maxDelayMs: options.restart?.maxDelayMs ?? 30_000,
+            healthyAfterMs: options.restart?.healthyAfterMs ?? 60_000,
+        };
+    }
+
+    get state(): HostState {
+        return this.currentState;
+    }
+
+    /** Process id of the running host, if any. */
+    get pid(): number | undefined {
+        return this.host && !this.host.exited ? this.host.child.pid : undefined;
+    }
+
+    onDidChangeState(listener: (state: HostState) => void): Disposable {
+        this.listeners.add(listener);
+        return { dispose: () => this.listeners.delete(listener) };
+    }
+
+    /** Starts the host process (idempotent); resolves when it is ready for requests. */
+    start(): Promise<void> {
+        if (this.disposed) return Promise.reject(new ModelHostError("HOST_UNAVAILABLE", "The model host client was disposed."));
+        if (this.host && !this.host.exited) return this.host.ready;
+        if (this.starting) return this.starting;
+        // A load() waiting for the start already shows "loading".
+        if (this.currentState.kind !== "loading") this.setState({ kind: "starting" });
+        const attempt = this.spawn().ready;
+        this.starting = attempt;
+        attempt.then(
+            () => {
+                if (this.starting === attempt) this.starting = undefined;
+                if (this.currentState.kind === "starting") this.setState({ kind: "stopped" });
+            },
+            () => {
+                if (this.starting === attempt) this.starting = undefined;
+            },
+        );
+        return attempt;
+    }
+
+    /** Loads a model; the parameters are remembered and loaded again after a crash restart. */
+    async load(params: LoadParams, onProgress?: (loadProgress: number) => void): Promise<ModelInfo> {
+        this.rememberedLoad = params;
+        if (this.currentState.kind !== "restarting") this.setState({ kind: "loading", progress: 0 });
+        await this.start();
+        if (this.reload?.params === params) return this.reload.promise;
+        return this.loadRemembered(params, onProgress);
+    }
+
+    async unload(): Promise<void> {
+        this.rememberedLoad = undefined;
+        if (!this.host || this.host.exited) return;
+        await this.request("unload", {});
+        this.setState({ kind: "stopped" });
+    }
+
+    generate(options: GenerateOptions): Promise<GenerationResult> {
+        const { signal, onText, ...rest } = options;
+        const params = {
+            sequenceKey: rest.sequenceKey,
+            prompt: rest.prompt,
+            maxTokens: rest.maxTokens,
+            timeCapMs: rest.timeCapMs,
+            temperature: rest.temperature,
+            stopStrings: rest.stopStrings,
+            priority: rest.priority,
+        };
+        let stoppedByCaller = false;
+        return this.request("generate", params, {
+            signal,
+            onProgress: (progress, cancel) => {
+                if (stoppedByCaller) return;
+                const keepGoing = onText?.(progress.text);
+                if (keepGoing === false) {
+                    stoppedByCaller = true;
+                    cancel("stop");
+                }
+            },
+        });
+    }
+
+    async prefill(options: PrefillOptions): Promise<PrefillResult> {
+        const result = await this.request("prefill", { sequenceKey: options.sequenceKey, prompt: options.prompt, priority: options.priority }, { signal: options.signal });
+        return { completed: result.completed, counters: result.counters };
+    }
+
+    /** Number of tokens the loaded model's tokenizer makes of `text`. */
+    async countTokens(text: string): Promise<number> {
+        return (await this.request("tokenize", { text })).tokens;
+    }
+
+    stats(): Promise<HostStats> {
+        return this.request("stats", {});
+    }
+
+    /** Stops the host for good and rejects whatever is pending. */
+    dispose(): void {
+        if (this.disposed) return;
+        this.disposed = true;
+        if (this.restartTimer) clearTimeout(this.restartTimer);
+        const host = this.host;
+        this.host = undefined;
+        this.rejectAllPending(new ModelHostError("HOST_UNAVAILABLE", "The model host was stopped."));
+        if (host && !host.exited) {
+            host.child.disconnect?.();
+            host.child.kill();
+        }
+        this.setState({ kind: "stopped" });
+        this.listeners.clear();
+    }
+
+    private async loadRemembered(params: LoadParams, onProgress?: (loadProgress: number) => void): Promise<ModelInfo> {
+        this.setState({ kind: "loading", progress: 0 });
+        try {
+            const info = await this.request("load", params, {
+                onProgress: (progress) => {
+                    onProgress?.(progress.loadProgress);
+                    if (this.currentState.kind === "loading") this.setState({ kind: "loading", progress: progress.loadProgress });
+                },
+            });
+            if (this.rememberedLoad === params) this.setState({ kind: "ready", info });
+            return info;
+        } catch (error) {
+            const hostError = error instanceof ModelHostError ? error : new ModelHostError("INTERNAL", String(error));
+            // A crash during the load is reported by the restart logic instead.
+            if (hostError.code !== "HOST_EXITED") this.setState({ kind: "error", error: hostError });
+            throw hostError;
+        }
+    }
+
+    private request<M extends HostMethod>(
+        method: M,
+        params: HostMethods[M]["params"],
+        options: {
+            signal?: AbortSignal;
+            onProgress?: (progress: HostMethods[M]["progress"], cancel: (reason: "cancel" | "stop") => void) => void;
+        } = {},
+    ): Promise<HostMethods[M]["result"]> {
+        const host = this.host;
+        if (this.disposed || !host || host.exited) {
+            const why = this.currentState.kind === "restarting" ? "is restarting after a crash" : "is not running";
+            return Promise.reject(new ModelHostError("HOST_UNAVAILABLE", `The model host ${why}.`));
+        }
+        const id = this.nextId++;
+        const { signal } = options;
+        let cancelSent = false;
+        const cancel = (reason: "cancel" | "stop"): void => {
+            if (cancelSent || !this.pending.has(id)) return;
+            cancelSent = true;
+            this.send(host, { kind: "cancel", id, reason });
+        };
+        const onAbort = (): void => cancel("cancel");
+        return new Promise<HostMethods[M]["result"]>((resolve, reject) => {
+            this.pending.set(id, {
+                method,
+                resolve: (result) => {
+                    signal?.removeEventListener("abort", onAbort);
+                    resolve(result as HostMethods[M]["result"]);
+                },
+                reject: (error) => {
+                    signal?.removeEventListener("abort", onAbort);
+                    reject(error);
+                },
+                onProgress: options.onProgress ? (progress) => options.onProgress?.(progress as HostMethods[M]["progress"], cancel) : undefined,
+            });
+            this.send(host, { kind: "request", id, method, params } as ClientMessage);
+            if (signal?.aborted) onAbort();
+            else signal?.addEventListener("abort", onAbort, { once: true });
+        });
+    }
+
+    private send(host: HostProcess, message: ClientMessage): void {
+        if (host.exited || !host.child.connected) return;
+        host.child.send(message, (error) => {
+            if (error) this.log("warn", `Could not send ${message.kind} to the model host: ${error.message}`);
+        });
+    }
+
+    private spawn(): HostProcess {
+        const child = fork(this.options.hostScriptPath, [], {
+            // Not the parent's flags (e.g. a test runner's loaders): the host is a plain built ESM file.
+            execArgv: [],
+            serialization: "json",
+            stdio: ["ignore", "pipe", "pipe", "ipc"],
+            // In Electron-based editors, fork() runs the editor binary: make it behave as Node.
+            env: { ...process.env, ...this.options.env, ELECTRON_RUN_AS_NODE: "1" },
+        });
+        let markReady: () => void = () => undefined;
+        let failStart: (error: Error) => void = () => undefined;
+        const ready = new Promise<void>((resolve, reject) => {
+            markReady = resolve;
+            failStart = reject;
+        });
+        // Callers that never await the start must not cause unhandled rejections.
+        ready.catch(() => undefined);
+        const host: HostProcess = { child, startedAt: Date.now(), ready, wasReady: false, exited: false };
+        this.host = host;
+        const startTimer = setTimeout(() => {
+            failStart(new ModelHostError("HOST_UNAVAILABLE", `The model host did not start within ${this.options.startTimeoutMs ?? 20_000} ms.`));
+            child.kill();
+        }, this.options.startTimeoutMs ?? 20_000);
+        startTimer.unref?.();
+
+        const forwardOutput = (level: HostClientLogLevel) => (chunk: Buffer) => {
+            for (const line of chunk.toString("utf8").split(/\r?\n/)) if (line.trim()) this.log(level, `[host] ${line}`);
+        };
+        child.stdout?.on("data", forwardOutput("info"));
+        child.stderr?.on("data", forwardOutput("warn"));
+        child.on("message", (message: HostMessage) => {
+            if (this.host !== host) return;
+            this.onHostMessage(message, () => {
+                clearTimeout(startTimer);
+                host.wasReady = true;
+                markReady();
+            });
+        });
+        child.on("error", (error) => {
+            this.log("error", `Model host process error: ${error.message}`);
+            failStart(new ModelHostError("HOST_UNAVAILABLE", `The model host could not start: ${error.message}`));
+        });
+        child.on("exit", (code, signal) => {
+            clearTimeout(startTimer);
+            host.exited = true;
+            failStart(new ModelHostError("HOST_EXITED", `The model host exited before it was ready (code ${code}, signal ${signal}).`));
+            if (this.host === host) this.onHostExit(host, code, signal);
+        });
+        this.log("info", `Model host started (pid ${child.pid}).`);
+        return host;
+    }
+
+    private onHostMessage(message: HostMessage, onReady: () => void): void {
+        switch (message.kind) {
+            case "ready":
+                if (message.protocolVersion !== PROTOCOL_VERSION) {
+                    this.log("warn", `Model host speaks protocol ${message.protocolVersion}, expected ${PROTOCOL_VERSION}.`);
+                }
+                onReady();
+                break;
+            case "response": {
+                const request = this.pending.get(message.id);
+                if (!request) return;
+                this.pending.delete(message.id);
+                if (message.ok) request.resolve(message.result);
+                else request.reject(new ModelHostError(message.error.code, message.error.message));
+                break;
+            }
+            case "progress":
+                this.pending.get(message.id)?.onProgress?.(message.progress);
+                break;
+            case "log":
+                this.log(message.level, `[host] ${message.message}`);
+                break;
+        }
+    }
+
+    private onHostExit(host: HostProcess, code: number | null, signal: NodeJS.Signals | null): void {
+        this.host = undefined;
+        const description = signal ? `signal ${signal}` : `code ${code}`;
+        this.rejectAllPending(new ModelHostError("HOST_EXITED", `The model host exited (${description}).`));
+        if (this.disposed) return;
+        this.log("error", `Model host (pid ${host.child.pid}) exited unexpectedly (${description}).`);
+        if (!host.wasReady) {
+            // It never got as far as `ready`: a broken install, which restarting will not fix.
+            this.setState({ kind: "error", error: new ModelHostError("HOST_UNAVAILABLE", `The model host could not start (${description}); see the log for its output.`) });
+            return;
+        }
+        if (!this.restart.enabled) {
+            this.setState({ kind: "error", error: new ModelHostError("HOST_EXITED", `The model host exited (${description}).`) });
+            return;
+        }
+        if (Date.now() - host.startedAt >= this.restart.healthyAfterMs) this.consecutiveCrashes = 0;
+        this.consecutiveCrashes++;
+        const delayMs = Math.min(this.restart.initialDelayMs * 2 ** (this.consecutiveCrashes - 1), this.restart.maxDelayMs);
+        this.setState({ kind: "restarting", attempt: this.consecutiveCrashes, delayMs });
+        this.log("info", `Restarting the model host in ${delayMs} ms (attempt ${this.consecutiveCrashes}).`);
+        let finishRestart: () => void = () => undefined;
+        let failRestart: (error: Error) => void = () => undefined;
+        const restarted = new Promise<void>((resolve, reject) => {
+            finishRestart = resolve;
+            failRestart = reject;
+        });
+        restarted.catch(() => undefined);
+        this.starting = restarted;
+        this.restartTimer = setTimeout(() => {
+            this.restartTimer = undefined;
+            if (this.disposed) return failRestart(new ModelHostError("HOST_UNAVAILABLE", "The model host client was disposed."));
+            this.setState({ kind: "starting" });
+            const next = this.spawn();
+            next.ready.then(
+                () => {
+                    if (this.starting === restarted) this.starting = undefined;
+                    const params = this.rememberedLoad;
+                    if (params) {
+                        // Registered before the restart promise resolves, so a load() that waited
+                        // for the restart joins this reload instead of loading a second time.
+                        const reload = this.loadRemembered(params);
+                        this.reload = { params, promise: reload };
+                        reload.then(
+                            () => this.log("info", "Model host restarted and the model reloaded."),
+                            (error: unknown) => this.log("error", `Reloading the model after a restart failed: ${error instanceof Error ? error.message : String(error)}`),
+                        ).finally(() => {
+                            if (this.reload?.promise === reload) this.reload = undefined;
+                        });
+                    } else {
+                        this.setState({ kind: "stopped" });
+                    }
+                    finishRestart();
+                },
+                (error: Error) => {
+                    if (this.starting === restarted) this.starting = undefined;
+                    failRestart(error);
+                    // The exit handler of the failed host schedules the next attempt.
+                },
+            );
+        }, delayMs);
+    }
+
+    private rejectAllPending(error: ModelHostError): void {
+        const pending = [...this.pending.values()];
+        this.pending.clear();
+        for (const request of pending) request.reject(error);
+    }
+
+    private setState(state: HostState): void {
+        this.currentState = state;
+        for (const listener of [...this.listeners]) {
+            try {
+                listener(state);
+            } catch (error) {
+                this.log("warn", `A host state listener threw: ${error instanceof Error ? error.message : String(error)}`);
+            }
+        }
+    }
+}

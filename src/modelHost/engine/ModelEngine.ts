@@ -1,0 +1,412 @@
+// Owns llama.cpp inside the host process: the model, one context with several KV sequences, prefix
+// reuse, chunked cancellable prefill, token-by-token generation with exact text and counters.
+import {
+    getLlama,
+    InputLookupTokenPredictor,
+    LlamaLogLevel,
+    type Llama,
+    type LlamaContext,
+    type LlamaContextSequence,
+    type LlamaModel,
+    type Token,
+} from "node-llama-cpp";
+import type { GenerationCounters, GenerationResult, StopReason } from "../../core/types";
+import { Vocabulary } from "../detokenizer";
+import type { GenerateParams, GpuMode, HostStats, LoadParams, ModelInfo, PrefillParams, PrefillResponse } from "../protocol";
+import { HostFailure } from "./HostFailure";
+import { describe, inspectModelFile, vocabularyOf } from "./modelFile";
+import { PriorityGate } from "./PriorityGate";
+import { SequencePool } from "./SequencePool";
+import { StopStringMatcher } from "./StopStringMatcher";
+
+/** Small enough that a cancel or a foreground request waits only briefly, large enough to batch well. */
+export const DEFAULT_PREFILL_CHUNK_TOKENS = 64;
+
+/** llama.cpp evaluation priorities (1-5): foreground chunks win a shared batch. */
+const FOREGROUND_PRIORITY = 5;
+const BACKGROUND_PRIORITY = 1;
+
+export type HostLogLevel = "trace" | "debug" | "info" | "warn" | "error";
+export type HostLogger = (level: HostLogLevel, message: string) => void;
+
+/** Why a request's signal was aborted: "stop" ends like a stop rule, anything else is a cancel. */
+export type AbortReason = "cancel" | "stop";
+
+interface LoadedModel {
+    readonly model: LlamaModel;
+    readonly context: LlamaContext;
+    readonly pool: SequencePool<LlamaContextSequence>;
+    readonly vocabulary: Vocabulary;
+    readonly info: ModelInfo;
+    readonly chunkTokens: number;
+}
+
+interface PromptEvaluation {
+    readonly reusedTokens: number;
+    readonly completed: boolean;
+}
+
+export class ModelEngine {
+    private readonly llamas = new Map<GpuMode, Promise<Llama>>();
+    private loaded: LoadedModel | undefined;
+    private readonly gate = new PriorityGate();
+
+    constructor(private readonly log: HostLogger) {}
+
+    get isLoaded(): boolean {
+        return this.loaded !== undefined;
+    }
+
+    async load(params: LoadParams, onProgress: (loadProgress: number) => void): Promise<ModelInfo> {
+        validateLoadParams(params);
+        const started = performance.now();
+        // The previous model goes first, also when the new file turns out to be unusable: after a
+        // failed load nothing is loaded, which is what the client's error state says.
+        await this.unload();
+        const fileInfo = await inspectModelFile(params.modelPath);
+        const { pieces, types } = vocabularyOf(fileInfo);
+
+        const llama = await this.llamaFor(params.gpu);
+        let model: LlamaModel;
+        try {
+            model = await llama.loadModel({
+                modelPath: params.modelPath,
+                gpuLayers: params.gpu === "off" ? 0 : "auto",
+                onLoadProgress: onProgress,
+            });
+        } catch (error) {
+            throw new HostFailure("MODEL_INVALID", `llama.cpp could not load ${params.modelPath}: ${describe(error)}. The file may be truncated or corrupt; download it again.`);
+        }
+        const trainContextSize = model.trainContextSize;
+        const contextSize = Math.min(params.contextSize, trainContextSize);
+        let context: LlamaContext;
+        try {
+            context = await model.createContext({
+                contextSize,
+                sequences: params.sequences,
+                threads: params.threads,
+                failedCreationRemedy: false,
+            });
+        } catch (error) {
+            await model.dispose();
+            throw new HostFailure(
+                "INTERNAL",
+                `Could not create a context of ${contextSize} tokens x ${params.sequences} sequences: ${describe(error)}. Lower the context size or the number of cached documents.`,
+            );
+        }
+        const sequences: LlamaContextSequence[] = [];
+        for (let index = 0; index < params.sequences; index++) {
+            sequences.push(context.getSequence(params.speculativeLookup ? { tokenPredictor: new InputLookupTokenPredictor() } : {}));
+        }
+        const info: ModelInfo = {
+            modelPath: params.modelPath,
+            architecture: String(fileInfo.metadata.general.architecture),
+            trainContextSize,
+            contextSize: context.contextSize,
+            sequences: params.sequences,
+            vocabularySize: pieces.length,
+            gpu: model.gpuLayers > 0 ? String(llama.gpu) : false,
+            threads: params.threads,
+            loadMs: Math.round(performance.now() - started),
+        };
+        this.loaded = {
+            model,
+            context,
+            pool: new SequencePool(sequences),
+            vocabulary: new Vocabulary(pieces, types),
+            info,
+            chunkTokens: params.prefillChunkTokens ?? DEFAULT_PREFILL_CHUNK_TOKENS,
+        };
+        this.log("info", `Loaded ${params.modelPath}: context ${info.contextSize} x ${info.sequences} sequences, ${info.threads} threads, gpu ${info.gpu || "off"}, ${info.loadMs} ms`);
+        return info;
+    }
+
+    async unload(): Promise<boolean> {
+        const loaded = this.loaded;
+        if (!loaded) return false;
+        this.loaded = undefined;
+        await loaded.context.dispose();
+        await loaded.model.dispose();
+        return true;
+    }
+
+    countTokens(text: string): number {
+        return this.requireLoaded().model.tokenize(text).length;
+    }
+
+    stats(): HostStats {
+        return {
+            loaded: this.loaded !== undefined,
+            sequencesInUse: this.loaded?.pool.keysInUse ?? 0,
+            rssBytes: process.memoryUsage.rss(),
+        };
+    }
+
+    async prefill(params: PrefillParams, signal: AbortSignal): Promise<PrefillResponse> {
+        const receivedAt = performance.now();
+        const loaded = this.requireLoaded();
+        requireString(params.sequenceKey, "sequenceKey");
+        requireString(params.prompt, "prompt");
+        const tokens = this.promptTokens(loaded, params.prompt);
+        const background = params.priority !== "foreground";
+        return this.withSequence(loaded, params.sequenceKey, background, signal, async (sequence, requestSignal) => {
+            const meterBefore = sequence.tokenMeter.getState();
+            const evaluation = await this.evaluatePrompt(loaded, sequence, tokens, background, requestSignal);
+            const prefillMs = performance.now() - receivedAt;
+            return {
+                completed: evaluation.completed,
+                counters: countersOf(tokens.length, evaluation.reusedTokens, tokensSent(sequence, meterBefore), 0, prefillMs, 0, receivedAt),
+            };
+        }, () => ({ completed: false, counters: countersOf(tokens.length, 0, 0, 0, 0, 0, receivedAt) }));
+    }
+
+    async generate(params: GenerateParams, signal: AbortSignal, onText: (text: string) => void): Promise<GenerationResult> {
+        const receivedAt = performance.now();
+        const loaded = this.requireLoaded();
+        requireString(params.sequenceKey, "sequenceKey");
+        requireString(params.prompt, "prompt");
+        if (!Number.isInteger(params.maxTokens) || params.maxTokens < 1) {
+            throw new HostFailure("BAD_REQUEST", `maxTokens must be a positive integer (got ${String(params.maxTokens)}).`);
+        }
+        const tokens = this.promptTokens(loaded, params.prompt);
+        const background = params.priority === "background";
+        const cancelledEarly = (): GenerationResult => ({
+            text: "",
+            stopReason: stopReasonOfAbort(signal),
+            counters: countersOf(tokens.length, 0, 0, 0, 0, 0, receivedAt),
+        });
+        return this.withSequence(loaded, params.sequenceKey, background, signal, async (sequence, requestSignal) => {
+            const meterBefore = sequence.tokenMeter.getState();
+            // The last prompt token is evaluated by the generating call: its logits give the first new token.
+            const lastToken = tokens[tokens.length - 1] as Token;
+            const evaluation = await this.evaluatePrompt(loaded, sequence, tokens.slice(0, -1), background, requestSignal);
+            if (!evaluation.completed || requestSignal.aborted) {
+                return {
+                    text: "",
+                    stopReason: stopReasonOfAbort(requestSignal),
+                    counters: countersOf(tokens.length, evaluation.reusedTokens, tokensSent(sequence, meterBefore), 0, performance.now() - receivedAt, 0, receivedAt),
+                };
+            }
+            return this.generateFrom(loaded, sequence, lastToken, params, requestSignal, onText, {
+                receivedAt,
+                promptTokens: tokens.length,
+                reusedTokens: evaluation.reusedTokens,
+                meterBefore,
+            });
+        }, cancelledEarly);
+    }
+
+    private async generateFrom(
+        loaded: LoadedModel,
+        sequence: LlamaContextSequence,
+        lastPromptToken: Token,
+        params: GenerateParams,
+        signal: AbortSignal,
+        onText: (text: string) => void,
+        start: { receivedAt: number; promptTokens: number; reusedTokens: number; meterBefore: { usedInputTokens: number; usedOutputTokens: number } },
+    ): Promise<GenerationResult> {
+        const temperature = params.temperature ?? 0;
+        const iterator = sequence.evaluate([lastPromptToken], {
+            temperature,
+            evaluationPriority: params.priority === "background" ? BACKGROUND_PRIORITY : FOREGROUND_PRIORITY,
+        });
+        const textStream = loaded.vocabulary.createStream();
+        const stopMatcher = new StopStringMatcher(params.stopStrings);
+        let text = "";
+        let generatedTokens = 0;
+        let evaluatedTokens = 0;
+        let prefillEnd: number | undefined;
+        let stopReason: StopReason | undefined;
+        const emit = (chunk: string): void => {
+            if (chunk.length === 0) return;
+            text += chunk;
+            onText(chunk);
+        };
+        try {
+            while (stopReason === undefined) {
+                const next = await iterator.next();
+                if (prefillEnd === undefined) {
+                    prefillEnd = performance.now();
+                    evaluatedTokens = tokensSent(sequence, start.meterBefore);
+                }
+                if (next.done) {
+                    stopReason = "eos";
+                    break;
+                }
+                generatedTokens++;
+                const scan = stopMatcher.push(textStream.push(next.value));
+                emit(scan.emit);
+                if (scan.stopped) stopReason = "stopRule";
+                else if (signal.aborted) stopReason = stopReasonOfAbort(signal);
+                else if (generatedTokens >= params.maxTokens) stopReason = "maxTokens";
+                else if (sequence.nextTokenIndex >= loaded.info.contextSize - 1) stopReason = "contextFull";
+                else if (params.timeCapMs !== undefined && performance.now() - start.receivedAt >= params.timeCapMs && (text.length > 0 || stopMatcher.hasPending)) {
+                    // Never an empty timeout: the cap applies once there is some text to return.
+                    stopReason = "timeCap";
+                }
+            }
+        } finally {
+            await iterator.return();
+        }
+        if (stopReason !== "stopRule") emit(stopMatcher.flush());
+        const end = performance.now();
+        const prefillMs = (prefillEnd ?? end) - start.receivedAt;
+        return {
+            text,
+            stopReason,
+            counters: countersOf(start.promptTokens, start.reusedTokens, evaluatedTokens, generatedTokens, prefillMs, end - (prefillEnd ?? end), start.receivedAt),
+        };
+    }
+
+    /**
+     * Keeps the longest common prefix of `tokens` with the sequence's cache, erases the rest and
+     * evaluates the remainder chunk by chunk; a cancel takes effect between chunks and the part
+     * evaluated so far stays cached for the next request.
+     */
+    private async evaluatePrompt(
+        loaded: LoadedModel,
+        sequence: LlamaContextSequence,
+        tokens: readonly Token[],
+        background: boolean,
+        signal: AbortSignal,
+    ): Promise<PromptEvaluation> {
+        const { firstDifferentIndex } = sequence.compareContextTokens(tokens as Token[]);
+        const reusedTokens = Math.min(firstDifferentIndex, tokens.length);
+        if (reusedTokens < sequence.nextTokenIndex) {
+            await sequence.eraseContextTokenRanges([{ start: reusedTokens, end: sequence.nextTokenIndex }]);
+        }
+        const priority = background ? BACKGROUND_PRIORITY : FOREGROUND_PRIORITY;
+        for (let index = sequence.nextTokenIndex; index < tokens.length; index += loaded.chunkTokens) {
+            if (background) await this.gate.backgroundTurn(signal);
+            if (signal.aborted) return { reusedTokens, completed: false };
+            await sequence.evaluateWithoutGeneratingNewTokens(tokens.slice(index, index + loaded.chunkTokens), { evaluationPriority: priority });
+        }
+        return { reusedTokens, completed: !signal.aborted || sequence.nextTokenIndex >= tokens.length };
+    }
+
+    /**
+     * Runs `work` with the sequence of `key`. Foreground requests hold the priority gate while they
+     * wait and run; a background holder of the same key is asked to stop at its next chunk.
+     */
+    private async withSequence<T>(
+        loaded: LoadedModel,
+        key: string,
+        background: boolean,
+        signal: AbortSignal,
+        work: (sequence: LlamaContextSequence, signal: AbortSignal) => Promise<T>,
+        whenCancelledWaiting: () => T,
+    ): Promise<T> {
+        const leaveForeground = background ? undefined : this.gate.enterForeground();
+        const preemption = new AbortController();
+        const requestSignal = background ? AbortSignal.any([signal, preemption.signal]) : signal;
+        try {
+            let lease;
+            try {
+                lease = await loaded.pool.acquire(key, {
+                    background,
+                    signal,
+                    onPreempt: () => preemption.abort("cancel"),
+                });
+            } catch (error) {
+                if (signal.aborted) return whenCancelledWaiting();
+                throw error;
+            }
+            try {
+                return await work(lease.sequence, requestSignal);
+            } finally {
+                lease.release();
+            }
+        } finally {
+            leaveForeground?.();
+        }
+    }
+
+    private promptTokens(loaded: LoadedModel, prompt: string): Token[] {
+        let tokens = loaded.model.tokenize(prompt);
+        if (tokens.length === 0) {
+            // An empty document: start from <|endoftext|>, as GPT-2-style models do for unconditional text.
+            const start = loaded.model.tokens.bos ?? loaded.model.tokens.eos;
+            if (start == null) throw new HostFailure("BAD_REQUEST", "The prompt is empty.");
+            tokens = [start];
+        }
+        // Room for the prompt plus at least one generated token.
+        if (tokens.length >= loaded.info.contextSize - 1) {
+            throw new HostFailure(
+                "PROMPT_TOO_LONG",
+                `The prompt has ${tokens.length} tokens but the context holds ${loaded.info.contextSize}; shorten the prompt window.`,
+            );
+        }
+        return tokens;
+    }
+
+    private requireLoaded(): LoadedModel {
+        if (!this.loaded) throw new HostFailure("NOT_LOADED", "No model is loaded yet.");
+        return this.loaded;
+    }
+
+    private llamaFor(gpu: GpuMode): Promise<Llama> {
+        let llama = this.llamas.get(gpu);
+        if (!llama) {
+            llama = getLlama({
+                gpu: gpu === "off" ? false : "auto",
+                build: "never",
+                logLevel: LlamaLogLevel.error,
+                progressLogs: false,
+                logger: (level, message) => {
+                    const text = message.trim();
+                    if (text.length > 0) this.log(level === LlamaLogLevel.warn ? "warn" : "error", `llama.cpp: ${text}`);
+                },
+            });
+            llama.catch(() => this.llamas.delete(gpu));
+            this.llamas.set(gpu, llama);
+        }
+        return llama.catch((error: unknown) => {
+            throw new HostFailure("INTERNAL", `The llama.cpp runtime could not start (${describe(error)}). Try gpu "off".`);
+        });
+    }
+}
+
+function stopReasonOfAbort(signal: AbortSignal): StopReason {
+    return (signal.reason as AbortReason | undefined) === "stop" ? "stopRule" : "cancelled";
+}
+
+/** Tokens sent to llama_decode since `before` (input plus the ones whose logits were read). */
+function tokensSent(sequence: LlamaContextSequence, before: { usedInputTokens: number; usedOutputTokens: number }): number {
+    const diff = sequence.tokenMeter.diff(before);
+    return diff.usedInputTokens + diff.usedOutputTokens;
+}
+
+function countersOf(
+    promptTokens: number,
+    reusedTokens: number,
+    evaluatedTokens: number,
+    generatedTokens: number,
+    prefillMs: number,
+    generateMs: number,
+    receivedAt: number,
+): GenerationCounters {
+    return {
+        promptTokens,
+        reusedTokens,
+        evaluatedTokens,
+        generatedTokens,
+        prefillMs: Math.round(prefillMs * 10) / 10,
+        generateMs: Math.round(generateMs * 10) / 10,
+        totalMs: Math.round((performance.now() - receivedAt) * 10) / 10,
+    };
+}
+
+function requireString(value: unknown, name: string): void {
+    if (typeof value !== "string") throw new HostFailure("BAD_REQUEST", `${name} must be a string.`);
+}
+
+function validateLoadParams(params: LoadParams): void {
+    requireString(params.modelPath, "modelPath");
+    if (params.gpu !== "auto" && params.gpu !== "off") throw new HostFailure("BAD_REQUEST", `gpu must be "auto" or "off".`);
+    for (const [name, value] of [["threads", params.threads], ["contextSize", params.contextSize], ["sequences", params.sequences]] as const) {
+        if (!Number.isInteger(value) || value < 1) throw new HostFailure("BAD_REQUEST", `${name} must be a positive integer (got ${String(value)}).`);
+    }
+    if (params.prefillChunkTokens !== undefined && (!Number.isInteger(params.prefillChunkTokens) || params.prefillChunkTokens < 1)) {
+        throw new HostFailure("BAD_REQUEST", `prefillChunkTokens must be a positive integer.`);
+    }
+}

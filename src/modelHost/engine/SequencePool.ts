@@ -1,0 +1,130 @@
+// Maps sequence keys (one per recent document, one for explanations) to the KV sequences of the
+// one context. More keys than sequences: the least recently used idle sequence is handed to the
+// new key (its cache is simply not a prefix of the new prompt). One request at a time per
+// sequence; a foreground request on a key asks a background holder of that key to step aside.
+
+export interface PoolSlot<S> {
+    readonly sequence: S;
+}
+
+export interface SequenceLease<S> {
+    readonly sequence: S;
+    /** True when the sequence held another key (or nothing) before this lease. */
+    readonly reassigned: boolean;
+    release(): void;
+}
+
+interface Slot<S> {
+    readonly sequence: S;
+    key: string | undefined;
+    lastUsed: number;
+    holder: { readonly background: boolean; readonly preempt: () => void } | undefined;
+    /** Requests for this slot's key, in arrival order. */
+    readonly queue: { readonly background: boolean; readonly grant: () => void }[];
+}
+
+export interface AcquireOptions {
+    readonly background: boolean;
+    /** Called when a foreground request for the same key arrives while this lease is held. */
+    readonly onPreempt?: () => void;
+    readonly signal?: AbortSignal;
+}
+
+export class SequencePool<S> {
+    private readonly slots: Slot<S>[];
+    private useCounter = 0;
+    /** Requests for keys without a slot, waiting for any slot to become idle. */
+    private waitingForSlot: (() => void)[] = [];
+
+    constructor(sequences: readonly S[]) {
+        this.slots = sequences.map((sequence) => ({ sequence, key: undefined, lastUsed: 0, holder: undefined, queue: [] }));
+    }
+
+    get size(): number {
+        return this.slots.length;
+    }
+
+    get keysInUse(): number {
+        return this.slots.filter((slot) => slot.key !== undefined).length;
+    }
+
+    keyOf(sequence: S): string | undefined {
+        return this.slots.find((slot) => slot.sequence === sequence)?.key;
+    }
+
+    /** Waits for the sequence of `key` (assigning one if needed). Rejects with the signal's reason when aborted. */
+    async acquire(key: string, options: AcquireOptions): Promise<SequenceLease<S>> {
+        for (;;) {
+            options.signal?.throwIfAborted();
+            const owned = this.slots.find((slot) => slot.key === key);
+            if (owned) return this.acquireSlot(owned, options, false);
+            const idle = this.slots
+                .filter((slot) => slot.holder === undefined && slot.queue.length === 0)
+                .sort((a, b) => a.lastUsed - b.lastUsed)[0];
+            if (idle) {
+                idle.key = key;
+                return this.acquireSlot(idle, options, true);
+            }
+            await this.waitFor((wake) => this.waitingForSlot.push(wake), options.signal);
+        }
+    }
+
+    private async acquireSlot(slot: Slot<S>, options: AcquireOptions, reassigned: boolean): Promise<SequenceLease<S>> {
+        if (slot.holder !== undefined || slot.queue.length > 0) {
+            if (!options.background && slot.holder?.background) slot.holder.preempt();
+            let entry: { background: boolean; grant: () => void } | undefined;
+            try {
+                await this.waitFor((wake) => {
+                    entry = { background: options.background, grant: wake };
+                    // Foreground requests go ahead of queued background ones.
+                    const firstBackground = options.background ? -1 : slot.queue.findIndex((queued) => queued.background);
+                    if (firstBackground === -1) slot.queue.push(entry);
+                    else slot.queue.splice(firstBackground, 0, entry);
+                }, options.signal);
+            } catch (error) {
+                const index = entry ? slot.queue.indexOf(entry) : -1;
+                if (index !== -1) slot.queue.splice(index, 1);
+                if (slot.holder === undefined) this.grantNext(slot);
+                throw error;
+            }
+        }
+        slot.holder = { background: options.background, preempt: options.onPreempt ?? (() => undefined) };
+        slot.lastUsed = ++this.useCounter;
+        let released = false;
+        return {
+            sequence: slot.sequence,
+            reassigned,
+            release: () => {
+                if (released) return;
+                released = true;
+                slot.holder = undefined;
+                slot.lastUsed = ++this.useCounter;
+                this.grantNext(slot);
+            },
+        };
+    }
+
+    private grantNext(slot: Slot<S>): void {
+        const next = slot.queue.shift();
+        if (next) {
+            // Reserve the slot for the granted request before it resumes.
+            slot.holder = { background: next.background, preempt: () => undefined };
+            next.grant();
+            return;
+        }
+        const waiting = this.waitingForSlot;
+        this.waitingForSlot = [];
+        for (const wake of waiting) wake();
+    }
+
+    private waitFor(register: (wake: () => void) => void, signal: AbortSignal | undefined): Promise<void> {
+        return new Promise<void>((resolve, reject) => {
+            const onAbort = (): void => reject(signal?.reason);
+            signal?.addEventListener("abort", onAbort, { once: true });
+            register(() => {
+                signal?.removeEventListener("abort", onAbort);
+                resolve();
+            });
+        });
+    }
+}
