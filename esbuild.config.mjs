@@ -39,7 +39,9 @@ const builds = [
         entryPoints: ["src/cli/main.ts"],
         outfile: "dist/cli.mjs",
         format: "esm",
-        external: ["node-llama-cpp"],
+        // tree-sitter's CommonJS loader needs `__filename` at module load, which an ESM bundle
+        // lacks: the CLI loads it from node_modules instead (the CommonJS extension bundle is fine).
+        external: ["node-llama-cpp", "@vscode/tree-sitter-wasm"],
         banner: {
             // A shebang for the `bin` entry, and `require` for bundled CommonJS dependencies.
             js: "#!/usr/bin/env node\nimport { createRequire as __phi2CreateRequire } from 'node:module';\nconst require = __phi2CreateRequire(import.meta.url);",

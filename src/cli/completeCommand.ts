@@ -1,0 +1,133 @@
+// `phi2-complete complete`: the suggestion the editor would show as ghost text at a position of a
+// file, from the same core pipeline and model host as the extension (explicit trigger: no
+// debounce). Prints the suggestion byte for byte, with no newline added; `--json` prints one JSON
+// object (suggestion, counters, stats) and a newline.
+import { readFile, stat } from "node:fs/promises";
+import * as os from "node:os";
+import * as path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { CompletionEngine } from "../core/completion/CompletionEngine";
+import { DEFAULT_COMPLETION_SETTINGS, withSettings } from "../core/completion/CompletionSettings";
+import type { MultilineMode } from "../core/completion/CompletionSettings";
+import { createTextSnapshot } from "../core/completion/textSnapshot";
+import { createTreeSitterSyntaxGuard } from "../core/syntax/treeSitterSyntaxGuard";
+import { ModelHostClient, ModelHostError } from "../hostClient/ModelHostClient";
+import type { GpuMode } from "../modelHost/protocol";
+import { UsageError, integerFlag, parseFlags } from "./cliArguments";
+import { locateTreeSitterWasmDirectory } from "./treeSitterWasm";
+
+export const COMPLETE_USAGE = `Usage: phi2-complete complete --model PATH --file F --line L --column C [options]
+
+Prints the completion Phi-2 would show as ghost text at line L, column C of file F
+(both 1-based, columns counted in UTF-16 code units as in VS Code, a tab counting 1).
+The text is printed exactly, with no newline added; nothing is printed when there is
+no suggestion (the reason goes to stderr).
+
+Options:
+  --model PATH        Phi-2 GGUF file (required)
+  --file F            Python file (required)
+  --line L            1-based line (required)
+  --column C          1-based column; the cursor is before that character (required)
+  --json              print {"suggestion", "reason", "counters", "stats", "model"} as JSON
+  --threads N         CPU threads (default: cores - 1 = ${defaultThreads()})
+  --max-tokens N      generation cap (default ${DEFAULT_COMPLETION_SETTINGS.maxTokens})
+  --context N         context size in tokens (default ${DEFAULT_COMPLETION_SETTINGS.contextTokens}, capped by the model)
+  --multiline M       auto | always | never (default auto)
+  --gpu MODE          auto | off (default auto: CUDA or Vulkan when present, else CPU)
+  --no-syntax-guard   show the suggestion even if it adds a parse error
+  --verbose           model host logs on stderr
+
+Exit codes: 0 done (with or without a suggestion), 1 model or host error, 2 bad arguments or files.`;
+
+const COMPLETE_FLAGS = {
+    model: "string", file: "string", line: "string", column: "string", json: "boolean", threads: "string",
+    "max-tokens": "string", context: "string", multiline: "string", gpu: "string", "no-syntax-guard": "boolean",
+    verbose: "boolean", help: "boolean",
+} as const;
+
+export function defaultThreads(): number {
+    const cores = typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;
+    return Math.max(1, cores - 1);
+}
+
+/** The built model host next to this bundle (dist/cli.mjs -> dist/modelHost.mjs). */
+export function hostScriptPath(): string {
+    return path.join(path.dirname(fileURLToPath(import.meta.url)), "modelHost.mjs");
+}
+
+export async function runComplete(argv: readonly string[]): Promise<number> {
+    const flags = parseFlags(argv, COMPLETE_FLAGS);
+    if (flags.help) {
+        process.stdout.write(`${COMPLETE_USAGE}\n`);
+        return 0;
+    }
+    if (flags.model === undefined) throw new UsageError("--model PATH is required (a Phi-2 GGUF file).");
+    if (flags.file === undefined) throw new UsageError("--file F is required.");
+    const line = integerFlag("line", flags.line, 1);
+    const column = integerFlag("column", flags.column, 1);
+    const threads = integerFlag("threads", flags.threads, 1, defaultThreads());
+    const maxTokens = integerFlag("max-tokens", flags["max-tokens"], 1, DEFAULT_COMPLETION_SETTINGS.maxTokens);
+    const contextTokens = integerFlag("context", flags.context, 64, DEFAULT_COMPLETION_SETTINGS.contextTokens);
+    const multiline = (flags.multiline ?? "auto") as MultilineMode;
+    if (!["auto", "always", "never"].includes(multiline)) throw new UsageError(`--multiline must be auto, always or never, got "${multiline}".`);
+    const gpu = (flags.gpu ?? "auto") as GpuMode;
+    if (gpu !== "auto" && gpu !== "off") throw new UsageError(`--gpu must be auto or off, got "${gpu}".`);
+
+    const modelPath = path.resolve(flags.model);
+    await requireFile(modelPath, "model file");
+    const filePath = path.resolve(flags.file);
+    await requireFile(filePath, "file");
+    const document = createTextSnapshot(await readFile(filePath, "utf8"), { uri: pathToFileURL(filePath).href });
+    if (line > document.lineCount) throw new UsageError(`--line ${line} is past the end of ${flags.file} (${document.lineCount} lines).`);
+    const lineText = document.lineAt(line - 1);
+    if (column > lineText.length + 1) throw new UsageError(`--column ${column} is past the end of line ${line} (${lineText.length} characters; the last column is ${lineText.length + 1}).`);
+
+    const client = new ModelHostClient({
+        hostScriptPath: hostScriptPath(),
+        restart: { enabled: false },
+        log: flags.verbose ? (level, message) => process.stderr.write(`[host ${level}] ${message}\n`) : undefined,
+    });
+    const controller = new AbortController();
+    const onInterrupt = (): void => controller.abort();
+    process.once("SIGINT", onInterrupt);
+    try {
+        const model = await client.load({ modelPath, gpu, threads, contextSize: contextTokens, sequences: 1 });
+        const settings = withSettings(DEFAULT_COMPLETION_SETTINGS, { maxTokens, contextTokens: model.contextSize, multiline });
+        const syntaxGuard = flags["no-syntax-guard"] ? undefined : await createTreeSitterSyntaxGuard({ wasmDirectory: locateTreeSitterWasmDirectory() });
+        const engine = new CompletionEngine(client, { settings, syntaxGuard });
+        const outcome = await engine.complete({ document, position: { line: line - 1, character: column - 1 }, signal: controller.signal, trigger: "explicit" });
+        syntaxGuard?.dispose();
+        const text = outcome.suggestion?.insertText;
+        if (flags.json) {
+            const { counters, ...stats } = outcome.stats;
+            await writeStdout(`${JSON.stringify({ suggestion: text ?? null, reason: outcome.reason ?? null, counters: counters ?? null, stats, model }, null, 2)}\n`);
+        } else if (text !== undefined) {
+            await writeStdout(text);
+        }
+        if (text === undefined && !flags.json) process.stderr.write(`phi2-complete: no suggestion (${outcome.reason ?? "unknown"}).\n`);
+        return 0;
+    } catch (error) {
+        if (error instanceof ModelHostError) {
+            process.stderr.write(`phi2-complete: model error (${error.code}): ${error.message}\n`);
+            return 1;
+        }
+        throw error;
+    } finally {
+        process.removeListener("SIGINT", onInterrupt);
+        client.dispose();
+    }
+}
+
+async function requireFile(filePath: string, what: string): Promise<void> {
+    let info;
+    try {
+        info = await stat(filePath);
+    } catch {
+        throw new UsageError(`The ${what} ${filePath} does not exist.`);
+    }
+    if (!info.isFile()) throw new UsageError(`The ${what} ${filePath} is not a file.`);
+}
+
+function writeStdout(text: string): Promise<void> {
+    return new Promise((resolve, reject) => process.stdout.write(text, (error) => (error ? reject(error) : resolve())));
+}

@@ -1,0 +1,396 @@
+// The completion pipeline: document + cursor -> prompt -> generation with stop rules ->
+// post-processing -> syntax guard -> suggestion. Pure: the model is behind the TextGenerator port,
+// the clock and timers are injected.
+import type { TextGenerator, PrefillResult } from "../textGenerator";
+import type { DocumentSnapshot, GenerationCounters, Position, Range, StopReason } from "../types";
+import { promptBudgetTokens } from "./CompletionSettings";
+import type { CompletionSettings } from "./CompletionSettings";
+import { chooseCompletionMode } from "./completionMode";
+import type { CompletionMode, CompletionModeDecision } from "./completionMode";
+import { computePrefixWindow } from "./contextWindow";
+import type { PrefixWindow } from "./contextWindow";
+import { GenerationFlight } from "./GenerationFlight";
+import type { FlightResult } from "./GenerationFlight";
+import { indentWidth, isBlank, leadingWhitespace } from "./indentation";
+import { buildPhi2Prompt, omittedCursorIndentation } from "./phi2Prompt";
+import { postprocessSuggestion } from "./postprocess";
+import type { PostprocessContext, RuleEffect } from "./postprocess";
+import { AdaptiveDebounce, SYSTEM_TIMERS, abortableDelay, isWarmPrompt } from "./scheduler";
+import type { Timers } from "./scheduler";
+import type { StopRuleContext } from "./stopRules";
+import { SuggestionCache, typedAheadRemainder } from "./suggestionCache";
+import { enclosingBlockSource } from "./syntaxGuard";
+import type { SyntaxGuard, SyntaxGuardVerdict } from "./syntaxGuard";
+
+export type CompletionTrigger = "automatic" | "explicit";
+
+export interface CompletionRequest {
+    readonly document: DocumentSnapshot;
+    readonly position: Position;
+    readonly signal: AbortSignal;
+    readonly trigger: CompletionTrigger;
+}
+
+export interface Suggestion {
+    /** Text to insert at the cursor, in the document's line endings. */
+    readonly insertText: string;
+    /** Where it goes (empty: at the cursor). */
+    readonly range: Range;
+}
+
+/** Where a suggestion came from: a model call, the rest of one the user is typing, or the LRU. */
+export type CompletionSource = "model" | "typedAhead" | "cache";
+
+export type NoSuggestionReason =
+    | "cancelled" // the caller aborted (a newer keystroke)
+    | "emptyPrompt" // nothing before the cursor to continue
+    | "noModelText" // the model produced nothing (or only what the stop rules cut at once)
+    | "cutByRules" // post-processing removed everything (e.g. it repeated the following code)
+    | "syntaxGuard"; // every prefix of it added a parse error
+
+export interface CompletionStats {
+    readonly trigger: CompletionTrigger;
+    readonly source?: CompletionSource;
+    readonly mode: CompletionMode;
+    readonly modeBecause: CompletionModeDecision["because"];
+    /** The model host's counters for the generation used (also for typed-ahead reuse of a flight). */
+    readonly counters?: GenerationCounters;
+    readonly stopReason?: StopReason;
+    /** Stop rule, post-processing and syntax-guard cuts, in order. */
+    readonly cuts: readonly RuleEffect[];
+    readonly syntaxGuard?: Pick<SyntaxGuardVerdict, "action" | "errorsWithout" | "errorsWith" | "parses"> & { readonly ms: number };
+    /** The text before post-processing (model text after the stop rules, or the cached remainder). */
+    readonly rawText?: string;
+    readonly prompt: {
+        readonly characters: number;
+        readonly estimatedTokens: number;
+        readonly windowStartLine: number;
+        readonly headerLines: number;
+    };
+    /** From the call to the answer. */
+    readonly latencyMs: number;
+    /** Waiting for the model (own generation or one in flight). */
+    readonly modelMs: number;
+    readonly debounceMs: number;
+    /** Everything else: window, prompt, cache, rules, guard. */
+    readonly overheadMs: number;
+}
+
+export interface CompletionOutcome {
+    readonly suggestion?: Suggestion;
+    readonly stats: CompletionStats;
+    readonly reason?: NoSuggestionReason;
+}
+
+/** Running totals since the engine was made. */
+export interface CompletionEngineTotals {
+    requests: number;
+    modelCalls: number;
+    typedAheadHits: number;
+    cacheHits: number;
+    suggestionsReturned: number;
+    cutBySyntaxGuard: number;
+    droppedBySyntaxGuard: number;
+    shown: number;
+    accepted: number;
+}
+
+export interface CompletionEngineOptions {
+    readonly settings: CompletionSettings;
+    readonly syntaxGuard?: SyntaxGuard;
+    /** Milliseconds clock (performance.now by default). */
+    readonly now?: () => number;
+    readonly timers?: Timers;
+}
+
+/** Lines after the cursor that post-processing compares with the suggestion. */
+const FOLLOWING_LINES = 12;
+/** Lines scanned for the next non-blank line after the cursor (the suffix-echo stop rule). */
+const NEXT_LINE_SCAN = 50;
+
+interface PreparedRequest {
+    readonly window: PrefixWindow;
+    readonly prompt: string;
+    readonly mode: CompletionModeDecision;
+    readonly stopContext: StopRuleContext;
+    readonly postprocess: PostprocessContext;
+}
+
+interface Timing {
+    readonly startedAt: number;
+    modelMs: number;
+    debounceMs: number;
+}
+
+export class CompletionEngine {
+    private settings: CompletionSettings;
+    private readonly syntaxGuard: SyntaxGuard | undefined;
+    private readonly now: () => number;
+    private readonly timers: Timers;
+    private cache: SuggestionCache;
+    private readonly debounce: AdaptiveDebounce;
+    private readonly flights = new Map<string, GenerationFlight>();
+    /** The last prompt sent to the model per document (what its KV sequence holds). */
+    private readonly lastPrompts = new Map<string, string>();
+    readonly totals: CompletionEngineTotals = {
+        requests: 0, modelCalls: 0, typedAheadHits: 0, cacheHits: 0, suggestionsReturned: 0,
+        cutBySyntaxGuard: 0, droppedBySyntaxGuard: 0, shown: 0, accepted: 0,
+    };
+
+    constructor(private readonly generator: TextGenerator, options: CompletionEngineOptions) {
+        this.settings = options.settings;
+        this.syntaxGuard = options.syntaxGuard;
+        this.now = options.now ?? (() => performance.now());
+        this.timers = options.timers ?? SYSTEM_TIMERS;
+        this.cache = new SuggestionCache(options.settings.cacheEntries);
+        this.debounce = new AdaptiveDebounce(options.settings.debounce);
+    }
+
+    updateSettings(settings: CompletionSettings): void {
+        if (settings.cacheEntries !== this.settings.cacheEntries) this.cache = new SuggestionCache(settings.cacheEntries);
+        this.settings = settings;
+        this.debounce.updateSettings(settings.debounce);
+    }
+
+    async complete(request: CompletionRequest): Promise<CompletionOutcome> {
+        const timing: Timing = { startedAt: this.now(), modelMs: 0, debounceMs: 0 };
+        this.totals.requests++;
+        const { document, position, signal } = request;
+        const prepared = this.prepare(document, position);
+        const uri = document.uri;
+        if (signal.aborted) return this.noSuggestion(request, prepared, timing, "cancelled");
+        if (isBlank(prepared.prompt)) return this.noSuggestion(request, prepared, timing, "emptyPrompt");
+        // Every automatic request counts for the typing rhythm, also those the cache answers.
+        const delayMs = request.trigger === "automatic"
+            ? this.debounce.delayFor(uri, timing.startedAt, isWarmPrompt(this.lastPrompts.get(uri), prepared.prompt))
+            : 0;
+
+        const hit = this.cache.lookup(uri, prepared.prompt);
+        if (hit) {
+            const source: CompletionSource = hit.typed.length === 0 ? "cache" : "typedAhead";
+            if (source === "cache") this.totals.cacheHits++;
+            else this.totals.typedAheadHits++;
+            return this.finish(request, prepared, timing, { text: hit.remaining, source, cuts: [] });
+        }
+
+        const running = this.flights.get(uri);
+        if (running && running.canServe(prepared.prompt)) {
+            const served = await this.serveFromFlight(request, prepared, timing, running);
+            if (served) return served;
+        } else if (running) {
+            running.abort(); // single flight per document: the newer request wins
+            this.flights.delete(uri);
+        }
+
+        if (delayMs > 0) {
+            const debounceStart = this.now();
+            const waited = await abortableDelay(delayMs, signal, this.timers);
+            timing.debounceMs = this.now() - debounceStart;
+            if (!waited) return this.noSuggestion(request, prepared, timing, "cancelled");
+            const newer = this.flights.get(uri);
+            if (newer) newer.abort();
+        }
+
+        const maxTokens = prepared.mode.mode === "multiLine"
+            ? this.settings.maxTokens
+            : Math.min(this.settings.maxTokens, this.settings.singleLineMaxTokens);
+        const modelStart = this.now();
+        const flight = new GenerationFlight(this.generator, {
+            uri,
+            prompt: prepared.prompt,
+            mode: prepared.mode.mode,
+            stopContext: prepared.stopContext,
+            maxTokens,
+            timeCapMs: this.settings.timeCapMs,
+            abandonGraceMs: this.settings.abandonGraceMs,
+        }, this.timers);
+        this.flights.set(uri, flight);
+        this.lastPrompts.set(uri, prepared.prompt);
+        this.totals.modelCalls++;
+        const forget = (): void => {
+            if (this.flights.get(uri) === flight) this.flights.delete(uri);
+        };
+        flight.done.then((result) => {
+            forget();
+            if (result.result.stopReason !== "cancelled") {
+                this.cache.store({ uri, prompt: prepared.prompt, text: result.text, mode: prepared.mode.mode });
+            }
+        }, forget);
+
+        const result = await flight.attach(signal);
+        timing.modelMs += this.now() - modelStart;
+        if (result === "cancelled") return this.noSuggestion(request, prepared, timing, "cancelled");
+        return this.finish(request, prepared, timing, {
+            text: result.text, source: "model", cuts: stopCuts(result), flight: result,
+        });
+    }
+
+    /**
+     * Evaluates the prompt for a position into the document's KV sequence in the background (a
+     * document was opened or the cursor jumped), so the first real request there is fast. Skipped
+     * while a generation for the document runs and when the sequence already holds this prompt.
+     * Resolves undefined when skipped.
+     */
+    async prefill(document: DocumentSnapshot, position: Position, signal: AbortSignal): Promise<PrefillResult | undefined> {
+        const uri = document.uri;
+        if (signal.aborted || this.flights.has(uri)) return undefined;
+        const prepared = this.prepare(document, position);
+        if (isBlank(prepared.prompt) || this.lastPrompts.get(uri) === prepared.prompt) return undefined;
+        const result = await this.generator.prefill({ sequenceKey: uri, prompt: prepared.prompt, priority: "background", signal });
+        if (result.completed && !this.flights.has(uri)) this.lastPrompts.set(uri, prepared.prompt);
+        return result;
+    }
+
+    /** The editor showed a suggestion this engine returned. */
+    notifyShown(_outcome?: CompletionOutcome): void {
+        this.totals.shown++;
+    }
+
+    /** The user accepted a suggestion this engine returned. */
+    notifyAccepted(_outcome?: CompletionOutcome): void {
+        this.totals.accepted++;
+    }
+
+    /** Forgets a closed document: aborts its generation and drops its cache entries. */
+    forgetDocument(uri: string): void {
+        this.flights.get(uri)?.abort();
+        this.flights.delete(uri);
+        this.lastPrompts.delete(uri);
+        this.cache.forgetDocument(uri);
+        this.debounce.forgetDocument(uri);
+    }
+
+    /** Aborts every generation in flight. */
+    dispose(): void {
+        for (const flight of this.flights.values()) flight.abort();
+        this.flights.clear();
+    }
+
+    /** The window, prompt, mode and rule contexts for a position: the per-keystroke work. */
+    private prepare(document: DocumentSnapshot, position: Position): PreparedRequest {
+        const settings = this.settings;
+        const tabSize = document.indent?.tabSize ?? 4;
+        const window = computePrefixWindow(document, position, {
+            budgetTokens: promptBudgetTokens(settings),
+            stepLines: settings.windowStepLines,
+            headerShare: settings.headerShare,
+        });
+        const prompt = buildPhi2Prompt(document, window);
+        const mode = chooseCompletionMode(document, position, settings.multiline, tabSize);
+        const line = document.lineAt(position.line);
+        const textBeforeCursor = line.slice(0, position.character);
+        const restOfLine = line.slice(position.character);
+        const followingLines: string[] = [];
+        let nextDocumentLine: string | undefined;
+        const scanEnd = Math.min(document.lineCount, position.line + 1 + NEXT_LINE_SCAN);
+        for (let index = position.line + 1; index < scanEnd; index++) {
+            const text = document.lineAt(index);
+            if (followingLines.length < FOLLOWING_LINES) followingLines.push(text);
+            if (nextDocumentLine === undefined && !isBlank(text)) nextDocumentLine = text;
+            if (nextDocumentLine !== undefined && followingLines.length >= FOLLOWING_LINES) break;
+        }
+        // The block the suggestion must stay in: the cursor's indentation on a blank line; deeper
+        // than the header line at the end of `if x:|`; the line's own indentation inside a line.
+        const lineIndent = indentWidth(leadingWhitespace(line), tabSize);
+        const blockIndent = isBlank(textBeforeCursor) ? indentWidth(textBeforeCursor, tabSize)
+            : mode.because === "opensBlock" ? lineIndent + 1
+                : lineIndent;
+        const docstringQuote = mode.because === "docstring" ? (textBeforeCursor.trimEnd().endsWith("'''") ? "'''" : '"""') : undefined;
+        return {
+            window,
+            prompt,
+            mode,
+            stopContext: { mode: mode.mode, blockIndent, tabSize, openStringQuote: docstringQuote, nextDocumentLine },
+            postprocess: { textBeforeCursor, restOfLine, followingLines, indent: document.indent, omittedIndentation: omittedCursorIndentation(textBeforeCursor) },
+        };
+    }
+
+    /** Serves a request from a generation in flight; undefined when its text turned out not to match. */
+    private async serveFromFlight(request: CompletionRequest, prepared: PreparedRequest, timing: Timing, flight: GenerationFlight): Promise<CompletionOutcome | undefined> {
+        const modelStart = this.now();
+        const result = await flight.attach(request.signal);
+        timing.modelMs += this.now() - modelStart;
+        if (result === "cancelled") return this.noSuggestion(request, prepared, timing, "cancelled");
+        const typedLength = prepared.prompt.length - flight.prompt.length;
+        const remaining = typedLength === 0 ? result.text : typedAheadRemainder(flight.prompt, result.text, prepared.prompt);
+        if (remaining === undefined) return undefined;
+        const source: CompletionSource = typedLength === 0 ? "model" : "typedAhead";
+        if (source === "typedAhead") this.totals.typedAheadHits++;
+        return this.finish(request, prepared, timing, { text: remaining, source, cuts: typedLength === 0 ? stopCuts(result) : [], flight: result });
+    }
+
+    private finish(
+        request: CompletionRequest,
+        prepared: PreparedRequest,
+        timing: Timing,
+        produced: { text: string; source: CompletionSource; cuts: RuleEffect[]; flight?: FlightResult },
+    ): CompletionOutcome {
+        const cuts = [...produced.cuts];
+        const processed = postprocessSuggestion(produced.text, prepared.postprocess);
+        cuts.push(...processed.effects);
+        let text = processed.text;
+        let guardStats: CompletionStats["syntaxGuard"];
+        let reason: NoSuggestionReason | undefined;
+        if (text.length === 0) {
+            const cutSomething = cuts.some((cut) => !isBlank(cut.removed));
+            reason = isBlank(produced.text) && !cutSomething ? "noModelText" : "cutByRules";
+        } else if (this.syntaxGuard) {
+            const guardStart = this.now();
+            const block = enclosingBlockSource(request.document, request.position);
+            const verdict = this.syntaxGuard.check({ before: block.before, insertText: text, after: block.after });
+            guardStats = { action: verdict.action, errorsWithout: verdict.errorsWithout, errorsWith: verdict.errorsWith, parses: verdict.parses, ms: this.now() - guardStart };
+            if (verdict.action !== "kept") {
+                cuts.push({ rule: "syntaxGuard", removed: text.slice(verdict.text.length) });
+                if (verdict.action === "cut") this.totals.cutBySyntaxGuard++;
+                else this.totals.droppedBySyntaxGuard++;
+                text = verdict.text;
+                if (text.length === 0) reason = "syntaxGuard";
+            }
+        }
+        const stats = this.stats(request, prepared, timing, {
+            source: produced.source,
+            cuts,
+            rawText: produced.text,
+            counters: produced.flight?.result.counters,
+            stopReason: produced.flight?.result.stopReason,
+            syntaxGuard: guardStats,
+        });
+        if (reason !== undefined) return { stats, reason };
+        this.totals.suggestionsReturned++;
+        const insertText = request.document.eol === "\n" ? text : text.replace(/\n/g, request.document.eol);
+        return { suggestion: { insertText, range: { start: request.position, end: request.position } }, stats };
+    }
+
+    private noSuggestion(request: CompletionRequest, prepared: PreparedRequest, timing: Timing, reason: NoSuggestionReason): CompletionOutcome {
+        return { stats: this.stats(request, prepared, timing, { cuts: [] }), reason };
+    }
+
+    private stats(
+        request: CompletionRequest,
+        prepared: PreparedRequest,
+        timing: Timing,
+        details: Pick<CompletionStats, "source" | "cuts" | "rawText" | "counters" | "stopReason" | "syntaxGuard">,
+    ): CompletionStats {
+        const latencyMs = this.now() - timing.startedAt;
+        return {
+            trigger: request.trigger,
+            mode: prepared.mode.mode,
+            modeBecause: prepared.mode.because,
+            ...details,
+            prompt: {
+                characters: prepared.prompt.length,
+                estimatedTokens: prepared.window.estimatedTokens,
+                windowStartLine: prepared.window.startLine,
+                headerLines: prepared.window.headerEndLine,
+            },
+            latencyMs,
+            modelMs: timing.modelMs,
+            debounceMs: timing.debounceMs,
+            overheadMs: Math.max(0, latencyMs - timing.modelMs - timing.debounceMs),
+        };
+    }
+}
+
+function stopCuts(result: FlightResult): RuleEffect[] {
+    return result.cut ? [{ rule: `stop:${result.cut.rule}`, removed: result.cut.removed }] : [];
+}

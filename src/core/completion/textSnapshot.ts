@@ -1,0 +1,40 @@
+// A DocumentSnapshot over a plain string, for the CLI, the benchmark and tests (the extension
+// wraps VS Code's TextDocument instead). Lines are split once, at construction.
+import type { DocumentSnapshot, IndentStyle } from "../types";
+
+export interface TextSnapshotOptions {
+    readonly uri?: string;
+    readonly languageId?: string;
+    readonly version?: number;
+    /** Indentation style; detected from the text when not given. */
+    readonly indent?: IndentStyle;
+}
+
+export function createTextSnapshot(text: string, options: TextSnapshotOptions = {}): DocumentSnapshot {
+    const eol: "\n" | "\r\n" = text.includes("\r\n") ? "\r\n" : "\n";
+    const lines = text.split(/\r?\n/);
+    return {
+        uri: options.uri ?? "untitled:snapshot.py",
+        languageId: options.languageId ?? "python",
+        version: options.version ?? 1,
+        lineCount: lines.length,
+        eol,
+        indent: options.indent ?? detectIndentStyle(lines),
+        lineAt(line: number): string {
+            const value = lines[line];
+            if (value === undefined) throw new RangeError(`Line ${line} is outside the document (0..${lines.length - 1}).`);
+            return value;
+        },
+    };
+}
+
+/** Tabs when more indented lines start with a tab than with spaces; 4 columns per level otherwise. */
+export function detectIndentStyle(lines: readonly string[]): IndentStyle {
+    let tabs = 0;
+    let spaces = 0;
+    for (const line of lines) {
+        if (line.startsWith("\t")) tabs++;
+        else if (line.startsWith(" ") && line.trim().length > 0) spaces++;
+    }
+    return { insertSpaces: tabs <= spaces, tabSize: 4 };
+}

@@ -1,0 +1,245 @@
+import * as assert from "node:assert/strict";
+import { CompletionEngine } from "../../../src/core/completion/CompletionEngine";
+import type { CompletionOutcome, CompletionTrigger } from "../../../src/core/completion/CompletionEngine";
+import { DEFAULT_COMPLETION_SETTINGS, withSettings } from "../../../src/core/completion/CompletionSettings";
+import { createTextSnapshot } from "../../../src/core/completion/textSnapshot";
+import { createTreeSitterSyntaxGuard } from "../../../src/core/syntax/treeSitterSyntaxGuard";
+import { locateTreeSitterWasmDirectory } from "../../../src/cli/treeSitterWasm";
+import type { DocumentSnapshot, Position } from "../../../src/core/types";
+import { FakeTextGenerator, settle } from "./fakeTextGenerator";
+import { ManualTimers } from "./manualTimers";
+
+const settings = withSettings(DEFAULT_COMPLETION_SETTINGS, { debounce: { warmMs: 0, coldMs: 0 }, abandonGraceMs: 100 });
+
+/** A document and the cursor at its `|` marker. */
+function at(source: string, uri = "file:///work/a.py"): { document: DocumentSnapshot; position: Position } {
+    const lines = source.split("\n");
+    const line = lines.findIndex((text) => text.includes("|"));
+    const character = lines[line]!.indexOf("|");
+    lines[line] = lines[line]!.replace("|", "");
+    return { document: createTextSnapshot(lines.join(source.includes("\r\n") ? "" : "\n"), { uri }), position: { line, character } };
+}
+
+function request(place: { document: DocumentSnapshot; position: Position }, trigger: CompletionTrigger = "explicit", signal = new AbortController().signal) {
+    return { ...place, signal, trigger };
+}
+
+function engineWith(generator: FakeTextGenerator, extra: Partial<ConstructorParameters<typeof CompletionEngine>[1]> = {}): CompletionEngine {
+    return new CompletionEngine(generator, { settings, ...extra });
+}
+
+const ADD = "def add(a, b):\n    |";
+
+describe("CompletionEngine", () => {
+    it("completes a block with the model and stops at the dedent", async () => {
+        const generator = new FakeTextGenerator(() => ["    return", " a + b", "\n", "\nprint(add(1, 2))", "\n"]);
+        const engine = engineWith(generator);
+        const outcome = await engine.complete(request(at(ADD)));
+        assert.equal(outcome.suggestion?.insertText, "return a + b");
+        assert.deepEqual(outcome.suggestion?.range, { start: { line: 1, character: 4 }, end: { line: 1, character: 4 } });
+        assert.equal(outcome.stats.source, "model");
+        assert.equal(outcome.stats.mode, "multiLine");
+        assert.equal(outcome.stats.stopReason, "stopRule");
+        assert.deepEqual(outcome.stats.cuts.map((cut) => cut.rule), ["stop:dedent", "trailingWhitespace"]);
+        assert.equal(generator.calls.length, 1);
+        const call = generator.calls[0]!;
+        assert.equal(call.sequenceKey, "file:///work/a.py");
+        assert.equal(call.prompt, "def add(a, b):\n", "the indentation before the cursor is left to the model");
+        assert.equal(call.maxTokens, settings.maxTokens);
+        assert.equal(call.timeCapMs, settings.timeCapMs);
+        assert.equal(call.priority, "foreground");
+        assert.deepEqual(call.stopStrings, ["<|endoftext|>"]);
+        assert.equal(outcome.stats.counters?.generatedTokens, 5); // the dedented line had to end before the rule could judge it
+    });
+
+    it("completes inside a line with the single-line cap and without duplicating the closer", async () => {
+        const generator = new FakeTextGenerator(() => ["1, 2)", "\nprint(x)"]);
+        const outcome = await engineWith(generator).complete(request(at("x = compute(|)")));
+        assert.equal(outcome.suggestion?.insertText, "1, 2");
+        assert.equal(outcome.stats.mode, "singleLine");
+        assert.equal(generator.calls[0]!.maxTokens, settings.singleLineMaxTokens);
+        assert.ok(outcome.stats.cuts.some((cut) => cut.rule === "duplicateClosers" && cut.removed === ")"));
+    });
+
+    it("serves typed-ahead characters and backspace-retype from the cache without a model call", async () => {
+        const generator = new FakeTextGenerator(() => ["    return a + b"]);
+        const engine = engineWith(generator);
+        await engine.complete(request(at(ADD)));
+        const typed = await engine.complete(request(at("def add(a, b):\n    ret|")));
+        assert.equal(typed.suggestion?.insertText, "urn a + b");
+        assert.equal(typed.stats.source, "typedAhead");
+        const retyped = await engine.complete(request(at(ADD)));
+        assert.equal(retyped.suggestion?.insertText, "return a + b");
+        assert.equal(retyped.stats.source, "cache");
+        assert.equal(generator.calls.length, 1);
+        assert.equal(engine.totals.typedAheadHits, 1);
+        assert.equal(engine.totals.cacheHits, 1);
+    });
+
+    it("keeps serving a suggestion across Enter and the editor's auto-indentation", async () => {
+        const generator = new FakeTextGenerator(() => ["\n    return a + b"]);
+        const engine = engineWith(generator);
+        const first = await engine.complete(request(at("def add(a, b):|")));
+        assert.equal(first.suggestion?.insertText, "\n    return a + b");
+        const afterEnter = await engine.complete(request(at("def add(a, b):\n    |")));
+        assert.equal(afterEnter.suggestion?.insertText, "return a + b");
+        assert.equal(afterEnter.stats.source, "typedAhead");
+        assert.equal(generator.calls.length, 1);
+    });
+
+    it("at the end of a block header stops where the model leaves the new block", async () => {
+        const generator = new FakeTextGenerator(() => ["\n        return 1\n", "    else:\n", "        return 2\n"]);
+        const outcome = await engineWith(generator).complete(request(at("def f(x):\n    if x:|")));
+        assert.equal(outcome.suggestion?.insertText, "\n        return 1");
+        assert.ok(outcome.stats.cuts.some((cut) => cut.rule === "stop:dedent"));
+    });
+
+    it("asks the model again when the typed text leaves the suggestion", async () => {
+        const generator = new FakeTextGenerator((options) => (options.prompt.endsWith("x") ? [" = 1"] : ["    return a + b"]));
+        const engine = engineWith(generator);
+        await engine.complete(request(at(ADD)));
+        const outcome = await engine.complete(request(at("def add(a, b):\n    x|")));
+        assert.equal(outcome.suggestion?.insertText, " = 1");
+        assert.equal(generator.calls.length, 2);
+    });
+
+    it("reuses a generation still running when the user types what it generates", async () => {
+        const generator = new FakeTextGenerator(() => ["    ret", "urn a", " + b"]);
+        generator.hold();
+        const engine = engineWith(generator);
+        const first = new AbortController();
+        const firstOutcome = engine.complete(request(at(ADD), "automatic", first.signal));
+        await settle();
+        first.abort(); // the editor cancels on the next keystroke...
+        const second = engine.complete(request(at("def add(a, b):\n    re|"), "automatic")); // ...which matches
+        await settle();
+        generator.release();
+        assert.equal((await firstOutcome).reason, "cancelled");
+        const outcome = await second;
+        assert.equal(outcome.suggestion?.insertText, "turn a + b");
+        assert.equal(outcome.stats.source, "typedAhead");
+        assert.equal(generator.calls.length, 1);
+        assert.equal(generator.calls[0]!.signal?.aborted, false);
+    });
+
+    it("aborts the running generation when a newer request cannot use it (single flight)", async () => {
+        const generator = new FakeTextGenerator((options) => (options.prompt.endsWith("x") ? [" = 1"] : ["    ret", "urn a + b"]));
+        generator.hold();
+        const engine = engineWith(generator);
+        const older = engine.complete(request(at(ADD)));
+        await settle();
+        const newer = engine.complete(request(at("def add(a, b):\n    x|")));
+        await settle();
+        assert.equal(generator.calls[0]!.signal?.aborted, true);
+        generator.release();
+        await older;
+        assert.equal((await newer).suggestion?.insertText, " = 1");
+        assert.equal(generator.calls.length, 2);
+    });
+
+    it("aborts a generation nobody waits for after the grace period", async () => {
+        const timers = new ManualTimers();
+        const generator = new FakeTextGenerator(() => ["ret", "urn a + b"]);
+        generator.hold();
+        const engine = engineWith(generator, { timers });
+        const controller = new AbortController();
+        const outcome = engine.complete(request(at(ADD), "explicit", controller.signal));
+        await settle();
+        controller.abort();
+        assert.equal((await outcome).reason, "cancelled");
+        assert.equal(generator.calls[0]!.signal?.aborted, false, "still running during the grace period");
+        timers.advance(settings.abandonGraceMs);
+        assert.equal(generator.calls[0]!.signal?.aborted, true);
+        generator.release();
+    });
+
+    it("debounces automatic requests (no model call when cancelled while waiting), not explicit ones", async () => {
+        const timers = new ManualTimers();
+        const generator = new FakeTextGenerator(() => ["return a + b"]);
+        const engine = new CompletionEngine(generator, { settings: DEFAULT_COMPLETION_SETTINGS, timers, now: () => timers.now });
+        const controller = new AbortController();
+        const cancelled = engine.complete(request(at(ADD), "automatic", controller.signal));
+        await settle();
+        controller.abort();
+        assert.equal((await cancelled).reason, "cancelled");
+        assert.equal(generator.calls.length, 0);
+        const waiting = engine.complete(request(at("def add(a, b):\n    |\n"), "automatic"));
+        await settle();
+        assert.equal(generator.calls.length, 0, "still debouncing");
+        timers.advance(DEFAULT_COMPLETION_SETTINGS.debounce.coldMs);
+        const outcome = await waiting;
+        assert.equal(outcome.stats.debounceMs, DEFAULT_COMPLETION_SETTINGS.debounce.coldMs);
+        assert.equal(generator.calls.length, 1);
+        await engine.complete(request(at("def sub(a, b):\n    |")));
+        assert.equal(generator.calls.length, 2, "explicit requests do not wait");
+    });
+
+    it("separates model time from pipeline overhead in the stats", async () => {
+        let clock = 1000;
+        const generator = new FakeTextGenerator(() => ["return a + b"]);
+        generator.onGenerate = () => (clock += 500);
+        const engine = engineWith(generator, { now: () => clock });
+        const outcome = await engine.complete(request(at(ADD)));
+        assert.equal(outcome.stats.latencyMs, 500);
+        assert.equal(outcome.stats.modelMs, 500);
+        assert.equal(outcome.stats.overheadMs, 0);
+    });
+
+    it("drops a suggestion that only repeats the next line, with a reason", async () => {
+        const generator = new FakeTextGenerator(() => ["    return a + b\n"]);
+        const outcome = await engineWith(generator).complete(request(at("def add(a, b):\n    |\n    return a + b")));
+        assert.equal(outcome.suggestion, undefined);
+        assert.equal(outcome.reason, "cutByRules"); // the stop rule cut it while streaming
+        assert.ok(outcome.stats.cuts.some((cut) => cut.rule === "stop:suffixEcho"));
+    });
+
+    it("reports nothing to continue at the top of an empty file without calling the model", async () => {
+        const generator = new FakeTextGenerator(() => ["x"]);
+        const outcome = await engineWith(generator).complete(request(at("|")));
+        assert.equal(outcome.reason, "emptyPrompt");
+        assert.equal(generator.calls.length, 0);
+    });
+
+    it("uses the document's line endings and indentation in the inserted text", async () => {
+        const generator = new FakeTextGenerator(() => ["    total = 0\n", "    for x in xs:\n", "        total += x"]);
+        const document = createTextSnapshot("def f(xs):\r\n\t", { uri: "file:///t.py" });
+        const outcome = await engineWith(generator).complete({ document, position: { line: 1, character: 1 }, signal: new AbortController().signal, trigger: "explicit" });
+        assert.equal(generator.calls[0]!.prompt, "def f(xs):\n");
+        assert.equal(outcome.suggestion?.insertText, "total = 0\r\n\tfor x in xs:\r\n\t\ttotal += x");
+    });
+
+    it("cuts with the syntax guard and counts it", async function () {
+        this.timeout(20_000);
+        const syntaxGuard = await createTreeSitterSyntaxGuard({ wasmDirectory: locateTreeSitterWasmDirectory() });
+        const generator = new FakeTextGenerator(() => ["a + b))"]);
+        const engine = engineWith(generator, { syntaxGuard });
+        const outcome: CompletionOutcome = await engine.complete(request(at("def add(a, b):\n    return |\n")));
+        assert.equal(outcome.suggestion?.insertText, "a + b");
+        assert.equal(outcome.stats.syntaxGuard?.action, "cut");
+        assert.equal(engine.totals.cutBySyntaxGuard, 1);
+        syntaxGuard.dispose();
+    });
+
+    it("rejects with the generator's error and recovers on the next request", async () => {
+        const generator = new FakeTextGenerator(() => ["    return 1"]);
+        generator.failWith = new Error("host exited");
+        const engine = engineWith(generator);
+        await assert.rejects(engine.complete(request(at(ADD))), /host exited/);
+        generator.failWith = undefined;
+        assert.equal((await engine.complete(request(at(ADD)))).suggestion?.insertText, "return 1");
+    });
+
+    it("prefills the prompt at a position in the background on the document's sequence", async () => {
+        const generator = new FakeTextGenerator(() => []);
+        const engine = engineWith(generator);
+        const { document, position } = at("import os\n\ndef f():\n    |");
+        const result = await engine.prefill(document, position, new AbortController().signal);
+        assert.equal(result?.completed, true);
+        assert.deepEqual(
+            { key: generator.prefills[0]!.sequenceKey, prompt: generator.prefills[0]!.prompt, priority: generator.prefills[0]!.priority },
+            { key: document.uri, prompt: "import os\n\ndef f():\n", priority: "background" },
+        );
+        assert.equal(await engine.prefill(document, position, new AbortController().signal), undefined, "already warm: skipped");
+        assert.equal(generator.prefills.length, 1);
+    });
+});
