@@ -1,5 +1,6 @@
 // The model host through its real child process, on the tiny random model: loading, errors,
 // prefix reuse counters, sequence keys, background prefill, cancellation and streaming.
+// Priorities between requests (explanations, prefill, completions) are in priority.test.ts.
 import assert from "node:assert/strict";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -106,7 +107,8 @@ describe("model host (tiny random model)", function () {
         assert.equal(cancelled.stopReason, "cancelled");
         assert.equal(cancelled.text, "");
         assert.ok(cancelled.counters.evaluatedTokens > 0 && cancelled.counters.evaluatedTokens < cancelled.counters.promptTokens, JSON.stringify(cancelled.counters));
-        assert.ok(settleMs < 500, `settled ${settleMs.toFixed(1)} ms after the abort`);
+        // Only a gross bound: the machine running the tests may be loaded (the figure is the benchmark's).
+        assert.ok(settleMs < 5000, `settled ${settleMs.toFixed(1)} ms after the abort`);
         console.log(`      cancel during prefill settled in ${settleMs.toFixed(1)} ms after ${cancelled.counters.evaluatedTokens}/${cancelled.counters.promptTokens} tokens`);
 
         const resumed = await client.generate({ sequenceKey: "cancel-prefill", prompt, maxTokens: 2 });
@@ -117,12 +119,14 @@ describe("model host (tiny random model)", function () {
         const controller = new AbortController();
         let abortedAt = 0;
         const streamed: string[] = [];
+        let chunksAfterAbort = 0;
         const result = await client.generate({
             sequenceKey: "cancel-generate",
             prompt: "def main():\n",
             maxTokens: 1000,
             signal: controller.signal,
             onText: (chunk) => {
+                if (controller.signal.aborted) chunksAfterAbort++;
                 streamed.push(chunk);
                 if (streamed.length === 5) {
                     abortedAt = performance.now();
@@ -132,9 +136,10 @@ describe("model host (tiny random model)", function () {
         });
         const settleMs = elapsedSince(abortedAt);
         assert.equal(result.stopReason, "cancelled");
+        // The tokens generated while the cancel message was on its way, then nothing more.
         assert.ok(result.counters.generatedTokens >= 5 && result.counters.generatedTokens < 50, JSON.stringify(result.counters));
-        assert.ok(result.text.startsWith(streamed.join("").slice(0, 1)));
-        assert.ok(settleMs < 200, `settled ${settleMs.toFixed(1)} ms after the abort`);
+        assert.ok(chunksAfterAbort < 45, `${chunksAfterAbort} chunks after the abort`);
+        assert.equal(result.text, streamed.join(""), "the partial text is what was streamed");
         console.log(`      cancel during generation settled in ${settleMs.toFixed(1)} ms`);
     });
 
@@ -170,19 +175,6 @@ describe("model host (tiny random model)", function () {
         assert.equal(result.stopReason, "timeCap");
         assert.ok(result.counters.generatedTokens >= 1);
         assert.ok(result.text.length > 0);
-    });
-
-    it("runs a foreground request while a long background prefill yields between chunks", async () => {
-        const background = client.prefill({ sequenceKey: "bg", prompt: pythonSource(1500, 51), priority: "background" });
-        await new Promise((resolve) => setTimeout(resolve, 50));
-        const started = performance.now();
-        const foreground = await client.generate({ sequenceKey: "fg", prompt: "def add(a, b):\n", maxTokens: 4 });
-        const foregroundMs = elapsedSince(started);
-        const prefill = await background;
-        const backgroundMs = elapsedSince(started);
-        assert.equal(prefill.completed, true);
-        assert.equal(foreground.counters.generatedTokens, 4);
-        assert.ok(foregroundMs < backgroundMs / 2, `foreground ${foregroundMs.toFixed(0)} ms, background finished after ${backgroundMs.toFixed(0)} ms`);
     });
 
     it("stops a background prefill when a foreground request arrives for the same key", async () => {

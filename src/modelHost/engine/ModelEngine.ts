@@ -149,7 +149,8 @@ export class ModelEngine {
         requireString(params.prompt, "prompt");
         const tokens = this.promptTokens(loaded, params.prompt);
         const background = params.priority !== "foreground";
-        return this.withSequence(loaded, params.sequenceKey, background, signal, async (sequence, requestSignal) => {
+        // A prefill may stop early (what it evaluated stays cached), so it gives its sequence up to a completion that finds none free.
+        return this.withSequence(loaded, params.sequenceKey, { background, yieldsSequence: true }, signal, async (sequence, requestSignal) => {
             const meterBefore = sequence.tokenMeter.getState();
             const evaluation = await this.evaluatePrompt(loaded, sequence, tokens, background, requestSignal);
             const prefillMs = performance.now() - receivedAt;
@@ -175,7 +176,7 @@ export class ModelEngine {
             stopReason: stopReasonOfAbort(signal),
             counters: countersOf(tokens.length, 0, 0, 0, 0, 0, receivedAt),
         });
-        return this.withSequence(loaded, params.sequenceKey, background, signal, async (sequence, requestSignal) => {
+        return this.withSequence(loaded, params.sequenceKey, { background, yieldsSequence: false }, signal, async (sequence, requestSignal) => {
             const meterBefore = sequence.tokenMeter.getState();
             // The last prompt token is evaluated by the generating call: its logits give the first new token.
             const lastToken = tokens[tokens.length - 1] as Token;
@@ -206,9 +207,10 @@ export class ModelEngine {
         start: { receivedAt: number; promptTokens: number; reusedTokens: number; meterBefore: { usedInputTokens: number; usedOutputTokens: number } },
     ): Promise<GenerationResult> {
         const temperature = params.temperature ?? 0;
+        const background = params.priority === "background";
         const iterator = sequence.evaluate([lastPromptToken], {
             temperature,
-            evaluationPriority: params.priority === "background" ? BACKGROUND_PRIORITY : FOREGROUND_PRIORITY,
+            evaluationPriority: background ? BACKGROUND_PRIORITY : FOREGROUND_PRIORITY,
         });
         const textStream = loaded.vocabulary.createStream();
         const stopMatcher = new StopStringMatcher(params.stopStrings);
@@ -224,6 +226,16 @@ export class ModelEngine {
         };
         try {
             while (stopReason === undefined) {
+                if (background) {
+                    // An explanation must not slow a completion down by more than one token: it
+                    // waits here, between tokens, while a foreground request runs. The iterator
+                    // (and the sequence's KV state) simply stays where it is meanwhile.
+                    await this.gate.backgroundTurn(signal);
+                    if (signal.aborted) {
+                        stopReason = stopReasonOfAbort(signal);
+                        break;
+                    }
+                }
                 const next = await iterator.next();
                 if (prefillEnd === undefined) {
                     prefillEnd = performance.now();
@@ -249,6 +261,8 @@ export class ModelEngine {
             await iterator.return();
         }
         if (stopReason !== "stopRule") emit(stopMatcher.flush());
+        // Cancelled before the first token: the prompt tokens sent so far still count.
+        if (prefillEnd === undefined) evaluatedTokens = tokensSent(sequence, start.meterBefore);
         const end = performance.now();
         const prefillMs = (prefillEnd ?? end) - start.receivedAt;
         return {
@@ -285,39 +299,41 @@ export class ModelEngine {
     }
 
     /**
-     * Runs `work` with the sequence of `key`. Foreground requests hold the priority gate while they
-     * wait and run; a background holder of the same key is asked to stop at its next chunk.
+     * Runs `work` with the sequence of `key`. A background holder of the same key is asked to stop
+     * at its next chunk or token. Foreground requests hold the priority gate while they run: only
+     * once they have their sequence, because a background request parked at the gate keeps its
+     * sequence, and a completion waiting for that very sequence would wait forever.
      */
     private async withSequence<T>(
         loaded: LoadedModel,
         key: string,
-        background: boolean,
+        kind: { background: boolean; yieldsSequence: boolean },
         signal: AbortSignal,
         work: (sequence: LlamaContextSequence, signal: AbortSignal) => Promise<T>,
         whenCancelledWaiting: () => T,
     ): Promise<T> {
-        const leaveForeground = background ? undefined : this.gate.enterForeground();
+        const { background } = kind;
         const preemption = new AbortController();
+        const stepAside = (): void => preemption.abort("cancel");
         const requestSignal = background ? AbortSignal.any([signal, preemption.signal]) : signal;
+        let lease;
         try {
-            let lease;
-            try {
-                lease = await loaded.pool.acquire(key, {
-                    background,
-                    signal,
-                    onPreempt: () => preemption.abort("cancel"),
-                });
-            } catch (error) {
-                if (signal.aborted) return whenCancelledWaiting();
-                throw error;
-            }
-            try {
-                return await work(lease.sequence, requestSignal);
-            } finally {
-                lease.release();
-            }
+            lease = await loaded.pool.acquire(key, {
+                background,
+                signal,
+                onPreempt: stepAside,
+                onSlotWanted: kind.yieldsSequence ? stepAside : undefined,
+            });
+        } catch (error) {
+            if (signal.aborted) return whenCancelledWaiting();
+            throw error;
+        }
+        const leaveForeground = background ? undefined : this.gate.enterForeground();
+        try {
+            return await work(lease.sequence, requestSignal);
         } finally {
             leaveForeground?.();
+            lease.release();
         }
     }
 

@@ -1,6 +1,8 @@
-// Foreground work (a completion the user waits for) goes first: background prefill asks the gate
-// before every chunk and waits while any foreground request is waiting or running, so a
-// foreground request is delayed by at most the one background chunk already being evaluated.
+// Foreground work (a completion the user waits for) goes first. Background work asks the gate
+// before each step it takes on the model: every prefill chunk, and every token of a background
+// generation (an explanation). While any foreground request is running, the gate holds those
+// steps, so a completion waits for at most the one background chunk or token already being
+// evaluated. A held generation keeps its sequence and its state and simply continues afterwards.
 
 export class PriorityGate {
     private foregroundCount = 0;

@@ -1,7 +1,9 @@
 // Maps sequence keys (one per recent document, one for explanations) to the KV sequences of the
 // one context. More keys than sequences: the least recently used idle sequence is handed to the
 // new key (its cache is simply not a prefix of the new prompt). One request at a time per
-// sequence; a foreground request on a key asks a background holder of that key to step aside.
+// sequence; a foreground request on a key asks a background holder of that key to step aside,
+// and a foreground request that finds no idle sequence asks a background holder willing to give
+// its sequence up (a prefill) to do so.
 
 export interface PoolSlot<S> {
     readonly sequence: S;
@@ -14,11 +16,17 @@ export interface SequenceLease<S> {
     release(): void;
 }
 
+interface Holder {
+    readonly background: boolean;
+    readonly preempt: () => void;
+    readonly onSlotWanted?: () => void;
+}
+
 interface Slot<S> {
     readonly sequence: S;
     key: string | undefined;
     lastUsed: number;
-    holder: { readonly background: boolean; readonly preempt: () => void } | undefined;
+    holder: Holder | undefined;
     /** Requests for this slot's key, in arrival order. */
     readonly queue: { readonly background: boolean; readonly grant: () => void }[];
 }
@@ -27,6 +35,12 @@ export interface AcquireOptions {
     readonly background: boolean;
     /** Called when a foreground request for the same key arrives while this lease is held. */
     readonly onPreempt?: () => void;
+    /**
+     * Called when a foreground request for another key finds every sequence busy: a background
+     * request that can stop early (a prefill keeps what it evaluated) offers its sequence this way.
+     * Without it, that foreground request waits until some sequence is released.
+     */
+    readonly onSlotWanted?: () => void;
     readonly signal?: AbortSignal;
 }
 
@@ -65,6 +79,7 @@ export class SequencePool<S> {
                 idle.key = key;
                 return this.acquireSlot(idle, options, true);
             }
+            if (!options.background) this.askBackgroundForSlot();
             await this.waitFor((wake) => this.waitingForSlot.push(wake), options.signal);
         }
     }
@@ -88,7 +103,7 @@ export class SequencePool<S> {
                 throw error;
             }
         }
-        slot.holder = { background: options.background, preempt: options.onPreempt ?? (() => undefined) };
+        slot.holder = { background: options.background, preempt: options.onPreempt ?? (() => undefined), onSlotWanted: options.onSlotWanted };
         slot.lastUsed = ++this.useCounter;
         let released = false;
         return {
@@ -102,6 +117,14 @@ export class SequencePool<S> {
                 this.grantNext(slot);
             },
         };
+    }
+
+    /** Asks the least recently used background holder that can give its sequence up to do so. */
+    private askBackgroundForSlot(): void {
+        const candidate = this.slots
+            .filter((slot) => slot.holder?.background === true && slot.holder.onSlotWanted !== undefined)
+            .sort((a, b) => a.lastUsed - b.lastUsed)[0];
+        candidate?.holder?.onSlotWanted?.();
     }
 
     private grantNext(slot: Slot<S>): void {

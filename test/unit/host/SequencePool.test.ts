@@ -1,5 +1,4 @@
 import assert from "node:assert/strict";
-import { PriorityGate } from "../../../src/modelHost/engine/PriorityGate";
 import { SequencePool } from "../../../src/modelHost/engine/SequencePool";
 
 const tick = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -67,28 +66,30 @@ describe("SequencePool", () => {
         assert.equal(lease.reassigned, true);
         lease.release();
     });
-});
 
-describe("PriorityGate", () => {
-    it("holds background turns while foreground work is present", async () => {
-        const gate = new PriorityGate();
-        const leave = gate.enterForeground();
-        let resumed = false;
-        const turn = gate.backgroundTurn().then(() => (resumed = true));
-        await tick();
-        assert.equal(resumed, false);
-        leave();
-        await turn;
-        assert.equal(resumed, true);
+    it("asks a background holder that offers its sequence to give it up when a foreground request finds none idle", async () => {
+        const pool = new SequencePool(["s0", "s1"]);
+        const asked: string[] = [];
+        const explanation = await pool.acquire("explain", { background: true, onPreempt: () => asked.push("explain preempted") });
+        const prefill = await pool.acquire("doc-a", { background: true, onSlotWanted: () => asked.push("doc-a") });
+        const completion = pool.acquire("doc-b", { background: false });
+        assert.deepEqual(asked, ["doc-a"], "only the holder that offers its sequence is asked; the explanation keeps running");
+        prefill.release();
+        const lease = await completion;
+        assert.equal(lease.sequence, prefill.sequence);
+        assert.equal(pool.keyOf(lease.sequence), "doc-b");
+        lease.release();
+        explanation.release();
     });
 
-    it("lets background work run at once when nothing is in the foreground, or when aborted", async () => {
-        const gate = new PriorityGate();
-        await gate.backgroundTurn();
-        gate.enterForeground();
-        const controller = new AbortController();
-        const turn = gate.backgroundTurn(controller.signal);
-        controller.abort();
-        await turn;
+    it("does not take sequences away for a background request", async () => {
+        const pool = new SequencePool(["s0"]);
+        let asked = false;
+        const held = await pool.acquire("a", { background: true, onSlotWanted: () => (asked = true) });
+        const waiting = pool.acquire("b", { background: true });
+        await tick();
+        assert.equal(asked, false);
+        held.release();
+        (await waiting).release();
     });
 });
