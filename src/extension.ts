@@ -1,0 +1,76 @@
+// Entry point: builds the editor-side objects, wires them together and registers their disposables.
+// The behaviour lives in src/vscode (editor surface) and src/core (completion logic); the model runs
+// in a child process (dist/modelHost.mjs).
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as vscode from "vscode";
+import { CompletionEngine } from "./core/completion/CompletionEngine";
+import { registerCommands, runModelAction } from "./vscode/commands";
+import { registerExplainCommand } from "./vscode/explainCommand";
+import { COMPLETION_ACCEPTED_COMMAND, Phi2InlineCompletionProvider, PYTHON_SELECTOR } from "./vscode/InlineCompletionProvider";
+import { ModelManager } from "./vscode/ModelManager";
+import { ModelStatusBar } from "./vscode/ModelStatusBar";
+import { showNoModelNoticeOnce } from "./vscode/noModelNotice";
+import { loadSyntaxGuard } from "./vscode/syntaxGuardLoader";
+import { affectsCompletion, affectsModel, readSettings, toCompletionSettings } from "./vscode/settings";
+import { createTestApi, isTestMode, type Phi2TestApi } from "./vscode/testApi";
+
+export async function activate(context: vscode.ExtensionContext): Promise<Phi2TestApi | undefined> {
+    const log = vscode.window.createOutputChannel("Phi-2", { log: true });
+    context.subscriptions.push(log);
+    try {
+        const hostScriptPath = path.join(context.extensionPath, "dist", "modelHost.mjs");
+        if (!fs.existsSync(hostScriptPath)) throw new Error(`The model host script is missing: ${hostScriptPath}. Build the extension (npm run build) or reinstall it.`);
+
+        const models = new ModelManager({ hostScriptPath, log, runAction: runModelAction });
+        const engine = new CompletionEngine(models, { settings: toCompletionSettings(readSettings()), syntaxGuard: await loadSyntaxGuard(context.extensionPath, log) });
+        const statusBar = new ModelStatusBar();
+        let generating = 0;
+        const refreshStatusBar = () => statusBar.update({ status: models.status, enabled: readSettings().enable, generating });
+        const provider = new Phi2InlineCompletionProvider({
+            engine,
+            log,
+            isEnabled: () => readSettings().enable,
+            isModelReady: () => models.isReady,
+            onActivity: (delta) => {
+                generating += delta;
+                refreshStatusBar();
+            },
+        });
+        context.subscriptions.push(
+            models,
+            { dispose: () => engine.dispose() },
+            statusBar,
+            provider,
+            models.onDidChangeStatus(refreshStatusBar),
+            vscode.languages.registerInlineCompletionItemProvider(PYTHON_SELECTOR, provider),
+            vscode.commands.registerCommand(COMPLETION_ACCEPTED_COMMAND, (outcome) => engine.notifyAccepted(outcome)),
+            ...registerCommands(models, log),
+            vscode.workspace.onDidCloseTextDocument((document) => engine.forgetDocument(document.uri.toString())),
+            vscode.workspace.onDidChangeConfiguration((event) => {
+                if (affectsCompletion(event)) engine.updateSettings(toCompletionSettings(readSettings()));
+                if (affectsModel(event)) void models.loadConfiguredModel();
+                refreshStatusBar();
+            }),
+        );
+        registerExplainCommand(context, { models, log });
+        refreshStatusBar();
+
+        // Load in the background: activation (and typing) never waits for the model.
+        void models.loadConfiguredModel().then(() => {
+            if (models.status.kind === "noModel") void showNoModelNoticeOnce(context.globalState, runModelAction);
+        });
+        return isTestMode(context) ? createTestApi({ engine, models, provider, statusBar }) : undefined;
+    } catch (error) {
+        const message = error instanceof Error ? error.message : String(error);
+        log.error(`Phi-2 Complete failed to start: ${error instanceof Error ? error.stack ?? message : message}`);
+        void vscode.window.showErrorMessage(`Phi-2 Complete failed to start: ${message}`, "Show Logs").then((picked) => {
+            if (picked) log.show();
+        });
+        throw error;
+    }
+}
+
+export function deactivate(): void {
+    // Everything is disposed through context.subscriptions (the model host is stopped by ModelManager).
+}

@@ -1,0 +1,152 @@
+// VS Code's side of a completion: document/position/CancellationToken in, ghost text out. Everything
+// about what to suggest lives in the core's CompletionEngine; this turns the editor's inputs into
+// core data and an AbortSignal (VS Code cancels the token on the next keystroke), returns nothing
+// at once while the model is not ready, and logs one line of counters per request.
+import * as path from "node:path";
+import * as vscode from "vscode";
+import type { CompletionEngine, CompletionOutcome } from "../core/completion/CompletionEngine";
+import { TextDocumentSnapshot } from "./TextDocumentSnapshot";
+
+export const COMPLETION_ACCEPTED_COMMAND = "phi2.completionAccepted";
+
+/** Python files and untitled Python buffers; other schemes (git, output, remote virtual files) are not ours. */
+export const PYTHON_SELECTOR: vscode.DocumentSelector = [
+    { language: "python", scheme: "file" },
+    { language: "python", scheme: "untitled" },
+];
+
+export interface InlineCompletionProviderOptions {
+    readonly engine: CompletionEngine;
+    readonly log: vscode.LogOutputChannel;
+    readonly isEnabled: () => boolean;
+    readonly isModelReady: () => boolean;
+    /** Called with +1 when a request starts asking the model and -1 when it ends (status bar). */
+    readonly onActivity: (delta: 1 | -1) => void;
+}
+
+/** Where the latest request ended, for the log and for tests. */
+export interface CompletionRecord {
+    readonly uri: string;
+    readonly line: number;
+    readonly character: number;
+    readonly outcome: CompletionOutcome | undefined;
+    readonly shown: string | undefined;
+    readonly skipped?: "disabled" | "modelNotReady";
+    readonly elapsedMs: number;
+}
+
+export class Phi2InlineCompletionProvider implements vscode.InlineCompletionItemProvider {
+    private latest: CompletionRecord | undefined;
+    private readonly recordEmitter = new vscode.EventEmitter<CompletionRecord>();
+    readonly onDidComplete = this.recordEmitter.event;
+
+    constructor(private readonly options: InlineCompletionProviderOptions) {}
+
+    get lastRecord(): CompletionRecord | undefined {
+        return this.latest;
+    }
+
+    async provideInlineCompletionItems(
+        document: vscode.TextDocument,
+        position: vscode.Position,
+        context: vscode.InlineCompletionContext,
+        token: vscode.CancellationToken,
+    ): Promise<vscode.InlineCompletionItem[] | undefined> {
+        const started = Date.now();
+        const where = { uri: document.uri.toString(), line: position.line, character: position.character };
+        if (!this.options.isEnabled()) return this.finish({ ...where, outcome: undefined, shown: undefined, skipped: "disabled", elapsedMs: 0 });
+        // Never wait for the model: an editor must stay responsive while it loads.
+        if (!this.options.isModelReady()) return this.finish({ ...where, outcome: undefined, shown: undefined, skipped: "modelNotReady", elapsedMs: 0 });
+        // Another provider's suggestion from the suggest widget is being previewed: stay out of its way.
+        if (context.selectedCompletionInfo) return undefined;
+
+        const abort = new AbortController();
+        const cancellation = token.onCancellationRequested(() => abort.abort());
+        if (token.isCancellationRequested) abort.abort();
+        this.options.onActivity(1);
+        try {
+            const outcome = await this.options.engine.complete({
+                document: TextDocumentSnapshot.of(document),
+                position: { line: position.line, character: position.character },
+                signal: abort.signal,
+                trigger: context.triggerKind === vscode.InlineCompletionTriggerKind.Invoke ? "explicit" : "automatic",
+            });
+            const suggestion = token.isCancellationRequested ? undefined : outcome.suggestion;
+            this.finish({ ...where, outcome, shown: suggestion?.insertText, elapsedMs: Date.now() - started });
+            if (!suggestion || suggestion.insertText.length === 0) return undefined;
+            const { start, end } = suggestion.range;
+            const range = new vscode.Range(start.line, start.character, end.line, end.character);
+            this.options.engine.notifyShown(outcome);
+            return [
+                new vscode.InlineCompletionItem(suggestion.insertText, range, {
+                    title: "Accept Phi-2 Suggestion",
+                    command: COMPLETION_ACCEPTED_COMMAND,
+                    arguments: [outcome],
+                }),
+            ];
+        } catch (error) {
+            if (abort.signal.aborted) return undefined;
+            this.options.log.error(`Completion failed at ${describeLocation(document, position)}: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
+            return undefined;
+        } finally {
+            cancellation.dispose();
+            this.options.onActivity(-1);
+        }
+    }
+
+    dispose(): void {
+        this.recordEmitter.dispose();
+    }
+
+    private finish(record: CompletionRecord): undefined {
+        this.latest = record;
+        // Every keystroke cancels a request: those lines only at debug level, to keep the log readable.
+        if (record.outcome?.reason === "cancelled") this.options.log.debug(formatRequestLine(record));
+        else if (record.outcome) this.options.log.info(formatRequestLine(record));
+        else this.options.log.trace(formatRequestLine(record));
+        this.recordEmitter.fire(record);
+        return undefined;
+    }
+}
+
+function describeLocation(document: vscode.TextDocument, position: vscode.Position): string {
+    const name = document.isUntitled ? document.uri.path : path.basename(document.uri.fsPath);
+    return `${name}:${position.line + 1}:${position.character + 1}`;
+}
+
+/**
+ * One line per request: where, what was shown (or why nothing), and the counters: prompt tokens
+ * (reused from the KV cache / evaluated), generated tokens, and where the time went.
+ */
+export function formatRequestLine(record: CompletionRecord): string {
+    const name = record.uri.slice(record.uri.lastIndexOf("/") + 1);
+    const outcome = record.outcome;
+    const stats = outcome?.stats;
+    const parts = [`complete ${name}:${record.line + 1}:${record.character + 1}`];
+    if (stats) parts.push(stats.trigger);
+    parts.push(record.shown !== undefined ? `shown ${JSON.stringify(truncate(record.shown, 60))} (${record.shown.length} chars)` : `nothing (${outcome?.reason ?? record.skipped ?? "cancelled"})`);
+    if (stats) {
+        parts.push(`| ${stats.source ?? "-"} ${stats.mode}/${stats.modeBecause}${stats.stopReason ? ` stop=${stats.stopReason}` : ""}`);
+        const counters = stats.counters;
+        if (counters) {
+            parts.push(
+                `| prompt ${counters.promptTokens} tok (reused ${counters.reusedTokens}, evaluated ${counters.evaluatedTokens}) generated ${counters.generatedTokens}` +
+                    ` | prefill ${ms(counters.prefillMs)} generate ${ms(counters.generateMs)} host ${ms(counters.totalMs)}`,
+            );
+        } else {
+            parts.push(`| prompt ~${stats.prompt.estimatedTokens} tok (not sent)`);
+        }
+        parts.push(`| debounce ${ms(stats.debounceMs)} model ${ms(stats.modelMs)} other ${ms(stats.overheadMs)} total ${ms(stats.latencyMs)}`);
+        if (stats.cuts.length > 0) parts.push(`| cuts ${stats.cuts.map((cut) => `${cut.rule}(${cut.removed.length})`).join(",")}`);
+        if (stats.syntaxGuard) parts.push(`| guard ${stats.syntaxGuard.action} ${ms(stats.syntaxGuard.ms)}`);
+    }
+    return parts.join(" ");
+}
+
+function ms(value: number): string {
+    return `${Math.round(value)}ms`;
+}
+
+function truncate(text: string, max: number): string {
+    return text.length <= max ? text : `${text.slice(0, max)}...`;
+}

@@ -1,0 +1,197 @@
+// Owns the model host client for the editor: loads `phi2.modelPath` in the background (activation
+// never waits for it), reloads when a model setting changes, restarts on request, and turns the
+// host's state into the status the status bar shows. Failures reach the user once per attempt,
+// with the actions that fix them.
+import * as vscode from "vscode";
+import { ModelHostClient, ModelHostError, type HostClientLogLevel, type HostState } from "../hostClient/ModelHostClient";
+import type { GenerateOptions, PrefillOptions, PrefillResult, TextGenerator } from "../core/textGenerator";
+import type { GenerationResult } from "../core/types";
+import type { ModelInfo } from "../modelHost/protocol";
+import { ACTION_LABELS, describeModelError, type ModelAction } from "./modelErrors";
+import { readSettings, toLoadParams } from "./settings";
+
+export type ModelStatus =
+    | { readonly kind: "noModel" }
+    | { readonly kind: "starting" }
+    | { readonly kind: "loading"; readonly progress: number }
+    | { readonly kind: "ready"; readonly info: ModelInfo }
+    | { readonly kind: "restarting"; readonly attempt: number; readonly delayMs: number }
+    | { readonly kind: "error"; readonly error: ModelHostError; readonly modelPath: string };
+
+export interface ModelManagerOptions {
+    readonly hostScriptPath: string;
+    readonly log: vscode.LogOutputChannel;
+    /** Runs a user-facing action picked from an error message. */
+    readonly runAction: (action: ModelAction) => void;
+}
+
+/**
+ * Also the completion engine's TextGenerator: it forwards to whichever host client is current, so
+ * the engine survives a "Restart Model" that replaces the client.
+ */
+export class ModelManager implements TextGenerator, vscode.Disposable {
+    private client: ModelHostClient;
+    private clientSubscription: { dispose(): void };
+    private current: ModelStatus = { kind: "noModel" };
+    private modelPath = "";
+    /** Increases per load attempt: a stale attempt's result must not overwrite a newer one. */
+    private generation = 0;
+    /** Loads awaited by loadConfiguredModel(), which reports their errors itself. */
+    private loadsInFlight = 0;
+    private readonly statusEmitter = new vscode.EventEmitter<ModelStatus>();
+    readonly onDidChangeStatus = this.statusEmitter.event;
+
+    constructor(private readonly options: ModelManagerOptions) {
+        this.client = this.createClient();
+        this.clientSubscription = this.client.onDidChangeState((state) => this.onHostState(state));
+    }
+
+    get status(): ModelStatus {
+        return this.current;
+    }
+
+    /** The model host client in use (replaced by restart()). */
+    get hostClient(): ModelHostClient {
+        return this.client;
+    }
+
+    get isReady(): boolean {
+        return this.current.kind === "ready";
+    }
+
+    generate(options: GenerateOptions): Promise<GenerationResult> {
+        return this.client.generate(options);
+    }
+
+    prefill(options: PrefillOptions): Promise<PrefillResult> {
+        return this.client.prefill(options);
+    }
+
+    /** Loads the configured model; resolves when loaded, failed, or there is nothing to load. */
+    async loadConfiguredModel(): Promise<void> {
+        const settings = readSettings();
+        const attempt = ++this.generation;
+        this.modelPath = settings.modelPath;
+        if (!settings.modelPath) {
+            if (this.client.state.kind !== "stopped") {
+                await this.client.unload().catch((error: unknown) => this.options.log.warn(`Unloading the model failed: ${String(error)}`));
+            }
+            this.setStatus({ kind: "noModel" });
+            return;
+        }
+        const params = toLoadParams(settings);
+        this.options.log.info(`Loading ${params.modelPath} (gpu ${params.gpu}, ${params.threads} threads, context ${params.contextSize}).`);
+        this.setStatus({ kind: "starting" });
+        this.loadsInFlight++;
+        try {
+            const info = await this.client.load(params);
+            if (attempt !== this.generation) return;
+            this.options.log.info(
+                `Model ready in ${info.loadMs} ms: ${info.architecture}, context ${info.contextSize}/${info.trainContextSize}, ` +
+                    `${info.gpu === false ? "CPU" : info.gpu}, ${info.threads} threads.`,
+            );
+        } catch (error) {
+            if (attempt !== this.generation) return;
+            const hostError = error instanceof ModelHostError ? error : new ModelHostError("INTERNAL", String(error));
+            // A crash during the load is handled by the client's restart (state "restarting").
+            if (hostError.code === "HOST_EXITED") return;
+            this.fail(hostError);
+        } finally {
+            this.loadsInFlight--;
+        }
+    }
+
+    /** Stops the model host and starts a fresh one with the configured model. */
+    async restart(): Promise<void> {
+        this.options.log.info("Restarting the model host.");
+        this.clientSubscription.dispose();
+        this.client.dispose();
+        this.client = this.createClient();
+        this.clientSubscription = this.client.onDidChangeState((state) => this.onHostState(state));
+        await this.loadConfiguredModel();
+    }
+
+    /** Resolves with the model info once ready; rejects on a load error or after the timeout. */
+    whenReady(timeoutMs: number): Promise<ModelInfo> {
+        return new Promise((resolve, reject) => {
+            const settle = (status: ModelStatus): boolean => {
+                if (status.kind === "ready") resolve(status.info);
+                else if (status.kind === "error") reject(status.error);
+                else if (status.kind === "noModel") reject(new Error("No model configured (phi2.modelPath is empty)."));
+                else return false;
+                return true;
+            };
+            if (settle(this.current)) return;
+            const timer = setTimeout(() => {
+                subscription.dispose();
+                reject(new Error(`The model was not ready within ${timeoutMs} ms (status: ${this.current.kind}).`));
+            }, timeoutMs);
+            const subscription = this.onDidChangeStatus((status) => {
+                if (settle(status)) {
+                    clearTimeout(timer);
+                    subscription.dispose();
+                }
+            });
+        });
+    }
+
+    dispose(): void {
+        this.generation++;
+        this.clientSubscription.dispose();
+        this.client.dispose();
+        this.statusEmitter.dispose();
+    }
+
+    private createClient(): ModelHostClient {
+        const log = this.options.log;
+        const write: Record<HostClientLogLevel, (message: string) => void> = {
+            trace: (message) => log.trace(message),
+            debug: (message) => log.debug(message),
+            info: (message) => log.info(message),
+            warn: (message) => log.warn(message),
+            error: (message) => log.error(message),
+        };
+        return new ModelHostClient({ hostScriptPath: this.options.hostScriptPath, log: (level, message) => write[level](message) });
+    }
+
+    private onHostState(state: HostState): void {
+        switch (state.kind) {
+            case "starting":
+                // Starting is shown as such only when nothing better is known (e.g. after a crash).
+                if (this.current.kind !== "noModel" || this.modelPath) this.setStatus({ kind: "starting" });
+                break;
+            case "loading":
+                this.setStatus({ kind: "loading", progress: state.progress });
+                break;
+            case "ready":
+                this.setStatus({ kind: "ready", info: state.info });
+                break;
+            case "restarting":
+                this.options.log.warn(`The model host crashed; restarting in ${state.delayMs} ms (attempt ${state.attempt}).`);
+                this.setStatus({ kind: "restarting", attempt: state.attempt, delayMs: state.delayMs });
+                break;
+            case "error":
+                // Load errors are reported by loadConfiguredModel(); this catches failures after a crash restart.
+                if (this.loadsInFlight === 0) this.fail(state.error);
+                break;
+            case "stopped":
+                if (!this.modelPath) this.setStatus({ kind: "noModel" });
+                break;
+        }
+    }
+
+    private fail(error: ModelHostError): void {
+        this.options.log.error(`Model error ${error.code}: ${error.message}`);
+        this.setStatus({ kind: "error", error, modelPath: this.modelPath });
+        const report = describeModelError(error.code, error.message, this.modelPath);
+        const labels = report.actions.map((action) => ({ title: ACTION_LABELS[action], action }));
+        void vscode.window.showErrorMessage(report.message, ...labels).then((picked) => {
+            if (picked) this.options.runAction(picked.action);
+        });
+    }
+
+    private setStatus(status: ModelStatus): void {
+        this.current = status;
+        this.statusEmitter.fire(status);
+    }
+}

@@ -1,0 +1,67 @@
+// The status bar item: what the model is doing (no model / loading N% / ready / generating /
+// restarting / error, or completions turned off), and a click that offers the actions that fit.
+import * as path from "node:path";
+import * as vscode from "vscode";
+import type { ModelStatus } from "./ModelManager";
+
+export const STATUS_BAR_ACTIONS_COMMAND = "phi2.statusBarActions";
+
+export interface StatusBarView {
+    readonly status: ModelStatus;
+    readonly enabled: boolean;
+    /** Completion requests in flight. */
+    readonly generating: number;
+}
+
+export class ModelStatusBar implements vscode.Disposable {
+    private readonly item: vscode.StatusBarItem;
+
+    constructor() {
+        this.item = vscode.window.createStatusBarItem("phi2.status", vscode.StatusBarAlignment.Right, 100);
+        this.item.name = "Phi-2";
+        this.item.command = STATUS_BAR_ACTIONS_COMMAND;
+        this.item.show();
+    }
+
+    /** The text shown now (tests read it). */
+    get text(): string {
+        return this.item.text;
+    }
+
+    update(view: StatusBarView): void {
+        const { text, tooltip, background } = describe(view);
+        this.item.text = text;
+        this.item.tooltip = tooltip;
+        this.item.backgroundColor = background ? new vscode.ThemeColor(background) : undefined;
+    }
+
+    dispose(): void {
+        this.item.dispose();
+    }
+}
+
+function describe(view: StatusBarView): { text: string; tooltip: string; background?: string } {
+    const { status } = view;
+    switch (status.kind) {
+        case "noModel":
+            return { text: "$(circle-slash) Phi-2: no model", tooltip: "No Phi-2 model file is configured. Click to select one.", background: "statusBarItem.warningBackground" };
+        case "starting":
+            return { text: "$(sync~spin) Phi-2: starting", tooltip: "Starting the Phi-2 model process." };
+        case "loading":
+            return { text: `$(sync~spin) Phi-2: loading ${Math.round(status.progress * 100)}%`, tooltip: "Loading the Phi-2 model." };
+        case "restarting":
+            return {
+                text: "$(warning) Phi-2: restarting",
+                tooltip: `The model process crashed; restarting in ${Math.round(status.delayMs / 100) / 10} s (attempt ${status.attempt}).`,
+                background: "statusBarItem.warningBackground",
+            };
+        case "error":
+            return { text: "$(error) Phi-2: error", tooltip: `${status.error.message}\nClick for actions.`, background: "statusBarItem.errorBackground" };
+        case "ready": {
+            const model = `${path.basename(status.info.modelPath)} (${status.info.gpu === false ? "CPU" : status.info.gpu}, ${status.info.threads} threads)`;
+            if (!view.enabled) return { text: "$(circle-slash) Phi-2: off", tooltip: `Completions are turned off. Model: ${model}` };
+            if (view.generating > 0) return { text: "$(loading~spin) Phi-2", tooltip: `Generating a suggestion. Model: ${model}` };
+            return { text: "$(sparkle) Phi-2", tooltip: `Ready. Model: ${model}` };
+        }
+    }
+}

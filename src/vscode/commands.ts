@@ -1,0 +1,100 @@
+// The Phi-2 commands (declared in package.json under the "Phi-2" category) and the status bar's
+// action picker.
+import * as vscode from "vscode";
+import { ACTION_LABELS, NO_MODEL_MESSAGE, PHI2_DOWNLOAD_URL, type ModelAction } from "./modelErrors";
+import type { ModelManager } from "./ModelManager";
+import { STATUS_BAR_ACTIONS_COMMAND } from "./ModelStatusBar";
+import { SETTINGS_SECTION } from "./settings";
+
+export const COMMANDS = {
+    selectModelFile: "phi2.selectModelFile",
+    toggleCompletions: "phi2.toggleCompletions",
+    restartModel: "phi2.restartModel",
+    showLogs: "phi2.showLogs",
+} as const;
+
+const ACTION_COMMANDS: Record<ModelAction, () => Thenable<unknown> | void> = {
+    selectModelFile: () => vscode.commands.executeCommand(COMMANDS.selectModelFile),
+    restartModel: () => vscode.commands.executeCommand(COMMANDS.restartModel),
+    showLogs: () => vscode.commands.executeCommand(COMMANDS.showLogs),
+    openDownloadPage: () => vscode.env.openExternal(vscode.Uri.parse(PHI2_DOWNLOAD_URL)),
+};
+
+export function runModelAction(action: ModelAction): void {
+    void ACTION_COMMANDS[action]();
+}
+
+export function registerCommands(models: ModelManager, log: vscode.LogOutputChannel): vscode.Disposable[] {
+    return [
+        vscode.commands.registerCommand(COMMANDS.selectModelFile, () => selectModelFile()),
+        vscode.commands.registerCommand(COMMANDS.toggleCompletions, () => toggleCompletions()),
+        vscode.commands.registerCommand(COMMANDS.restartModel, () =>
+            vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: "Restarting Phi-2" }, () => models.restart()),
+        ),
+        vscode.commands.registerCommand(COMMANDS.showLogs, () => log.show(true)),
+        vscode.commands.registerCommand(STATUS_BAR_ACTIONS_COMMAND, () => pickStatusAction(models)),
+    ];
+}
+
+/** Lets the user pick a GGUF and stores it in the machine-scoped phi2.modelPath (the change reloads). */
+async function selectModelFile(): Promise<void> {
+    const current = vscode.workspace.getConfiguration(SETTINGS_SECTION).get<string>("modelPath", "");
+    const picked = await vscode.window.showOpenDialog({
+        title: "Select a Phi-2 model file (GGUF)",
+        openLabel: "Use This Model",
+        canSelectFiles: true,
+        canSelectFolders: false,
+        canSelectMany: false,
+        filters: { "GGUF models": ["gguf"], "All files": ["*"] },
+        defaultUri: current ? vscode.Uri.file(current) : undefined,
+    });
+    const file = picked?.[0];
+    if (!file) return;
+    await vscode.workspace.getConfiguration(SETTINGS_SECTION).update("modelPath", file.fsPath, vscode.ConfigurationTarget.Global);
+}
+
+async function toggleCompletions(): Promise<void> {
+    const config = vscode.workspace.getConfiguration(SETTINGS_SECTION);
+    const enabled = config.get<boolean>("enable", true);
+    // Toggle where the effective value comes from, so a workspace value is not silently shadowing it.
+    const inspected = config.inspect<boolean>("enable");
+    const target = inspected?.workspaceValue !== undefined ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+    await config.update("enable", !enabled, target);
+    vscode.window.setStatusBarMessage(`Phi-2 completions ${enabled ? "off" : "on"}`, 2000);
+}
+
+interface ActionItem extends vscode.QuickPickItem {
+    readonly run: () => Thenable<unknown> | void;
+}
+
+/** The status bar click: the actions that make sense in the current state, the likely one first. */
+async function pickStatusAction(models: ModelManager): Promise<void> {
+    const status = models.status;
+    const enabled = vscode.workspace.getConfiguration(SETTINGS_SECTION).get<boolean>("enable", true);
+    const action = (name: ModelAction, detail?: string): ActionItem => ({ label: ACTION_LABELS[name], detail, run: ACTION_COMMANDS[name] });
+    const toggle: ActionItem = {
+        label: enabled ? "Turn Completions Off" : "Turn Completions On",
+        run: () => vscode.commands.executeCommand(COMMANDS.toggleCompletions),
+    };
+    let items: ActionItem[];
+    let placeHolder: string;
+    switch (status.kind) {
+        case "noModel":
+            placeHolder = "No Phi-2 model file is configured";
+            items = [action("selectModelFile"), action("openDownloadPage", NO_MODEL_MESSAGE), action("showLogs")];
+            break;
+        case "error":
+            placeHolder = status.error.message;
+            items = [action("selectModelFile"), action("restartModel"), action("showLogs"), action("openDownloadPage")];
+            break;
+        case "ready":
+            placeHolder = `Phi-2 is ready (${status.info.modelPath})`;
+            items = [toggle, action("selectModelFile"), action("restartModel"), action("showLogs")];
+            break;
+        default:
+            placeHolder = `Phi-2 is ${status.kind}`;
+            items = [action("showLogs"), action("restartModel"), action("selectModelFile"), toggle];
+    }
+    const picked = await vscode.window.showQuickPick(items, { placeHolder, title: "Phi-2" });
+    await picked?.run();
+}

@@ -1,0 +1,50 @@
+// What a user reads when the model cannot be used, and what they can do about it. One message per
+// failure kind, each with the actions that fix it.
+import * as path from "node:path";
+import type { ClientErrorCode } from "../hostClient/ModelHostClient";
+
+export const PHI2_DOWNLOAD_URL = "https://huggingface.co/TheBloke/phi-2-GGUF";
+export const PHI2_RECOMMENDED_FILE = "phi-2.Q4_K_M.gguf";
+
+export type ModelAction = "selectModelFile" | "openDownloadPage" | "restartModel" | "showLogs";
+
+export const ACTION_LABELS: Record<ModelAction, string> = {
+    selectModelFile: "Select Model File...",
+    openDownloadPage: "Where to Get Phi-2",
+    restartModel: "Restart Model",
+    showLogs: "Show Logs",
+};
+
+export interface ModelErrorReport {
+    readonly message: string;
+    readonly actions: readonly ModelAction[];
+}
+
+export const NO_MODEL_MESSAGE =
+    "Phi-2 Complete needs a Phi-2 model file (GGUF) on this machine; nothing is downloaded or sent anywhere. " +
+    `Download one, e.g. ${PHI2_RECOMMENDED_FILE} (about 1.7 GB) from TheBloke/phi-2-GGUF on Hugging Face, then select it.`;
+
+/**
+ * The user-facing report for a failed load or a failed model host. The host's messages for model
+ * files already say what is wrong and what to select; this adds the buttons.
+ */
+export function describeModelError(code: ClientErrorCode, detail: string, modelPath: string): ModelErrorReport {
+    switch (code) {
+        case "MODEL_NOT_FOUND":
+        case "MODEL_INVALID":
+            return { message: detail, actions: ["selectModelFile", "openDownloadPage", "showLogs"] };
+        case "WRONG_ARCHITECTURE":
+            return { message: detail, actions: ["selectModelFile", "openDownloadPage"] };
+        case "HOST_EXITED":
+        case "HOST_UNAVAILABLE":
+            return {
+                message: `The Phi-2 model process stopped: ${detail} Restart it, or see the logs (out of memory?).`,
+                actions: ["restartModel", "showLogs"],
+            };
+        default:
+            return {
+                message: `Phi-2 could not load ${modelPath ? path.basename(modelPath) : "the model"}: ${detail}`,
+                actions: ["restartModel", "selectModelFile", "showLogs"],
+            };
+    }
+}

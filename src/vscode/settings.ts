@@ -1,0 +1,98 @@
+// `phi2.*` settings: read once per change, mapped onto the model host's LoadParams and the core's
+// CompletionSettings. The declarations (types, defaults, scopes) live in package.json.
+import * as os from "node:os";
+import * as vscode from "vscode";
+import { DEFAULT_COMPLETION_SETTINGS, withSettings, type CompletionSettings, type MultilineMode } from "../core/completion/CompletionSettings";
+import type { GpuMode, LoadParams } from "../modelHost/protocol";
+
+export const SETTINGS_SECTION = "phi2";
+
+export interface Phi2Settings {
+    readonly enable: boolean;
+    /** Absolute path of the Phi-2 GGUF, "" when not configured. `~` is expanded. */
+    readonly modelPath: string;
+    readonly gpu: GpuMode;
+    /** Resolved thread count (the setting's 0 means cores - 1). */
+    readonly threads: number;
+    readonly contextSize: number;
+    readonly maxTokens: number;
+    readonly maxPromptTokens: number;
+    readonly multiline: MultilineMode;
+    readonly timeCapMs: number;
+    /** Upper bound of the typing pause before a request (the engine adapts below it). */
+    readonly debounceMs: number;
+}
+
+/** Settings whose change needs the model loaded again. */
+const MODEL_SETTINGS = ["modelPath", "gpu", "threads", "contextSize"] as const;
+
+/** KV sequences in the host: recent documents keep their cache, plus one slot for explanations. */
+const HOST_SEQUENCES = 3;
+
+export function readSettings(): Phi2Settings {
+    const config = vscode.workspace.getConfiguration(SETTINGS_SECTION);
+    const integer = (key: string, fallback: number, min: number, max = Number.MAX_SAFE_INTEGER): number => {
+        const value = config.get<number>(key, fallback);
+        return Number.isFinite(value) ? Math.min(max, Math.max(min, Math.round(value))) : fallback;
+    };
+    const multiline = config.get<string>("multiline", "auto");
+    return {
+        enable: config.get<boolean>("enable", true),
+        modelPath: expandHome(config.get<string>("modelPath", "").trim()),
+        gpu: config.get<string>("gpu", "auto") === "off" ? "off" : "auto",
+        threads: resolveThreads(integer("threads", 0, 0, 256)),
+        contextSize: integer("contextSize", 2048, 256, 2048),
+        maxTokens: integer("maxTokens", DEFAULT_COMPLETION_SETTINGS.maxTokens, 1, 512),
+        maxPromptTokens: integer("maxPromptTokens", DEFAULT_COMPLETION_SETTINGS.maxPromptTokens, 64, 2048),
+        multiline: multiline === "always" || multiline === "never" ? multiline : "auto",
+        timeCapMs: integer("timeCapMs", DEFAULT_COMPLETION_SETTINGS.timeCapMs, 100, 60_000),
+        debounceMs: integer("debounceMs", DEFAULT_COMPLETION_SETTINGS.debounce.maxMs, 0, 5_000),
+    };
+}
+
+/** 0 means "cores - 1": the library's default (at least 4) oversubscribes small machines badly. */
+export function resolveThreads(setting: number): number {
+    if (setting > 0) return setting;
+    const cores = typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;
+    return Math.max(1, cores - 1);
+}
+
+function expandHome(filePath: string): string {
+    if (filePath === "~") return os.homedir();
+    if (filePath.startsWith("~/")) return os.homedir() + filePath.slice(1);
+    return filePath;
+}
+
+export function toLoadParams(settings: Phi2Settings): LoadParams {
+    return {
+        modelPath: settings.modelPath,
+        gpu: settings.gpu,
+        threads: settings.threads,
+        contextSize: settings.contextSize,
+        sequences: HOST_SEQUENCES,
+    };
+}
+
+export function toCompletionSettings(settings: Phi2Settings): CompletionSettings {
+    const defaults = DEFAULT_COMPLETION_SETTINGS.debounce;
+    return withSettings(DEFAULT_COMPLETION_SETTINGS, {
+        maxTokens: settings.maxTokens,
+        contextTokens: settings.contextSize,
+        maxPromptTokens: settings.maxPromptTokens,
+        multiline: settings.multiline,
+        timeCapMs: settings.timeCapMs,
+        debounce: {
+            maxMs: settings.debounceMs,
+            warmMs: Math.min(defaults.warmMs, settings.debounceMs),
+            coldMs: Math.min(defaults.coldMs, settings.debounceMs),
+        },
+    });
+}
+
+export function affectsModel(event: vscode.ConfigurationChangeEvent): boolean {
+    return MODEL_SETTINGS.some((key) => event.affectsConfiguration(`${SETTINGS_SECTION}.${key}`));
+}
+
+export function affectsCompletion(event: vscode.ConfigurationChangeEvent): boolean {
+    return event.affectsConfiguration(SETTINGS_SECTION);
+}

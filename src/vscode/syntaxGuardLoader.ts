@@ -1,0 +1,25 @@
+// Loads the tree-sitter syntax guard for the extension. It improves suggestions but is not
+// required: without it completions still work, and the log says why it is off.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type * as vscode from "vscode";
+import type { SyntaxGuard } from "../core/completion/syntaxGuard";
+import { createTreeSitterSyntaxGuard } from "../core/syntax/treeSitterSyntaxGuard";
+
+const PYTHON_GRAMMAR = "tree-sitter-python.wasm";
+
+export async function loadSyntaxGuard(extensionPath: string, log: vscode.LogOutputChannel): Promise<SyntaxGuard | undefined> {
+    // A packaged extension carries the WASM files in dist/; a development checkout has them in node_modules.
+    const candidates = [path.join(extensionPath, "dist"), path.join(extensionPath, "node_modules", "@vscode", "tree-sitter-wasm", "wasm")];
+    const wasmDirectory = candidates.find((directory) => fs.existsSync(path.join(directory, PYTHON_GRAMMAR)));
+    if (!wasmDirectory) {
+        log.warn(`${PYTHON_GRAMMAR} not found in ${candidates.join(" or ")}: suggestions are not syntax-checked.`);
+        return undefined;
+    }
+    try {
+        return await createTreeSitterSyntaxGuard({ wasmDirectory });
+    } catch (error) {
+        log.warn(`The Python parser could not be loaded (${error instanceof Error ? error.message : String(error)}): suggestions are not syntax-checked.`);
+        return undefined;
+    }
+}

@@ -1,0 +1,36 @@
+// What activate() returns in test mode, so the extension-host suite can await the model and look at
+// the last request. Production activations return nothing: no API surface to keep stable.
+import * as vscode from "vscode";
+import type { CompletionEngine } from "../core/completion/CompletionEngine";
+import type { ModelHostClient } from "../hostClient/ModelHostClient";
+import type { ModelInfo } from "../modelHost/protocol";
+import type { Phi2InlineCompletionProvider } from "./InlineCompletionProvider";
+import type { ModelManager } from "./ModelManager";
+import type { ModelStatusBar } from "./ModelStatusBar";
+
+export interface Phi2TestApi {
+    readonly engine: CompletionEngine;
+    readonly models: ModelManager;
+    /** The current model host client (a restart replaces it). */
+    readonly client: ModelHostClient;
+    readonly provider: Phi2InlineCompletionProvider;
+    readonly statusBar: ModelStatusBar;
+    whenReady(timeoutMs?: number): Promise<ModelInfo>;
+}
+
+/** Model load on a busy 2-core machine with the tiny test model takes well under this. */
+const DEFAULT_READY_TIMEOUT_MS = 60_000;
+
+export function isTestMode(context: vscode.ExtensionContext): boolean {
+    return process.env.PHI2_TEST === "1" || context.extensionMode === vscode.ExtensionMode.Test;
+}
+
+export function createTestApi(parts: Omit<Phi2TestApi, "client" | "whenReady">): Phi2TestApi {
+    return {
+        ...parts,
+        get client() {
+            return parts.models.hostClient;
+        },
+        whenReady: (timeoutMs = DEFAULT_READY_TIMEOUT_MS) => parts.models.whenReady(timeoutMs),
+    };
+}

@@ -1,0 +1,45 @@
+// `npm run test:ui`: the UI tests in headless Chromium on a real VS Code (code-server), with one
+// pass/fail summary line. Each suite starts its own editor(s); screenshots go under artifacts/.
+import * as path from "node:path";
+import { REPO_ROOT } from "../support/codeServer";
+import { runCompletionUiTests, type UiTestResult } from "./completion.ui";
+import { runExplainUiTests } from "./explain.ui";
+
+const LABEL = "UI tests (code-server + Chromium)";
+
+function print(results: readonly UiTestResult[]): void {
+    for (const result of results) {
+        console.log(`  ${result.passed ? "ok  " : "FAIL"} ${result.title} (${result.durationMs} ms)`);
+        if (result.error) console.log(result.error.replace(/^/gm, "         "));
+    }
+}
+
+async function main(): Promise<number> {
+    const all: UiTestResult[] = [];
+    console.log("inline completion");
+    const completion = await runCompletionUiTests();
+    print(completion.results);
+    if (completion.screenshots.length > 0) console.log(`  screenshots: ${completion.screenshots.map((file) => path.relative(REPO_ROOT, file)).join(", ")}`);
+    if (completion.results.some((result) => !result.passed)) {
+        console.log(`  logs: ${completion.runDirs.map((dir) => path.relative(REPO_ROOT, dir)).join(", ")} (code-server.log, user-data/logs/)`);
+    }
+    all.push(...completion.results);
+
+    console.log("explain this code");
+    const explain = await runExplainUiTests();
+    print(explain);
+    all.push(...explain);
+
+    const failed = all.filter((result) => !result.passed).length;
+    console.log(`${LABEL}: ${all.length - failed} passed, ${failed} failed`);
+    return failed;
+}
+
+main().then(
+    (failed) => process.exit(failed > 0 ? 1 : 0),
+    (error: unknown) => {
+        console.error(error instanceof Error ? error.stack ?? error.message : error);
+        console.log(`${LABEL}: 0 passed, 1 failed (the runner itself failed)`);
+        process.exit(1);
+    },
+);

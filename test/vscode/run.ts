@@ -1,0 +1,45 @@
+// `npm run test:vscode`: runs the extension-host mocha suite inside a real VS Code (code-server
+// 4.100.3 = VS Code 1.100.3) driven by headless Chromium, and prints a pass/fail summary.
+import * as fs from "node:fs";
+import * as path from "node:path";
+import { CodeServer, launchBrowser, REPO_ROOT, runExtensionTests } from "../support/codeServer";
+import { EXTENSION_TESTS_ENTRY, prepareSuite, printReport } from "./testSetup";
+
+/** The whole suite takes well under a minute; this bounds a hang. */
+const SUITE_TIMEOUT_MS = 10 * 60_000;
+const LABEL = "extension host tests (code-server)";
+
+async function main(): Promise<number> {
+    const suite = await prepareSuite("vscode-test");
+    const server = await CodeServer.start({ stateDir: suite.stateDir, settings: suite.settings, env: suite.env });
+    let exitCode = 1;
+    try {
+        const browser = await launchBrowser(suite.stateDir);
+        try {
+            const verbose = process.env.PHI2_TEST_VERBOSE === "1";
+            const run = await runExtensionTests(server, browser, {
+                folder: suite.workspace,
+                extensionDevelopmentPath: REPO_ROOT,
+                extensionTestsPath: EXTENSION_TESTS_ENTRY,
+                timeoutMs: SUITE_TIMEOUT_MS,
+                onLog: verbose ? (line) => console.log(line) : undefined,
+            });
+            exitCode = run.exitCode;
+            fs.writeFileSync(path.join(suite.stateDir, "workbench.log"), run.logs.join("\n"));
+        } finally {
+            await browser.close();
+        }
+    } finally {
+        await server.stop();
+    }
+    return printReport(LABEL, suite.resultsFile, exitCode, `${suite.stateDir}/workbench.log and code-server.log`);
+}
+
+main().then(
+    (failed) => process.exit(failed > 0 ? 1 : 0),
+    (error: unknown) => {
+        console.error(error instanceof Error ? error.stack ?? error.message : error);
+        console.log(`${LABEL}: 0 passed, 1 failed (the runner itself failed)`);
+        process.exit(1);
+    },
+);
