@@ -5,6 +5,9 @@
 //  - the headless CLI (ESM, same core and model host as the extension).
 // `--watch` rebuilds on change; `--tests` also bundles the extension-host mocha suite.
 import * as esbuild from "esbuild";
+import { copyFileSync, mkdirSync } from "node:fs";
+import { createRequire } from "node:module";
+import * as path from "node:path";
 
 const watch = process.argv.includes("--watch");
 const production = process.argv.includes("--production");
@@ -56,6 +59,18 @@ const builds = [
     },
 ];
 
+// The syntax guard's parser runtime and Python grammar travel beside the extension bundle, so a
+// packaged extension needs no node_modules for them (the loader falls back to node_modules).
+function copyTreeSitterWasm() {
+    const require = createRequire(import.meta.url);
+    const wasmDirectory = path.join(path.dirname(require.resolve("@vscode/tree-sitter-wasm/package.json")), "wasm");
+    mkdirSync("dist", { recursive: true });
+    for (const file of ["tree-sitter.wasm", "tree-sitter-python.wasm"]) {
+        copyFileSync(path.join(wasmDirectory, file), path.join("dist", file));
+    }
+}
+
+copyTreeSitterWasm();
 if (watch) {
     for (const options of builds) {
         const context = await esbuild.context(options);
