@@ -1,7 +1,7 @@
 // The typed message protocol between the extension (or CLI) and the model host child process.
 // Shared by both sides; carries only plain JSON data. Every request has an id and can be cancelled.
-import type { GenerationCounters, GenerationResult } from "../core/types";
-import type { RequestPriority } from "../core/textGenerator";
+import type { GenerationResult } from "../core/types";
+import type { GenerateOptions, PrefillOptions, PrefillResult } from "../core/textGenerator";
 
 export const PROTOCOL_VERSION = 1;
 
@@ -38,26 +38,12 @@ export interface ModelInfo {
     readonly loadMs: number;
 }
 
-export interface GenerateParams {
-    readonly sequenceKey: string;
-    readonly prompt: string;
-    readonly maxTokens: number;
-    readonly timeCapMs?: number;
-    readonly temperature?: number;
-    readonly stopStrings?: readonly string[];
-    readonly priority?: RequestPriority;
-}
+/** The port's options as plain data: the signal and the stream callback become cancel and progress messages. */
+export type GenerateParams = Omit<GenerateOptions, "signal" | "onText">;
 
-export interface PrefillParams {
-    readonly sequenceKey: string;
-    readonly prompt: string;
-    readonly priority?: RequestPriority;
-}
+export type PrefillParams = Omit<PrefillOptions, "signal">;
 
-export interface PrefillResponse {
-    readonly completed: boolean;
-    readonly counters: GenerationCounters;
-}
+export type PrefillResponse = PrefillResult;
 
 export interface TokenizeParams {
     readonly text: string;
