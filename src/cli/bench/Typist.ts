@@ -1,0 +1,198 @@
+// The simulated person: types a target text character by character with a human rhythm, the way an
+// editor turns keystrokes into edits (Enter inserts the newline plus the next line's indentation, an
+// opening bracket gets its closer auto-inserted and typing that closer later types over it), and
+// reacts to shown suggestions: accepts one that is what they were going to type, and for others
+// sometimes accepts and undoes, or types a few of its characters and deletes them again, else
+// types over it. Whatever happens, the document ends exactly as the original file.
+import type { SeededRandom } from "./seededRandom";
+import type { DocumentState, TypedDocument } from "./TypedDocument";
+
+export type TypistAction =
+    | { readonly kind: "type"; readonly text: string; readonly targetLength: number; readonly autoCloser?: { readonly char: string; readonly targetIndex: number } }
+    | { readonly kind: "typeOver" }
+    | { readonly kind: "accept"; readonly text: string; readonly matchesTarget: boolean }
+    | { readonly kind: "undo"; readonly state: DocumentState }
+    | { readonly kind: "typeJunk"; readonly text: string }
+    | { readonly kind: "backspace" };
+
+export interface PlannedAction {
+    readonly action: TypistAction;
+    /** Pause before the action (from the previous action, or from a shown suggestion for a reaction). */
+    readonly delayMs: number;
+}
+
+export type Reaction = "accept" | "acceptAndUndo" | "typeAlong" | "typeOver";
+
+export interface TypistRhythm {
+    /** Probability of accepting a wrong suggestion and undoing it. */
+    readonly acceptAndUndo: number;
+    /** Probability of typing a few characters of a wrong suggestion, then deleting them. */
+    readonly typeAlong: number;
+    /** Probability of a thinking pause before a keystroke. */
+    readonly thinkPause: number;
+}
+
+export const DEFAULT_RHYTHM: TypistRhythm = { acceptAndUndo: 0.1, typeAlong: 0.15, thinkPause: 0.04 };
+
+const OPENERS: Readonly<Record<string, string>> = { "(": ")", "[": "]", "{": "}" };
+
+export class Typist {
+    /** Next target character to type. */
+    private index = 0;
+    /** Auto-inserted closers after the cursor, innermost first: where they are in the target. */
+    private readonly pendingClosers: { char: string; targetIndex: number }[] = [];
+    private readonly reactions: PlannedAction[] = [];
+    private previous: TypistAction | undefined;
+
+    constructor(private readonly target: string, private readonly random: SeededRandom, private readonly rhythm: TypistRhythm = DEFAULT_RHYTHM) {}
+
+    get finished(): boolean {
+        return this.index >= this.target.length && this.reactions.length === 0;
+    }
+
+    get busyReacting(): boolean {
+        return this.reactions.length > 0;
+    }
+
+    /** The next action and the pause before it; does not change state (perform does). */
+    next(): PlannedAction | undefined {
+        const reaction = this.reactions[0];
+        if (reaction) return reaction;
+        if (this.index >= this.target.length) return undefined;
+        return { action: this.targetAction(), delayMs: this.pauseBefore() };
+    }
+
+    /** Applies an action returned by next() to the document. */
+    perform(action: TypistAction, document: TypedDocument): void {
+        if (this.reactions[0]?.action === action) this.reactions.shift();
+        switch (action.kind) {
+            case "type":
+                document.insert(action.text);
+                if (action.autoCloser) {
+                    document.insertAfterCursor(action.autoCloser.char);
+                    this.pendingClosers.unshift({ ...action.autoCloser });
+                }
+                this.index += action.targetLength;
+                break;
+            case "typeOver":
+                document.moveRight();
+                this.pendingClosers.shift();
+                this.index++;
+                break;
+            case "accept":
+                document.insert(action.text);
+                if (action.matchesTarget) this.index += action.text.length;
+                break;
+            case "undo":
+                document.restore(action.state);
+                break;
+            case "typeJunk":
+                document.insert(action.text);
+                break;
+            case "backspace":
+                document.deleteBackward(1);
+                break;
+        }
+        this.previous = action;
+    }
+
+    /**
+     * Decides what to do about a suggestion shown now. Returns the reaction; its actions are
+     * queued ahead of the typing.
+     */
+    react(insertText: string, document: TypedDocument): Reaction {
+        if (this.reactions.length > 0) return "typeOver";
+        const remaining = this.target.slice(this.index, this.pendingClosers[0]?.targetIndex ?? this.target.length);
+        if (insertText.length > 0 && remaining.startsWith(insertText)) {
+            this.reactions.push({ action: { kind: "accept", text: insertText, matchesTarget: true }, delayMs: this.random.between(250, 500) });
+            return "accept";
+        }
+        if (insertText.length > 0 && remaining.length > 0 && insertText[0] === remaining[0]) return "typeOver"; // typing it anyway
+        const roll = this.random.next();
+        if (roll < this.rhythm.acceptAndUndo) {
+            const state = document.save();
+            this.reactions.push(
+                { action: { kind: "accept", text: insertText, matchesTarget: false }, delayMs: this.random.between(300, 600) },
+                { action: { kind: "undo", state }, delayMs: this.random.between(500, 1200) },
+            );
+            return "acceptAndUndo";
+        }
+        const firstLine = insertText.split("\n")[0]!;
+        if (roll < this.rhythm.acceptAndUndo + this.rhythm.typeAlong && firstLine.length >= 2) {
+            const count = this.random.integer(1, Math.min(5, firstLine.length - 1));
+            for (let i = 0; i < count; i++) this.reactions.push({ action: { kind: "typeJunk", text: firstLine[i]! }, delayMs: this.keystrokeGap(i === 0 ? 250 : 0) });
+            for (let i = 0; i < count; i++) this.reactions.push({ action: { kind: "backspace" }, delayMs: this.random.between(80, 160) });
+            return "typeAlong";
+        }
+        return "typeOver";
+    }
+
+    private targetAction(): TypistAction {
+        const target = this.target;
+        const index = this.index;
+        if (this.pendingClosers[0]?.targetIndex === index) return { kind: "typeOver" };
+        const char = target[index]!;
+        if (char === "\n") {
+            // Enter: the editor puts the cursor at the next line's indentation.
+            let end = index + 1;
+            while (end < target.length && target[end] === " ") end++;
+            return { kind: "type", text: target.slice(index, end), targetLength: end - index };
+        }
+        const closer = OPENERS[char];
+        if (closer !== undefined) {
+            const match = matchingCloserOnLine(target, index);
+            if (match !== undefined) return { kind: "type", text: char, targetLength: 1, autoCloser: { char: closer, targetIndex: match } };
+        }
+        return { kind: "type", text: char, targetLength: 1 };
+    }
+
+    private pauseBefore(): number {
+        const previous = this.previous;
+        let extra = 0;
+        if (previous?.kind === "type" && previous.text.startsWith("\n")) extra = this.random.between(300, 1200); // reading the line above
+        else if (previous?.kind === "type" && (previous.text === ":" || previous.text === ",")) extra = this.random.between(50, 250);
+        return this.keystrokeGap(extra);
+    }
+
+    private keystrokeGap(extra: number): number {
+        const think = this.random.chance(this.rhythm.thinkPause) ? this.random.between(1500, 4000) : 0;
+        const r = this.random.next();
+        return Math.round(90 + 160 * r * r + extra + think);
+    }
+}
+
+/**
+ * Index of the bracket closing the one at `openIndex`, when it is on the same line and the opener
+ * is code (not in a string or comment, where editors do not auto-close).
+ */
+function matchingCloserOnLine(text: string, openIndex: number): number | undefined {
+    const lineStart = text.lastIndexOf("\n", openIndex - 1) + 1;
+    let quote: string | undefined;
+    for (let i = lineStart; i < openIndex; i++) {
+        const char = text[i]!;
+        if (quote) {
+            if (char === "\\") i++;
+            else if (char === quote) quote = undefined;
+        } else if (char === "'" || char === '"') quote = char;
+        else if (char === "#") return undefined;
+    }
+    if (quote) return undefined;
+    let depth = 0;
+    for (let i = openIndex; i < text.length; i++) {
+        const char = text[i]!;
+        if (char === "\n") return undefined;
+        if (quote) {
+            if (char === "\\") i++;
+            else if (char === quote) quote = undefined;
+            continue;
+        }
+        if (char === "'" || char === '"') quote = char;
+        else if (char === "#") return undefined;
+        else if (char === "(" || char === "[" || char === "{") depth++;
+        else if (char === ")" || char === "]" || char === "}") {
+            depth--;
+            if (depth === 0) return i;
+        }
+    }
+    return undefined;
+}

@@ -1,0 +1,252 @@
+// `phi2-complete bench` (`npm run bench`): measures the completion pipeline with the same core
+// (CompletionEngine with the tree-sitter syntax guard) and the same model host (ModelHostClient
+// forking dist/modelHost.mjs) as the extension. See BENCH_USAGE for what it measures.
+import { stat, writeFile } from "node:fs/promises";
+import * as path from "node:path";
+import { fileURLToPath } from "node:url";
+import { DEFAULT_COMPLETION_SETTINGS, withSettings } from "../../core/completion/CompletionSettings";
+import { createTreeSitterSyntaxGuard } from "../../core/syntax/treeSitterSyntaxGuard";
+import { ModelHostClient, ModelHostError } from "../../hostClient/ModelHostClient";
+import type { GpuMode, LoadParams } from "../../modelHost/protocol";
+import { UsageError, integerFlag, parseFlags } from "../cliArguments";
+import { defaultThreads, hostScriptPath } from "../completeCommand";
+import { locateTreeSitterWasmDirectory } from "../treeSitterWasm";
+import { ensureTinyRandomModel, loadModelEngineModule, repositoryRoot } from "./benchModel";
+import { checkTargets, formatTable } from "./benchReport";
+import type { BenchResult } from "./benchReport";
+import { measureCancelLatency } from "./cancelLatency";
+import { measureIpcThroughput } from "./ipcThroughput";
+import { measurePipelineOverhead } from "./pipelineOverhead";
+import { findFunctions, listPythonFiles, locatePythonStdlib, pickFunctions, readPythonFile, synthesizeLongFile } from "./pythonCorpus";
+import type { FunctionFilter, PythonFunction } from "./pythonCorpus";
+import { SeededRandom } from "./seededRandom";
+import { createShownSuggestionChecker } from "./ShownSuggestionChecker";
+import { runTypingReplay } from "./typingReplay";
+
+export const BENCH_USAGE = `Usage: phi2-complete bench [options]     (from a clone: npm run bench -- [options])
+
+Measures, with the extension's completion engine and model host:
+  typing replay   functions of the Python standard library (python3 on PATH) and of
+                  test/fixtures/workspace are typed again keystroke by keystroke on simulated
+                  time; prompt tokens evaluated vs a no-reuse baseline, typed-ahead hits,
+                  suggestions shown, syntax-guard cuts, and an independent check of every shown
+                  suggestion (duplicates the text after the cursor? adds parse errors?)
+  overhead        pipeline time that is not the model, on a 10,000-line file
+  cancel          abort to idle, during a long prefill and during generation
+  ipc             generation tokens/s through the host vs the engine in this process
+  estimate        time to suggestion on a real Phi-2 from the counted tokens
+
+Options:
+  --model PATH        a Phi-2 GGUF (default: the tiny random test model, made with tsx from
+                      test/support/tinyModels.ts in this clone; its speeds are not Phi-2's but
+                      every token count is real)
+  --json              print one JSON object on stdout (progress goes to stderr; npm prints its
+                      own banner on stdout too: use "npm run -s bench -- --json" or --out)
+  --out FILE          also write the JSON object to FILE
+  --quick             a short run (tests, CI)
+  --prompt-rate N     Phi-2 prompt tokens/s for the estimate (default 60)
+  --gen-rate N        Phi-2 generated tokens/s for the estimate (default 15)
+  --threads N         CPU threads (default: cores - 1 = ${defaultThreads()})
+  --functions N       functions to retype from the standard library (default 12, quick 2)
+  --seed N            choice of functions and typing rhythm (default 1)
+  --gpu MODE          auto | off (default off: the figures are for a CPU)
+  --verbose           model host logs on stderr
+
+Missed targets are reported, not errors. Exit codes: 0 done, 1 error, 2 bad arguments.`;
+
+const BENCH_FLAGS = {
+    model: "string", json: "boolean", out: "string", quick: "boolean", "prompt-rate": "string", "gen-rate": "string", threads: "string",
+    functions: "string", seed: "string", gpu: "string", verbose: "boolean", help: "boolean",
+} as const;
+
+/** The extension's KV sequences (recent documents plus explanations): src/vscode/settings.ts HOST_SEQUENCES. */
+const HOST_SEQUENCES = 3;
+const OVERHEAD_FILE_LINES = 10_000;
+
+interface RunPlan {
+    readonly replayFunctions: number;
+    readonly replayFilter: FunctionFilter;
+    readonly overheadPlaces: number;
+    readonly overheadKeystrokes: number;
+    readonly cancelTrials: number;
+    readonly ipcRounds: number;
+    readonly ipcTokens: number;
+}
+
+const FULL_PLAN: RunPlan = {
+    replayFunctions: 12,
+    replayFilter: { minLines: 3, maxLines: 25, minCharacters: 80, maxCharacters: 600, maxLineLength: 100 },
+    overheadPlaces: 60,
+    overheadKeystrokes: 4,
+    cancelTrials: 30,
+    ipcRounds: 10,
+    ipcTokens: 256,
+};
+
+const QUICK_PLAN: RunPlan = {
+    replayFunctions: 2,
+    replayFilter: { minLines: 3, maxLines: 8, minCharacters: 60, maxCharacters: 160, maxLineLength: 80 },
+    overheadPlaces: 6,
+    overheadKeystrokes: 3,
+    cancelTrials: 6,
+    ipcRounds: 4,
+    ipcTokens: 64,
+};
+
+function positiveNumberFlag(name: string, value: string | undefined, fallback: number): number {
+    if (value === undefined) return fallback;
+    const number = Number(value);
+    if (!Number.isFinite(number) || number <= 0) throw new UsageError(`--${name} must be a positive number, got "${value}".`);
+    return number;
+}
+
+export async function runBench(argv: string[]): Promise<number> {
+    const flags = parseFlags(argv, BENCH_FLAGS);
+    if (flags.help) {
+        process.stdout.write(`${BENCH_USAGE}\n`);
+        return 0;
+    }
+    const quick = flags.quick ?? false;
+    const basePlan = quick ? QUICK_PLAN : FULL_PLAN;
+    const plan: RunPlan = { ...basePlan, replayFunctions: integerFlag("functions", flags.functions, 1, basePlan.replayFunctions) };
+    const promptRate = positiveNumberFlag("prompt-rate", flags["prompt-rate"], 60);
+    const generationRate = positiveNumberFlag("gen-rate", flags["gen-rate"], 15);
+    const threads = integerFlag("threads", flags.threads, 1, defaultThreads());
+    const seed = integerFlag("seed", flags.seed, 0, 1);
+    const gpu = (flags.gpu ?? "off") as GpuMode;
+    if (gpu !== "auto" && gpu !== "off") throw new UsageError(`--gpu must be auto or off, got "${gpu}".`);
+    const started = performance.now();
+    const progress = (message: string): void => {
+        process.stderr.write(`bench: [${((performance.now() - started) / 1000).toFixed(1)} s] ${message}\n`);
+    };
+    const root = repositoryRoot(fileURLToPath(import.meta.url));
+
+    if (flags.model !== undefined) await requireModelFile(path.resolve(flags.model));
+    const modelPath = flags.model !== undefined ? path.resolve(flags.model) : await ensureTinyRandomModel(root);
+    progress(`model ${modelPath}`);
+
+    // Real Python code: the machine's standard library plus the repository's fixture workspace.
+    const stdlib = await locatePythonStdlib();
+    const stdlibFiles = await listPythonFiles(stdlib);
+    if (stdlibFiles.length < 20) throw new Error(`Found only ${stdlibFiles.length} .py files in ${stdlib}; the benchmark needs the Python standard library.`);
+    const fixtureFiles = await listPythonFiles(path.join(root, "test", "fixtures", "workspace"));
+    const random = new SeededRandom(seed);
+    const functions: PythonFunction[] = await pickFunctions(stdlibFiles, plan.replayFunctions, plan.replayFilter, random);
+    for (const filePath of fixtureFiles) {
+        const file = await readPythonFile(filePath);
+        const candidates = file ? findFunctions(file, { ...plan.replayFilter, minCharacters: 40 }) : [];
+        if (candidates.length > 0) functions.push(candidates[0]!);
+        if (quick && candidates.length > 0) break; // one fixture function is enough for a quick run
+    }
+    if (functions.length === 0) throw new Error(`No functions to type were found in ${stdlib}.`);
+    const longFile = await synthesizeLongFile(random.shuffle(stdlibFiles), OVERHEAD_FILE_LINES);
+
+    const client = new ModelHostClient({
+        hostScriptPath: hostScriptPath(),
+        restart: { enabled: false },
+        log: flags.verbose ? (level, message) => process.stderr.write(`[host ${level}] ${message}\n`) : undefined,
+    });
+    const syntaxGuard = await createTreeSitterSyntaxGuard({ wasmDirectory: locateTreeSitterWasmDirectory() });
+    const checker = await createShownSuggestionChecker(locateTreeSitterWasmDirectory());
+    try {
+        const loadParams: LoadParams = {
+            modelPath, gpu, threads, contextSize: DEFAULT_COMPLETION_SETTINGS.contextTokens, sequences: HOST_SEQUENCES,
+        };
+        const model = await client.load(loadParams);
+        progress(`loaded in ${model.loadMs} ms (context ${model.contextSize}, ${model.threads} threads)`);
+        const settings = withSettings(DEFAULT_COMPLETION_SETTINGS, { contextTokens: model.contextSize });
+
+        const replay = await runTypingReplay({
+            generator: client, settings, syntaxGuard, checker, functions, random: new SeededRandom(seed + 1), promptRate, generationRate, progress,
+        });
+        progress(`overhead on a ${longFile.length}-line file`);
+        const overhead = await measurePipelineOverhead({
+            generator: client, settings, syntaxGuard, lines: longFile, places: plan.overheadPlaces, keystrokesPerPlace: plan.overheadKeystrokes, random: new SeededRandom(seed + 2),
+        });
+        progress("cancel latency");
+        const engineModule = await loadModelEngineModule(root);
+        const cancel = await measureCancelLatency({
+            generator: client,
+            longPrompts: promptRegions(longFile, 4, 2200),
+            shortPrompt: promptRegions(longFile, 1, 300)[0]!,
+            trials: plan.cancelTrials,
+            chunkTokens: engineModule.DEFAULT_PREFILL_CHUNK_TOKENS,
+            random: new SeededRandom(seed + 3),
+        });
+        progress("IPC throughput");
+        const ipc = await measureIpcThroughput({
+            host: client, engineModule, loadParams, prompt: promptRegions(longFile, 1, 300)[0]!, tokensPerRun: plan.ipcTokens, rounds: plan.ipcRounds,
+        });
+
+        const { shown, estimatedTimeToSuggestionMs, estimatedPromptMs, ...replayFigures } = replay;
+        const { overheadMs, ...overheadDetails } = overhead;
+        const partial: Omit<BenchResult, "targets" | "targetsMissed"> = {
+            version: 1,
+            quick,
+            seed,
+            model: {
+                path: modelPath, kind: flags.model !== undefined ? "file" : "tiny-random",
+                contextSize: model.contextSize, threads: model.threads, gpu: model.gpu, sequences: model.sequences,
+            },
+            corpus: { stdlib, stdlibFiles: stdlibFiles.length, fixtureFiles: fixtureFiles.length, functions: functions.length },
+            replay: replayFigures,
+            shown,
+            overheadMs: { ...overheadMs, ...overheadDetails },
+            cancelMs: cancel,
+            ipc,
+            estimate: { promptTokensPerSecond: promptRate, generationTokensPerSecond: generationRate, timeToSuggestionMs: estimatedTimeToSuggestionMs, promptPartMs: estimatedPromptMs },
+            durationMs: Math.round(performance.now() - started),
+        };
+        const targets = checkTargets(partial);
+        const result: BenchResult = { ...partial, targets, targetsMissed: targets.filter((target) => target.pass === false).length };
+        const json = `${JSON.stringify(result, null, 2)}\n`;
+        if (flags.out !== undefined) await writeFile(path.resolve(flags.out), json, "utf8");
+        await writeStdout(flags.json ? json : formatTable(result));
+        return 0;
+    } catch (error) {
+        if (error instanceof ModelHostError) {
+            process.stderr.write(`phi2-complete bench: model error (${error.code}): ${error.message}\n`);
+            return 1;
+        }
+        throw error;
+    } finally {
+        syntaxGuard.dispose();
+        checker.dispose();
+        client.dispose();
+    }
+}
+
+/**
+ * `count` stretches of whole lines of about `characters` characters each, starting at different
+ * places of the file (so each one's tokens differ from the first).
+ */
+function promptRegions(lines: readonly string[], count: number, characters: number): string[] {
+    const regions: string[] = [];
+    for (let index = 0; index < count; index++) {
+        let line = Math.floor(((index + 1) * lines.length) / (count + 2));
+        while (line < lines.length && lines[line]!.trim().length === 0) line++;
+        const taken: string[] = [];
+        let length = 0;
+        while (line < lines.length && length < characters) {
+            taken.push(lines[line]!);
+            length += lines[line]!.length + 1;
+            line++;
+        }
+        regions.push(taken.join("\n"));
+    }
+    return regions;
+}
+
+async function requireModelFile(modelPath: string): Promise<void> {
+    let info;
+    try {
+        info = await stat(modelPath);
+    } catch {
+        throw new UsageError(`The model file ${modelPath} does not exist.`);
+    }
+    if (!info.isFile()) throw new UsageError(`The model file ${modelPath} is not a file.`);
+}
+
+function writeStdout(text: string): Promise<void> {
+    return new Promise((resolve, reject) => process.stdout.write(text, (error) => (error ? reject(error) : resolve())));
+}

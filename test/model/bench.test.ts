@@ -1,0 +1,168 @@
+// `phi2-complete bench --json --quick` end to end: the benchmark runs on the tiny random model
+// through the real model host and prints one JSON object with every figure the issue asks for
+// (build first: `npm run build`; `npm run test:model` does). The figures' targets are not asserted
+// (they are benchmark results, not timed tests); their presence, types and sanity are.
+import assert from "node:assert/strict";
+import { execFile } from "node:child_process";
+import * as path from "node:path";
+
+const CLI = path.resolve(__dirname, "..", "..", "dist", "cli.mjs");
+
+interface Distribution {
+    count: number;
+    p50: number;
+    p95: number;
+    p99: number;
+    max: number;
+}
+
+interface BenchJson {
+    quick: boolean;
+    model: { kind: string; threads: number; contextSize: number };
+    corpus: { stdlib: string; stdlibFiles: number; functions: number };
+    replay: {
+        requests: number;
+        modelCalls: number;
+        prefills: number;
+        keystrokes: number;
+        promptTokens: Distribution;
+        promptTokensEvaluated: Distribution;
+        warmPromptTokensEvaluated: Distribution;
+        evaluatedTokensTotal: number;
+        prefillEvaluatedTokensTotal: number;
+        baselineTokensTotal: number;
+        evaluatedToBaselineRatio: number;
+        typedAheadHits: number;
+        cacheHits: number;
+        suggestionsShown: number;
+        cutBySyntaxGuard: number;
+    };
+    shown: { count: number; suffixDuplicates: number; parseErrorsAdded: number; examples: unknown[] };
+    overheadMs: Distribution & { fileLines: number; requests: number };
+    cancelMs: { prefill: Distribution & { chunkMs: number }; generation: Distribution & { tokenMs: number } };
+    ipc: { throughputRatio: number; hostTokensPerSecond: number; directTokensPerSecond: number };
+    estimate: { promptTokensPerSecond: number; generationTokensPerSecond: number; timeToSuggestionMs: Distribution };
+    targets: { name: string; figure: number; limit: number; pass: boolean | null }[];
+    targetsMissed: number;
+}
+
+function runBench(args: readonly string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+    return new Promise((resolve) => {
+        execFile(process.execPath, [CLI, "bench", ...args], { encoding: "utf8", timeout: 170_000, maxBuffer: 16 * 1024 * 1024 }, (error, stdout, stderr) => {
+            resolve({ code: error ? (typeof error.code === "number" ? error.code : -1) : 0, stdout, stderr });
+        });
+    });
+}
+
+function assertCount(value: unknown, name: string): void {
+    assert.ok(typeof value === "number" && Number.isInteger(value) && value >= 0, `${name} should be a count >= 0, got ${String(value)}`);
+}
+
+function assertDistribution(value: Distribution, name: string): void {
+    assertCount(value.count, `${name}.count`);
+    for (const key of ["p50", "p95", "p99", "max"] as const) {
+        assert.ok(Number.isFinite(value[key]) && value[key] >= 0, `${name}.${key} should be a number >= 0, got ${String(value[key])}`);
+    }
+    assert.ok(value.p50 <= value.p95 && value.p95 <= value.p99 && value.p99 <= value.max, `${name} percentiles should be ordered: ${JSON.stringify(value)}`);
+}
+
+describe("phi2-complete bench --json --quick (tiny random model)", function () {
+    this.timeout(180_000);
+    let result: BenchJson;
+    let stderr: string;
+
+    before(async () => {
+        const run = await runBench(["--json", "--quick", "--threads", "1"]);
+        stderr = run.stderr;
+        assert.equal(run.code, 0, `bench exited with ${run.code}:\n${run.stderr}`);
+        result = JSON.parse(run.stdout) as BenchJson; // stdout holds exactly one JSON object
+    });
+
+    it("says what it ran on", () => {
+        assert.equal(result.quick, true);
+        assert.equal(result.model.kind, "tiny-random");
+        assert.equal(result.model.threads, 1);
+        assert.ok(result.corpus.stdlibFiles >= 20, "the Python standard library was read at run time");
+        assert.ok(result.corpus.functions >= 2);
+        assert.match(stderr, /replay 1\//, "progress goes to stderr, not into the JSON");
+    });
+
+    it("replays typing through the engine: requests, model calls, exact token counts", () => {
+        const replay = result.replay;
+        for (const name of ["requests", "modelCalls", "prefills", "keystrokes", "typedAheadHits", "cacheHits", "suggestionsShown", "cutBySyntaxGuard", "evaluatedTokensTotal", "prefillEvaluatedTokensTotal", "baselineTokensTotal"] as const) {
+            assertCount(replay[name], `replay.${name}`);
+        }
+        assert.ok(replay.requests >= replay.keystrokes, "every keystroke is a completion request");
+        assert.ok(replay.modelCalls > 0 && replay.modelCalls < replay.requests, "the debounce, cache and typed-ahead spare some model calls");
+        assert.ok(replay.suggestionsShown > 0, "some suggestions were shown");
+        assertDistribution(replay.promptTokens, "replay.promptTokens");
+        assertDistribution(replay.promptTokensEvaluated, "replay.promptTokensEvaluated");
+        assertDistribution(replay.warmPromptTokensEvaluated, "replay.warmPromptTokensEvaluated");
+        assert.equal(replay.promptTokensEvaluated.count, replay.modelCalls);
+        assert.ok(replay.promptTokensEvaluated.max <= replay.promptTokens.max, "a call never evaluates more than its prompt");
+        assert.ok(replay.baselineTokensTotal >= replay.promptTokens.max, "the baseline sums the full prompts");
+        const ratio = replay.evaluatedToBaselineRatio;
+        assert.ok(ratio > 0 && ratio <= 1.5, `evaluated/baseline should be in (0, 1.5], got ${ratio}`);
+        const recomputed = (replay.evaluatedTokensTotal + replay.prefillEvaluatedTokensTotal) / replay.baselineTokensTotal;
+        assert.ok(Math.abs(recomputed - ratio) < 1e-3, "the ratio is evaluated (generate + prefill) over the baseline");
+    });
+
+    it("checks every shown suggestion for duplicated suffixes and added parse errors", () => {
+        assert.equal(result.shown.count, result.replay.suggestionsShown);
+        assertCount(result.shown.suffixDuplicates, "shown.suffixDuplicates");
+        assertCount(result.shown.parseErrorsAdded, "shown.parseErrorsAdded");
+        assert.ok(result.shown.suffixDuplicates <= result.shown.count && result.shown.parseErrorsAdded <= result.shown.count);
+        assert.ok(Array.isArray(result.shown.examples));
+    });
+
+    it("measures pipeline overhead on a 10,000-line file, cancel latency and IPC cost", () => {
+        assert.equal(result.overheadMs.fileLines, 10_000);
+        assert.ok(result.overheadMs.requests > 0);
+        assertDistribution(result.overheadMs, "overheadMs");
+        assertDistribution(result.cancelMs.prefill, "cancelMs.prefill");
+        assertDistribution(result.cancelMs.generation, "cancelMs.generation");
+        assert.ok(result.cancelMs.prefill.count > 0, "at least one cancel landed during prefill");
+        assert.ok(result.cancelMs.generation.count > 0);
+        assert.ok(result.cancelMs.prefill.chunkMs > 0 && result.cancelMs.generation.tokenMs > 0);
+        assert.ok(result.cancelMs.generation.p95 < 1000, "a cancel during generation settles within a second even on a loaded machine");
+        const ipc = result.ipc;
+        assert.ok(ipc.hostTokensPerSecond > 0 && ipc.directTokensPerSecond > 0);
+        assert.ok(ipc.throughputRatio > 0.2 && ipc.throughputRatio < 5, `IPC throughput ratio should be near 1, got ${ipc.throughputRatio}`);
+    });
+
+    it("estimates time to suggestion from the counted tokens with the default laptop rates", () => {
+        assert.equal(result.estimate.promptTokensPerSecond, 60);
+        assert.equal(result.estimate.generationTokensPerSecond, 15);
+        assertDistribution(result.estimate.timeToSuggestionMs, "estimate.timeToSuggestionMs");
+        assert.ok(result.estimate.timeToSuggestionMs.p50 > 0);
+    });
+
+    it("lists each target with its figure, and counts the misses without failing", () => {
+        const names = result.targets.map((target) => target.name);
+        for (const name of ["replay.evaluatedToBaselineRatio", "replay.warmPromptTokensEvaluated.p95", "overheadMs.p50", "overheadMs.p99",
+            "cancelMs.prefill.p95", "cancelMs.generation.p95", "ipc.throughputRatio", "shown.suffixDuplicates", "shown.parseErrorsAdded"]) {
+            assert.ok(names.includes(name), `target ${name} is reported`);
+        }
+        for (const target of result.targets) {
+            assert.equal(typeof target.pass, "boolean", `${target.name} is measured on the tiny random model`);
+            assert.ok(Number.isFinite(target.figure) && Number.isFinite(target.limit));
+        }
+        assert.equal(result.targetsMissed, result.targets.filter((target) => target.pass === false).length);
+    });
+});
+
+describe("phi2-complete bench arguments", function () {
+    this.timeout(30_000);
+
+    it("rejects an unknown option with exit code 2", async () => {
+        const run = await runBench(["--frobnicate"]);
+        assert.equal(run.code, 2);
+        assert.match(run.stderr, /Unknown option --frobnicate/);
+    });
+
+    it("rejects a model file that does not exist with exit code 2 and says which", async () => {
+        const run = await runBench(["--quick", "--model", "/nonexistent/phi-2.gguf", "--threads", "1"]);
+        assert.equal(run.code, 2, run.stderr);
+        assert.match(run.stderr, /\/nonexistent\/phi-2\.gguf/);
+    });
+});
