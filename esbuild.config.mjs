@@ -1,9 +1,11 @@
-// Bundles the three entry points:
+// Bundles the entry points:
 //  - the extension (CommonJS, loaded by VS Code's extension host; `vscode` is provided by the host),
 //  - the model host (ESM child process; node-llama-cpp is ESM-only and ships native addons, so it is
 //    never bundled and is resolved from node_modules at run time),
-//  - the headless CLI (ESM, same core and model host as the extension).
-// `--watch` rebuilds on change; `--tests` also bundles the extension-host mocha suite.
+//  - the headless CLI (ESM, same core and model host as the extension) and, for its benchmark, the
+//    host's engine alone,
+//  - the extension-host mocha suite (CommonJS, loaded by VS Code's test runner).
+// `--watch` rebuilds on change; `--production` minifies without source maps.
 import * as esbuild from "esbuild";
 import { copyFileSync, mkdirSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -49,6 +51,14 @@ const builds = [
             // A shebang for the `bin` entry, and `require` for bundled CommonJS dependencies.
             js: "#!/usr/bin/env node\nimport { createRequire as __phi2CreateRequire } from 'node:module';\nconst require = __phi2CreateRequire(import.meta.url);",
         },
+    },
+    {
+        // The host's engine alone, for the benchmark's in-process side of the IPC measurement.
+        ...common,
+        entryPoints: ["src/modelHost/engine/ModelEngine.ts"],
+        outfile: "dist/bench/modelEngine.mjs",
+        format: "esm",
+        external: ["node-llama-cpp"],
     },
     {
         ...common,

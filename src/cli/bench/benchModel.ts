@@ -39,30 +39,17 @@ export type ModelEngineModule = typeof ModelEngineSource;
 
 /**
  * The model host's engine module (src/modelHost/engine/ModelEngine.ts) for the in-process side of
- * the IPC measurement, bundled at run time with the repository's esbuild exactly as the host's
- * bundle is (ESM, node-llama-cpp external) into dist/bench/. It is not part of dist/cli.mjs because
- * esbuild hoists the external node-llama-cpp import to the top of a bundle, even out of a lazily
- * loaded module: every CLI command would then pay for importing node-llama-cpp (~0.7 s).
+ * the IPC measurement, built by esbuild.config.mjs into dist/bench/modelEngine.mjs exactly as the
+ * host's bundle is (ESM, node-llama-cpp external). It is not part of dist/cli.mjs because esbuild
+ * hoists the external node-llama-cpp import to the top of a bundle, even out of a lazily loaded
+ * module: every CLI command would then pay for importing node-llama-cpp (~0.7 s).
  */
 export async function loadModelEngineModule(root: string): Promise<ModelEngineModule> {
-    const esbuildPackage = "esbuild"; // a variable, so the CLI bundle leaves the import to run time
-    let esbuild: { build(options: Record<string, unknown>): Promise<unknown> };
+    const bundle = path.join(root, "dist", "bench", "modelEngine.mjs");
     try {
-        const loaded = (await import(esbuildPackage)) as Partial<typeof esbuild> & { default?: typeof esbuild };
-        esbuild = (loaded.build ? loaded : loaded.default) as typeof esbuild;
-    } catch (error) {
-        throw new Error(`The IPC measurement bundles the model engine with esbuild, which is not installed (${String(error)}). Run npm install in ${root}.`);
+        await access(bundle);
+    } catch {
+        throw new Error(`The IPC measurement needs ${bundle}: run npm run build in ${root}.`);
     }
-    const outfile = path.join(root, "dist", "bench", "modelEngine.mjs");
-    await esbuild.build({
-        entryPoints: [path.join(root, "src", "modelHost", "engine", "ModelEngine.ts")],
-        outfile,
-        bundle: true,
-        platform: "node",
-        target: "node20",
-        format: "esm",
-        external: ["node-llama-cpp"],
-        logLevel: "warning",
-    });
-    return (await import(pathToFileURL(outfile).href)) as ModelEngineModule;
+    return (await import(pathToFileURL(bundle).href)) as ModelEngineModule;
 }
