@@ -5,6 +5,8 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as vscode from "vscode";
 import { CompletionEngine } from "./core/completion/CompletionEngine";
+import { BackgroundPrefill } from "./vscode/BackgroundPrefill";
+import { CompletionStatistics, describeStatistics } from "./vscode/CompletionStatistics";
 import { registerCommands, runModelAction } from "./vscode/commands";
 import { registerExplainCommand } from "./vscode/explainCommand";
 import { COMPLETION_ACCEPTED_COMMAND, Phi2InlineCompletionProvider, PYTHON_SELECTOR } from "./vscode/InlineCompletionProvider";
@@ -25,8 +27,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<Phi2Te
         const models = new ModelManager({ hostScriptPath, log, runAction: runModelAction });
         const engine = new CompletionEngine(models, { settings: toCompletionSettings(readSettings()), syntaxGuard: await loadSyntaxGuard(context.extensionPath, log) });
         const statusBar = new ModelStatusBar();
+        const statistics = new CompletionStatistics(() => engine.totals);
+        const describeSession = () => describeStatistics(statistics.summary());
         let generating = 0;
-        const refreshStatusBar = () => statusBar.update({ status: models.status, enabled: readSettings().enable, generating });
+        const refreshStatusBar = () => statusBar.update({ status: models.status, enabled: readSettings().enable, generating, statistics: describeSession() });
         const provider = new Phi2InlineCompletionProvider({
             engine,
             log,
@@ -37,19 +41,48 @@ export async function activate(context: vscode.ExtensionContext): Promise<Phi2Te
                 refreshStatusBar();
             },
         });
+        const prefill = new BackgroundPrefill({
+            engine,
+            log,
+            selector: PYTHON_SELECTOR,
+            isEnabled: () => {
+                const settings = readSettings();
+                return settings.enable && settings.backgroundPrefill;
+            },
+            isModelReady: () => models.isReady,
+        });
         context.subscriptions.push(
             models,
             { dispose: () => engine.dispose() },
             statusBar,
             provider,
+            prefill,
             models.onDidChangeStatus(refreshStatusBar),
+            models.onDidBecomeReady(() => {
+                // A fresh model host (or another model) starts with empty KV caches: what the engine
+                // remembers about prompts and suggestions is stale.
+                for (const document of vscode.workspace.textDocuments) engine.forgetDocument(document.uri.toString());
+                void provider.retriggerAfterReady();
+                prefill.scheduleForActiveEditor("modelReady");
+            }),
+            provider.onDidComplete((record) => {
+                if (record.outcome) statistics.record(record.outcome);
+            }),
             vscode.languages.registerInlineCompletionItemProvider(PYTHON_SELECTOR, provider),
-            vscode.commands.registerCommand(COMPLETION_ACCEPTED_COMMAND, (outcome) => engine.notifyAccepted(outcome)),
-            ...registerCommands(models, log),
-            vscode.workspace.onDidCloseTextDocument((document) => engine.forgetDocument(document.uri.toString())),
+            vscode.commands.registerCommand(COMPLETION_ACCEPTED_COMMAND, (outcome) => {
+                engine.notifyAccepted(outcome);
+                refreshStatusBar();
+            }),
+            ...registerCommands(models, log, describeSession),
+            vscode.workspace.onDidCloseTextDocument((document) => {
+                engine.forgetDocument(document.uri.toString());
+                provider.forgetDocument(document.uri.toString());
+            }),
             vscode.workspace.onDidChangeConfiguration((event) => {
-                if (affectsCompletion(event)) engine.updateSettings(toCompletionSettings(readSettings()));
+                const settings = readSettings();
+                if (affectsCompletion(event)) engine.updateSettings(toCompletionSettings(settings));
                 if (affectsModel(event)) void models.loadConfiguredModel();
+                if (!settings.enable || !settings.backgroundPrefill) prefill.cancel();
                 refreshStatusBar();
             }),
         );
@@ -60,7 +93,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Phi2Te
         void models.loadConfiguredModel().then(() => {
             if (models.status.kind === "noModel") void showNoModelNoticeOnce(context.globalState, runModelAction);
         });
-        return isTestMode(context) ? createTestApi({ engine, models, provider, statusBar }) : undefined;
+        return isTestMode(context) ? createTestApi({ engine, models, provider, statusBar, prefill, statistics }) : undefined;
     } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         log.error(`Phi-2 Complete failed to start: ${error instanceof Error ? error.stack ?? message : message}`);

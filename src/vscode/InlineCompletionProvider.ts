@@ -1,13 +1,15 @@
 // VS Code's side of a completion: document/position/CancellationToken in, ghost text out. Everything
 // about what to suggest lives in the core's CompletionEngine; this turns the editor's inputs into
 // core data and an AbortSignal (VS Code cancels the token on the next keystroke), returns nothing
-// at once while the model is not ready, and logs one line of counters per request.
+// at once while the model is not ready (and asks again once it is, where the user was typing), and
+// logs one line of counters per request.
 import * as path from "node:path";
 import * as vscode from "vscode";
 import type { CompletionEngine, CompletionOutcome } from "../core/completion/CompletionEngine";
 import { TextDocumentSnapshot } from "./TextDocumentSnapshot";
 
 export const COMPLETION_ACCEPTED_COMMAND = "phi2.completionAccepted";
+const TRIGGER_INLINE_SUGGEST_COMMAND = "editor.action.inlineSuggest.trigger";
 
 /** Python files and untitled Python buffers; other schemes (git, output, remote virtual files) are not ours. */
 export const PYTHON_SELECTOR: vscode.DocumentSelector = [
@@ -39,6 +41,10 @@ export class Phi2InlineCompletionProvider implements vscode.InlineCompletionItem
     private latest: CompletionRecord | undefined;
     private readonly recordEmitter = new vscode.EventEmitter<CompletionRecord>();
     readonly onDidComplete = this.recordEmitter.event;
+    /** Documents the editor asked about while the model was not ready (the user typed while it loaded). */
+    private readonly declinedWhileNotReady = new Set<string>();
+    /** How often the editor was asked again because the model became ready (tests read it). */
+    readyRetriggers = 0;
 
     constructor(private readonly options: InlineCompletionProviderOptions) {}
 
@@ -56,7 +62,10 @@ export class Phi2InlineCompletionProvider implements vscode.InlineCompletionItem
         const where = { uri: document.uri.toString(), line: position.line, character: position.character };
         if (!this.options.isEnabled()) return this.finish({ ...where, outcome: undefined, shown: undefined, skipped: "disabled", elapsedMs: 0 });
         // Never wait for the model: an editor must stay responsive while it loads.
-        if (!this.options.isModelReady()) return this.finish({ ...where, outcome: undefined, shown: undefined, skipped: "modelNotReady", elapsedMs: 0 });
+        if (!this.options.isModelReady()) {
+            this.declinedWhileNotReady.add(where.uri);
+            return this.finish({ ...where, outcome: undefined, shown: undefined, skipped: "modelNotReady", elapsedMs: 0 });
+        }
         // Another provider's suggestion from the suggest widget is being previewed: stay out of its way.
         if (context.selectedCompletionInfo) return undefined;
 
@@ -92,6 +101,29 @@ export class Phi2InlineCompletionProvider implements vscode.InlineCompletionItem
             cancellation.dispose();
             this.options.onActivity(-1);
         }
+    }
+
+    /**
+     * The model just became ready. If the editor asked about the active document while it was not
+     * (the user typed while it loaded or restarted), asks the editor again once, so a suggestion
+     * appears without another keystroke. Editors nobody typed in get no unsolicited ghost text.
+     * Resolves true when it asked.
+     */
+    async retriggerAfterReady(): Promise<boolean> {
+        const declined = new Set(this.declinedWhileNotReady);
+        this.declinedWhileNotReady.clear();
+        const editor = vscode.window.activeTextEditor;
+        if (!editor || !declined.has(editor.document.uri.toString())) return false;
+        // A selection is being made, not a place to insert at.
+        if (!editor.selection.isEmpty || !this.options.isEnabled()) return false;
+        this.readyRetriggers++;
+        await vscode.commands.executeCommand(TRIGGER_INLINE_SUGGEST_COMMAND);
+        return true;
+    }
+
+    /** Forgets a closed document. */
+    forgetDocument(uri: string): void {
+        this.declinedWhileNotReady.delete(uri);
     }
 
     dispose(): void {

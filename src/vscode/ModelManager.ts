@@ -40,6 +40,12 @@ export class ModelManager implements TextGenerator, vscode.Disposable {
     private loadsInFlight = 0;
     private readonly statusEmitter = new vscode.EventEmitter<ModelStatus>();
     readonly onDidChangeStatus = this.statusEmitter.event;
+    private readonly readyEmitter = new vscode.EventEmitter<ModelInfo>();
+    /**
+     * The model became ready after not being ready: the first load, a reload for a changed
+     * setting, a crash restart or Restart Model. Each time the host starts with empty KV caches.
+     */
+    readonly onDidBecomeReady = this.readyEmitter.event;
 
     constructor(private readonly options: ModelManagerOptions) {
         this.client = this.createClient();
@@ -140,6 +146,7 @@ export class ModelManager implements TextGenerator, vscode.Disposable {
         this.clientSubscription.dispose();
         this.client.dispose();
         this.statusEmitter.dispose();
+        this.readyEmitter.dispose();
     }
 
     private createClient(): ModelHostClient {
@@ -191,7 +198,9 @@ export class ModelManager implements TextGenerator, vscode.Disposable {
     }
 
     private setStatus(status: ModelStatus): void {
+        const wasReady = this.current.kind === "ready";
         this.current = status;
         this.statusEmitter.fire(status);
+        if (status.kind === "ready" && !wasReady) this.readyEmitter.fire(status.info);
     }
 }

@@ -11,6 +11,8 @@ export interface StatusBarView {
     readonly enabled: boolean;
     /** Completion requests in flight. */
     readonly generating: number;
+    /** This session's local numbers (CompletionStatistics), shown in the tooltip once the model is ready. */
+    readonly statistics?: readonly string[];
 }
 
 export class ModelStatusBar implements vscode.Disposable {
@@ -28,10 +30,18 @@ export class ModelStatusBar implements vscode.Disposable {
         return this.item.text;
     }
 
+    /** The tooltip shown now (tests read it). */
+    get tooltip(): string {
+        return typeof this.item.tooltip === "string" ? this.item.tooltip : this.item.tooltip?.value ?? "";
+    }
+
     update(view: StatusBarView): void {
         const { text, tooltip, background } = describe(view);
         this.item.text = text;
-        this.item.tooltip = tooltip;
+        const statistics = view.status.kind === "ready" && view.statistics?.length
+            ? `\n\nThis session (counted on this machine only):\n${view.statistics.join("\n")}`
+            : "";
+        this.item.tooltip = tooltip + statistics;
         this.item.backgroundColor = background ? new vscode.ThemeColor(background) : undefined;
     }
 

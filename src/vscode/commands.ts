@@ -24,7 +24,11 @@ export function runModelAction(action: ModelAction): void {
     void ACTION_COMMANDS[action]();
 }
 
-export function registerCommands(models: ModelManager, log: vscode.LogOutputChannel): vscode.Disposable[] {
+/**
+ * `describeStatistics` gives this session's local completion numbers (CompletionStatistics), listed
+ * at the end of the status bar's menu.
+ */
+export function registerCommands(models: ModelManager, log: vscode.LogOutputChannel, describeStatistics?: () => readonly string[]): vscode.Disposable[] {
     return [
         vscode.commands.registerCommand(COMMANDS.selectModelFile, () => selectModelFile()),
         vscode.commands.registerCommand(COMMANDS.toggleCompletions, () => toggleCompletions()),
@@ -32,7 +36,7 @@ export function registerCommands(models: ModelManager, log: vscode.LogOutputChan
             vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: "Restarting Phi-2" }, () => models.restart()),
         ),
         vscode.commands.registerCommand(COMMANDS.showLogs, () => log.show(true)),
-        vscode.commands.registerCommand(STATUS_BAR_ACTIONS_COMMAND, () => pickStatusAction(models)),
+        vscode.commands.registerCommand(STATUS_BAR_ACTIONS_COMMAND, () => pickStatusAction(models, describeStatistics?.() ?? [])),
     ];
 }
 
@@ -68,7 +72,7 @@ interface ActionItem extends vscode.QuickPickItem {
 }
 
 /** The status bar click: the actions that make sense in the current state, the likely one first. */
-async function pickStatusAction(models: ModelManager): Promise<void> {
+async function pickStatusAction(models: ModelManager, statistics: readonly string[]): Promise<void> {
     const status = models.status;
     const enabled = vscode.workspace.getConfiguration(SETTINGS_SECTION).get<boolean>("enable", true);
     const action = (name: ModelAction, detail?: string): ActionItem => ({ label: ACTION_LABELS[name], detail, run: ACTION_COMMANDS[name] });
@@ -94,6 +98,13 @@ async function pickStatusAction(models: ModelManager): Promise<void> {
         default:
             placeHolder = `Phi-2 is ${status.kind}`;
             items = [action("showLogs"), action("restartModel"), action("selectModelFile"), toggle];
+    }
+    if (statistics.length > 0) {
+        // Last, so the likely action stays first; picking it opens the log with the per-request lines.
+        items.push(
+            { label: "This session (counted on this machine only)", kind: vscode.QuickPickItemKind.Separator, run: () => undefined },
+            { label: `$(graph) ${statistics[0]}`, detail: statistics.slice(1).join(" · ") || undefined, run: ACTION_COMMANDS.showLogs },
+        );
     }
     const picked = await vscode.window.showQuickPick(items, { placeHolder, title: "Phi-2" });
     await picked?.run();

@@ -21,6 +21,8 @@ export interface Phi2Settings {
     readonly timeCapMs: number;
     /** Upper bound of the typing pause before a request (the engine adapts below it). */
     readonly debounceMs: number;
+    /** Warm the model's cache where the cursor lands (an opened Python editor, a jump). */
+    readonly backgroundPrefill: boolean;
 }
 
 /** Settings whose change needs the model loaded again. */
@@ -47,6 +49,7 @@ export function readSettings(): Phi2Settings {
         multiline: multiline === "always" || multiline === "never" ? multiline : "auto",
         timeCapMs: integer("timeCapMs", DEFAULT_COMPLETION_SETTINGS.timeCapMs, 100, 60_000),
         debounceMs: integer("debounceMs", DEFAULT_COMPLETION_SETTINGS.debounce.maxMs, 0, 5_000),
+        backgroundPrefill: config.get<boolean>("backgroundPrefill", true),
     };
 }
 

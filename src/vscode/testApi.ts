@@ -4,6 +4,8 @@ import * as vscode from "vscode";
 import type { CompletionEngine } from "../core/completion/CompletionEngine";
 import type { ModelHostClient } from "../hostClient/ModelHostClient";
 import type { ModelInfo } from "../modelHost/protocol";
+import type { BackgroundPrefill } from "./BackgroundPrefill";
+import type { CompletionStatistics } from "./CompletionStatistics";
 import type { Phi2InlineCompletionProvider } from "./InlineCompletionProvider";
 import type { ModelManager } from "./ModelManager";
 import type { ModelStatusBar } from "./ModelStatusBar";
@@ -15,6 +17,9 @@ export interface Phi2TestApi {
     readonly client: ModelHostClient;
     readonly provider: Phi2InlineCompletionProvider;
     readonly statusBar: ModelStatusBar;
+    /** Background warm-ups: counts, the last one and an event per finished one. */
+    readonly prefill: BackgroundPrefill;
+    readonly statistics: CompletionStatistics;
     whenReady(timeoutMs?: number): Promise<ModelInfo>;
 }
 

@@ -11,6 +11,7 @@ import Mocha from "mocha";
  */
 const SUITES: ReadonlyArray<() => Promise<unknown>> = [
     () => import("./inlineCompletion.test"),
+    () => import("./prefill.test"),
     () => import("./surface.test"),
     () => import("./explain.test"),
 ];
