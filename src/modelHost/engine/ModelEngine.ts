@@ -364,7 +364,7 @@ export class ModelEngine {
         let llama = this.llamas.get(gpu);
         if (!llama) {
             llama = getLlama({
-                gpu: gpu === "off" ? false : "auto",
+                gpu: llamaGpuOption(gpu),
                 build: "never",
                 logLevel: LlamaLogLevel.error,
                 progressLogs: false,
@@ -380,6 +380,15 @@ export class ModelEngine {
             throw new HostFailure("INTERNAL", `The llama.cpp runtime could not start (${describe(error)}). Try gpu "off".`);
         });
     }
+}
+
+/**
+ * The runtime to start. On Apple Silicon the only prebuilt binary is the Metal one (a CPU-only
+ * request finds no binary), so "off" starts it and relies on gpuLayers 0 to keep the model on the CPU.
+ */
+function llamaGpuOption(gpu: GpuMode): false | "auto" {
+    const onlyMetalBinaryExists = process.platform === "darwin" && process.arch === "arm64";
+    return gpu === "off" && !onlyMetalBinaryExists ? false : "auto";
 }
 
 function stopReasonOfAbort(signal: AbortSignal): StopReason {
