@@ -1,5 +1,6 @@
-// Command-line flags: `--name value`, `--name=value` and boolean `--name`. Unknown flags and
-// missing values are usage errors (exit code 2), reported with what was expected.
+// Command-line flags: `--name value`, `--name=value` and boolean `--name`. Unknown flags, missing
+// values and files that are not there are usage errors (exit code 2), reported with what was expected.
+import { stat } from "node:fs/promises";
 
 export class UsageError extends Error {
     constructor(message: string) {
@@ -47,4 +48,15 @@ export function integerFlag(name: string, value: string | undefined, minimum: nu
     const number = Number(value);
     if (number < minimum) throw new UsageError(`--${name} must be at least ${minimum}, got ${number}.`);
     return number;
+}
+
+/** A file named on the command line: a usage error when it does not exist or is not a file. */
+export async function requireFile(filePath: string, what: string): Promise<void> {
+    let info;
+    try {
+        info = await stat(filePath);
+    } catch {
+        throw new UsageError(`The ${what} ${filePath} does not exist.`);
+    }
+    if (!info.isFile()) throw new UsageError(`The ${what} ${filePath} is not a file.`);
 }

@@ -2,8 +2,7 @@
 // file, from the same core pipeline and model host as the extension (explicit trigger: no
 // debounce). Prints the suggestion byte for byte, with no newline added; `--json` prints one JSON
 // object (suggestion, counters, stats) and a newline.
-import { readFile, stat } from "node:fs/promises";
-import * as os from "node:os";
+import { readFile } from "node:fs/promises";
 import * as path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { CompletionEngine } from "../core/completion/CompletionEngine";
@@ -11,9 +10,10 @@ import { DEFAULT_COMPLETION_SETTINGS, withSettings } from "../core/completion/Co
 import type { MultilineMode } from "../core/completion/CompletionSettings";
 import { createTextSnapshot } from "../core/completion/textSnapshot";
 import { createTreeSitterSyntaxGuard } from "../core/syntax/treeSitterSyntaxGuard";
+import { defaultThreadCount } from "../hostClient/defaultThreadCount";
 import { ModelHostClient, ModelHostError } from "../hostClient/ModelHostClient";
 import type { GpuMode } from "../modelHost/protocol";
-import { UsageError, integerFlag, parseFlags } from "./cliArguments";
+import { UsageError, integerFlag, parseFlags, requireFile } from "./cliArguments";
 import { locateTreeSitterWasmDirectory } from "./treeSitterWasm";
 
 export const COMPLETE_USAGE = `Usage: phi2-complete complete --model PATH --file F --line L --column C [options]
@@ -29,7 +29,7 @@ Options:
   --line L            1-based line (required)
   --column C          1-based column; the cursor is before that character (required)
   --json              print {"suggestion", "reason", "counters", "stats", "model"} as JSON
-  --threads N         CPU threads (default: cores - 1 = ${defaultThreads()})
+  --threads N         CPU threads (default: cores - 1 = ${defaultThreadCount()})
   --max-tokens N      generation cap (default ${DEFAULT_COMPLETION_SETTINGS.maxTokens})
   --context N         context size in tokens (default ${DEFAULT_COMPLETION_SETTINGS.contextTokens}, capped by the model)
   --multiline M       auto | always | never (default auto)
@@ -44,11 +44,6 @@ const COMPLETE_FLAGS = {
     "max-tokens": "string", context: "string", multiline: "string", gpu: "string", "no-syntax-guard": "boolean",
     verbose: "boolean", help: "boolean",
 } as const;
-
-export function defaultThreads(): number {
-    const cores = typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;
-    return Math.max(1, cores - 1);
-}
 
 /** The built model host next to this bundle (dist/cli.mjs -> dist/modelHost.mjs). */
 export function hostScriptPath(): string {
@@ -65,7 +60,7 @@ export async function runComplete(argv: readonly string[]): Promise<number> {
     if (flags.file === undefined) throw new UsageError("--file F is required.");
     const line = integerFlag("line", flags.line, 1);
     const column = integerFlag("column", flags.column, 1);
-    const threads = integerFlag("threads", flags.threads, 1, defaultThreads());
+    const threads = integerFlag("threads", flags.threads, 1, defaultThreadCount());
     const maxTokens = integerFlag("max-tokens", flags["max-tokens"], 1, DEFAULT_COMPLETION_SETTINGS.maxTokens);
     const contextTokens = integerFlag("context", flags.context, 64, DEFAULT_COMPLETION_SETTINGS.contextTokens);
     const multiline = (flags.multiline ?? "auto") as MultilineMode;
@@ -116,16 +111,6 @@ export async function runComplete(argv: readonly string[]): Promise<number> {
         process.removeListener("SIGINT", onInterrupt);
         client.dispose();
     }
-}
-
-async function requireFile(filePath: string, what: string): Promise<void> {
-    let info;
-    try {
-        info = await stat(filePath);
-    } catch {
-        throw new UsageError(`The ${what} ${filePath} does not exist.`);
-    }
-    if (!info.isFile()) throw new UsageError(`The ${what} ${filePath} is not a file.`);
 }
 
 function writeStdout(text: string): Promise<void> {

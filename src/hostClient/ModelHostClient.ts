@@ -17,6 +17,9 @@ import {
     type ModelInfo,
 } from "../modelHost/protocol";
 
+/** Node startup plus importing the host bundle, on a busy machine: far below this when healthy. */
+const DEFAULT_START_TIMEOUT_MS = 20_000;
+
 export type ClientErrorCode = HostErrorCode | "HOST_EXITED" | "HOST_UNAVAILABLE";
 
 export class ModelHostError extends Error {
@@ -58,7 +61,7 @@ export interface ModelHostClientOptions {
     readonly restart?: RestartPolicy;
     /** Extra environment for the host process. */
     readonly env?: NodeJS.ProcessEnv;
-    /** How long to wait for the host's `ready` message (default 20 s). */
+    /** How long to wait for the host's `ready` message (default DEFAULT_START_TIMEOUT_MS, 20 s). */
     readonly startTimeoutMs?: number;
 }
 
@@ -301,10 +304,11 @@ export class ModelHostClient implements TextGenerator {
         ready.catch(() => undefined);
         const host: HostProcess = { child, startedAt: Date.now(), ready, wasReady: false, exited: false };
         this.host = host;
+        const startTimeoutMs = this.options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
         const startTimer = setTimeout(() => {
-            failStart(new ModelHostError("HOST_UNAVAILABLE", `The model host did not start within ${this.options.startTimeoutMs ?? 20_000} ms.`));
+            failStart(new ModelHostError("HOST_UNAVAILABLE", `The model host did not start within ${startTimeoutMs} ms.`));
             child.kill();
-        }, this.options.startTimeoutMs ?? 20_000);
+        }, startTimeoutMs);
         startTimer.unref?.();
 
         const forwardOutput = (level: HostClientLogLevel) => (chunk: Buffer) => {
@@ -415,7 +419,8 @@ export class ModelHostClient implements TextGenerator {
                 (error: Error) => {
                     if (this.starting === restarted) this.starting = undefined;
                     failRestart(error);
-                    // The exit handler of the failed host schedules the next attempt.
+                    // No further attempt: the failed host never sent `ready`, so its exit handler
+                    // reports an error state (a host that cannot start will not start on retry).
                 },
             );
         }, delayMs);

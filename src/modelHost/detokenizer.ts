@@ -81,10 +81,6 @@ export class Vocabulary {
         this.bytesById = pieces.map((piece, id) => tokenBytes(piece, types?.[id] ?? TokenType.normal));
     }
 
-    get size(): number {
-        return this.bytesById.length;
-    }
-
     bytesOf(token: number): Uint8Array {
         return this.bytesById[token] ?? new Uint8Array(0);
     }

@@ -26,7 +26,7 @@ export interface InlineCompletionProviderOptions {
     readonly onActivity: (delta: 1 | -1) => void;
 }
 
-/** Where the latest request ended, for the log and for tests. */
+/** Where a request ended, for the log and for tests (onDidComplete). */
 export interface CompletionRecord {
     readonly uri: string;
     readonly line: number;
@@ -38,7 +38,6 @@ export interface CompletionRecord {
 }
 
 export class Phi2InlineCompletionProvider implements vscode.InlineCompletionItemProvider {
-    private latest: CompletionRecord | undefined;
     private readonly recordEmitter = new vscode.EventEmitter<CompletionRecord>();
     readonly onDidComplete = this.recordEmitter.event;
     /** Documents the editor asked about while the model was not ready (the user typed while it loaded). */
@@ -47,10 +46,6 @@ export class Phi2InlineCompletionProvider implements vscode.InlineCompletionItem
     readyRetriggers = 0;
 
     constructor(private readonly options: InlineCompletionProviderOptions) {}
-
-    get lastRecord(): CompletionRecord | undefined {
-        return this.latest;
-    }
 
     async provideInlineCompletionItems(
         document: vscode.TextDocument,
@@ -131,7 +126,6 @@ export class Phi2InlineCompletionProvider implements vscode.InlineCompletionItem
     }
 
     private finish(record: CompletionRecord): undefined {
-        this.latest = record;
         // Every keystroke cancels a request: those lines only at debug level, to keep the log readable.
         if (record.outcome?.reason === "cancelled") this.options.log.debug(formatRequestLine(record));
         else if (record.outcome) this.options.log.info(formatRequestLine(record));

@@ -7,10 +7,11 @@ import { buildExplainJob, type ExplainJob } from "../core/explain/explainPrompt"
 import { ExplainSession, type ExplainEvent } from "../core/explain/ExplainSession";
 import { markdownToSafeTree } from "../core/explain/safeMarkdown";
 import type { TextGenerator } from "../core/textGenerator";
+import { runModelAction } from "./commands";
 import { ExplainPanel, type ExplainPanelAction, type ExplainPanelMessage, type ExplainRenderReport, type ExplainViewState, type ExplainViewStatus } from "./ExplainPanel";
 import type { ModelStatus } from "./ModelManager";
 import { ACTION_LABELS, describeModelError, NO_MODEL_MESSAGE } from "./modelErrors";
-import { readSettings, SETTINGS_SECTION } from "./settings";
+import { readSettings } from "./settings";
 import { TextDocumentSnapshot } from "./TextDocumentSnapshot";
 import { isTestMode } from "./testApi";
 
@@ -20,8 +21,6 @@ export const EXPLAIN_TEST_STATE_COMMAND = "phi2.explain.testState";
 /** Test-only: delivers a message as if the panel's buttons sent it (Stop, Copy, Explain Again, Retry). */
 export const EXPLAIN_TEST_MESSAGE_COMMAND = "phi2.explain.testMessage";
 
-/** Default of phi2.explain.maxTokens (package.json declares the same). */
-export const DEFAULT_EXPLAIN_MAX_TOKENS = 512;
 /** Streamed text is re-rendered at most this often: each render re-parses the whole Markdown. */
 const RENDER_INTERVAL_MS = 50;
 
@@ -114,7 +113,7 @@ export class ExplainController implements vscode.Disposable {
 
     testState(): ExplainTestState {
         const job = this.currentJob();
-        const session = this.run.kind === "session" ? this.run.session : this.run.kind === "failed" ? this.run.session : undefined;
+        const session = this.shownSession();
         const view = this.viewState();
         return {
             panelOpen: this.panel.isOpen,
@@ -143,11 +142,19 @@ export class ExplainController implements vscode.Disposable {
     }
 
     private buildJob(document: vscode.TextDocument, selection: vscode.Selection): ExplainJob | undefined {
-        const config = vscode.workspace.getConfiguration(SETTINGS_SECTION);
-        const maxTokens = Math.max(16, Math.min(1536, Math.round(config.get<number>("explain.maxTokens", DEFAULT_EXPLAIN_MAX_TOKENS))));
+        const settings = readSettings();
         const status = this.dependencies.models.status;
-        const contextTokens = status.kind === "ready" ? status.info.contextSize : readSettings().contextSize;
-        return buildExplainJob(TextDocumentSnapshot.of(document), selection.active, selection.isEmpty ? undefined : selection, { maxTokens, contextTokens });
+        const contextTokens = status.kind === "ready" ? status.info.contextSize : settings.contextSize;
+        return buildExplainJob(TextDocumentSnapshot.of(document), selection.active, selection.isEmpty ? undefined : selection, {
+            maxTokens: settings.explainMaxTokens,
+            contextTokens,
+        });
+    }
+
+    /** The session whose text the panel shows: the running one, or the one that failed mid-stream. */
+    private shownSession(): ExplainSession | undefined {
+        if (this.run.kind === "session") return this.run.session;
+        return this.run.kind === "failed" ? this.run.session : undefined;
     }
 
     private currentJob(): ExplainJob | undefined {
@@ -275,7 +282,7 @@ export class ExplainController implements vscode.Disposable {
     }
 
     private async copy(): Promise<void> {
-        const session = this.run.kind === "session" ? this.run.session : this.run.kind === "failed" ? this.run.session : undefined;
+        const session = this.shownSession();
         const text = session?.text ?? "";
         if (text === "") return;
         await vscode.env.clipboard.writeText(text);
@@ -300,15 +307,8 @@ export class ExplainController implements vscode.Disposable {
                 if (job) this.start(job);
                 return;
             }
-            case "selectModelFile":
-                void vscode.commands.executeCommand("phi2.selectModelFile");
-                return;
-            case "restartModel":
-                void vscode.commands.executeCommand("phi2.restartModel");
-                return;
-            case "showLogs":
-                void vscode.commands.executeCommand("phi2.showLogs");
-                return;
+            default:
+                runModelAction(action);
         }
     }
 
@@ -328,7 +328,7 @@ export class ExplainController implements vscode.Disposable {
     private viewState(): ExplainViewState {
         const job = this.currentJob();
         const run = this.run;
-        const session = run.kind === "session" ? run.session : run.kind === "failed" ? run.session : undefined;
+        const session = this.shownSession();
         const text = session?.text ?? "";
         const notes: string[] = [];
         if (job?.trimmed) {

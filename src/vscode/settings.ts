@@ -2,6 +2,7 @@
 // CompletionSettings. The declarations (types, defaults, scopes) live in package.json.
 import * as os from "node:os";
 import * as vscode from "vscode";
+import { defaultThreadCount } from "../hostClient/defaultThreadCount";
 import { DEFAULT_COMPLETION_SETTINGS, withSettings, type CompletionSettings, type MultilineMode } from "../core/completion/CompletionSettings";
 import type { GpuMode, LoadParams } from "../modelHost/protocol";
 
@@ -23,7 +24,12 @@ export interface Phi2Settings {
     readonly debounceMs: number;
     /** Warm the model's cache where the cursor lands (an opened Python editor, a jump). */
     readonly backgroundPrefill: boolean;
+    /** Most tokens in one explanation (`phi2.explain.maxTokens`). */
+    readonly explainMaxTokens: number;
 }
+
+/** Default of phi2.explain.maxTokens (package.json declares the same). */
+export const DEFAULT_EXPLAIN_MAX_TOKENS = 512;
 
 /** Settings whose change needs the model loaded again. */
 const MODEL_SETTINGS = ["modelPath", "gpu", "threads", "contextSize"] as const;
@@ -50,14 +56,13 @@ export function readSettings(): Phi2Settings {
         timeCapMs: integer("timeCapMs", DEFAULT_COMPLETION_SETTINGS.timeCapMs, 100, 60_000),
         debounceMs: integer("debounceMs", DEFAULT_COMPLETION_SETTINGS.debounce.maxMs, 0, 5_000),
         backgroundPrefill: config.get<boolean>("backgroundPrefill", true),
+        explainMaxTokens: integer("explain.maxTokens", DEFAULT_EXPLAIN_MAX_TOKENS, 16, 1536),
     };
 }
 
-/** 0 means "cores - 1": the library's default (at least 4) oversubscribes small machines badly. */
+/** 0 means "cores - 1" (defaultThreadCount). */
 export function resolveThreads(setting: number): number {
-    if (setting > 0) return setting;
-    const cores = typeof os.availableParallelism === "function" ? os.availableParallelism() : os.cpus().length;
-    return Math.max(1, cores - 1);
+    return setting > 0 ? setting : defaultThreadCount();
 }
 
 function expandHome(filePath: string): string {

@@ -16,6 +16,17 @@ export async function activatePhi2(): Promise<Phi2TestApi> {
     return api;
 }
 
+/**
+ * Opens an empty Python document (what activates the extension: activationEvents onLanguage:python),
+ * activates it and waits for the configured model.
+ */
+export async function activatePhi2WithModel(): Promise<Phi2TestApi> {
+    await openUntitledPython("");
+    const api = await activatePhi2();
+    await api.whenReady();
+    return api;
+}
+
 /** Opens an untitled Python document with `content`, cursor at its end. */
 export async function openUntitledPython(content: string, language = "python"): Promise<vscode.TextEditor> {
     const document = await vscode.workspace.openTextDocument({ language, content });
@@ -37,6 +48,29 @@ export async function closeAllEditors(): Promise<void> {
     await vscode.commands.executeCommand("workbench.action.closeAllEditors");
 }
 
+/** The next `event` value that matches, or a timeout error saying what was seen instead. */
+export function nextMatchingEvent<T>(
+    event: vscode.Event<T>,
+    matches: (value: T) => boolean,
+    timeoutMs: number,
+    describeTimeout: (seen: readonly T[]) => string,
+): Promise<T> {
+    const seen: T[] = [];
+    return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+            subscription.dispose();
+            reject(new Error(describeTimeout(seen)));
+        }, timeoutMs);
+        const subscription = event((value) => {
+            seen.push(value);
+            if (!matches(value)) return;
+            clearTimeout(timer);
+            subscription.dispose();
+            resolve(value);
+        });
+    });
+}
+
 /** The next provider answer for `document` that matches, or a timeout error. */
 export function nextRecord(
     api: Phi2TestApi,
@@ -45,21 +79,12 @@ export function nextRecord(
     timeoutMs = 20_000,
 ): Promise<CompletionRecord> {
     const uri = document.uri.toString();
-    const seen: CompletionRecord[] = [];
-    return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => {
-            subscription.dispose();
-            const summary = seen.map((record) => `shown=${JSON.stringify(record.shown)} skipped=${record.skipped} reason=${record.outcome?.reason}`).join("; ");
-            reject(new Error(`no matching completion for ${uri} within ${timeoutMs} ms; answers seen: ${summary || "none"}`));
-        }, timeoutMs);
-        const subscription = api.provider.onDidComplete((record) => {
-            if (record.uri !== uri) return;
-            seen.push(record);
-            if (!matches(record)) return;
-            clearTimeout(timer);
-            subscription.dispose();
-            resolve(record);
-        });
+    return nextMatchingEvent(api.provider.onDidComplete, (record) => record.uri === uri && matches(record), timeoutMs, (seen) => {
+        const summary = seen
+            .filter((record) => record.uri === uri)
+            .map((record) => `shown=${JSON.stringify(record.shown)} skipped=${record.skipped} reason=${record.outcome?.reason}`)
+            .join("; ");
+        return `no matching completion for ${uri} within ${timeoutMs} ms; answers seen: ${summary || "none"}`;
     });
 }
 
@@ -87,18 +112,8 @@ export async function acceptSuggestion(editor: vscode.TextEditor, timeoutMs = 5_
 
 export async function waitForStatus(api: Phi2TestApi, matches: (status: ModelStatus) => boolean, timeoutMs = 60_000): Promise<ModelStatus> {
     if (matches(api.models.status)) return api.models.status;
-    return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => {
-            subscription.dispose();
-            reject(new Error(`model status did not match within ${timeoutMs} ms (now ${JSON.stringify(api.models.status)})`));
-        }, timeoutMs);
-        const subscription = api.models.onDidChangeStatus((status) => {
-            if (!matches(status)) return;
-            clearTimeout(timer);
-            subscription.dispose();
-            resolve(status);
-        });
-    });
+    return nextMatchingEvent(api.models.onDidChangeStatus, matches, timeoutMs, () =>
+        `model status did not match within ${timeoutMs} ms (now ${JSON.stringify(api.models.status)})`);
 }
 
 /** Repeats `step` until `done()` holds (UI reacts asynchronously, e.g. a quick pick opening). */

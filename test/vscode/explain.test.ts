@@ -2,8 +2,6 @@
 // beside the editor and the webview renders the scripted model's explanation; the function
 // around the cursor; the model still loading; no model; a killed model host.
 import * as assert from "node:assert/strict";
-import * as fs from "node:fs";
-import * as path from "node:path";
 import * as vscode from "vscode";
 import type { ExplainPanelMessage } from "../../src/vscode/ExplainPanel";
 import type { ExplainTestState } from "../../src/vscode/explainCommand";
@@ -204,14 +202,10 @@ describe("Explain This Code", function () {
     });
 
     describe("a long explanation (random tiny model: it never stops on its own)", () => {
-        before(async function () {
-            // The random model is built with the scripted ones (their tokenizer comes from it).
-            const folder = path.dirname(suite.completionModel);
-            const random = fs.readdirSync(folder).find((name) => /^tiny-phi2-random-.*\.gguf$/.test(name));
-            if (!random) this.skip();
+        before(async () => {
             await setPhi2Setting("explain.maxTokens", 1536);
-            await setPhi2Setting("modelPath", path.join(folder, random));
-            await waitForStatus(api, (status) => status.kind === "ready" && status.info.modelPath === path.join(folder, random), 60_000);
+            await setPhi2Setting("modelPath", suite.randomModel);
+            await waitForStatus(api, (status) => status.kind === "ready" && status.info.modelPath === suite.randomModel, 60_000);
         });
 
         after(async () => {

@@ -4,7 +4,7 @@ import * as assert from "node:assert/strict";
 import * as path from "node:path";
 import * as vscode from "vscode";
 import type { Phi2TestApi } from "../../src/vscode/testApi";
-import { acceptSuggestion, activatePhi2, closeAllEditors, nextRecord, openUntitledPython, showAtEnd, sleep, triggerSuggestion } from "./editorHelpers";
+import { acceptSuggestion, activatePhi2WithModel, closeAllEditors, nextRecord, openUntitledPython, showAtEnd, sleep, triggerSuggestion } from "./editorHelpers";
 import { suiteEnvironment } from "./suiteEnvironment";
 
 describe("inline completion in a real VS Code", () => {
@@ -12,10 +12,7 @@ describe("inline completion in a real VS Code", () => {
     let api: Phi2TestApi;
 
     before(async () => {
-        // Opening a Python document is what activates the extension (activationEvents onLanguage:python).
-        await openUntitledPython("");
-        api = await activatePhi2();
-        await api.whenReady();
+        api = await activatePhi2WithModel();
     });
 
     afterEach(closeAllEditors);

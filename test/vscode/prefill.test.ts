@@ -8,8 +8,9 @@ import type { PrefillRecord } from "../../src/vscode/BackgroundPrefill";
 import type { Phi2TestApi } from "../../src/vscode/testApi";
 import {
     acceptSuggestion,
-    activatePhi2,
+    activatePhi2WithModel,
     closeAllEditors,
+    nextMatchingEvent,
     nextRecord,
     openUntitledPython,
     setPhi2Setting,
@@ -42,20 +43,12 @@ function longPythonModule(): string {
 /** The next finished background prefill for `document` that matches. */
 function nextPrefill(api: Phi2TestApi, document: vscode.TextDocument, matches: (record: PrefillRecord) => boolean, timeoutMs = 30_000): Promise<PrefillRecord> {
     const uri = document.uri.toString();
-    const seen: string[] = [];
-    return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => {
-            subscription.dispose();
-            reject(new Error(`no matching background prefill for ${uri} within ${timeoutMs} ms; seen: ${seen.join("; ") || "none"}`));
-        }, timeoutMs);
-        const subscription = api.prefill.onDidPrefill((record) => {
-            if (record.uri !== uri) return;
-            seen.push(`${record.trigger} ${record.result} at ${record.line}:${record.character}`);
-            if (!matches(record)) return;
-            clearTimeout(timer);
-            subscription.dispose();
-            resolve(record);
-        });
+    return nextMatchingEvent(api.prefill.onDidPrefill, (record) => record.uri === uri && matches(record), timeoutMs, (seen) => {
+        const summary = seen
+            .filter((record) => record.uri === uri)
+            .map((record) => `${record.trigger} ${record.result} at ${record.line}:${record.character}`)
+            .join("; ");
+        return `no matching background prefill for ${uri} within ${timeoutMs} ms; seen: ${summary || "none"}`;
     });
 }
 
@@ -64,9 +57,7 @@ describe("a fast first suggestion in a real VS Code", () => {
     let api: Phi2TestApi;
 
     before(async () => {
-        await openUntitledPython("");
-        api = await activatePhi2();
-        await api.whenReady();
+        api = await activatePhi2WithModel();
     });
 
     afterEach(closeAllEditors);

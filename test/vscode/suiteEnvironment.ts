@@ -6,6 +6,8 @@ export interface SuiteEnvironment {
     readonly completionModel: string;
     /** Scripted model replaying SCRIPTS.exactText. */
     readonly exactTextModel: string;
+    /** Random-weights model: it never emits <|endoftext|>, so an explanation runs to its length cap. */
+    readonly randomModel: string;
     /** The workspace folder the editor opened (a copy of test/fixtures/workspace). */
     readonly workspace: string;
     readonly scripts: { readonly add: string; readonly exactText: string; readonly explain: string };

@@ -8,7 +8,7 @@ import * as vscode from "vscode";
 import type { Phi2TestApi } from "../../src/vscode/testApi";
 import {
     acceptSuggestion,
-    activatePhi2,
+    activatePhi2WithModel,
     closeAllEditors,
     EXTENSION_ID,
     nextRecord,
@@ -25,9 +25,7 @@ describe("the Phi-2 VS Code surface", () => {
     let api: Phi2TestApi;
 
     before(async () => {
-        await openUntitledPython("");
-        api = await activatePhi2();
-        await api.whenReady();
+        api = await activatePhi2WithModel();
     });
 
     afterEach(closeAllEditors);
@@ -48,7 +46,7 @@ describe("the Phi-2 VS Code surface", () => {
 
     it("keeps file and model settings machine-scoped (a workspace cannot point them elsewhere)", () => {
         const properties = vscode.extensions.getExtension(EXTENSION_ID)?.packageJSON.contributes.configuration.properties as Record<string, { scope?: string }>;
-        for (const key of ["phi2.modelPath", "phi2.gpu", "phi2.threads"]) assert.equal(properties[key]?.scope, "machine", key);
+        for (const key of ["phi2.modelPath", "phi2.gpu", "phi2.threads", "phi2.contextSize"]) assert.equal(properties[key]?.scope, "machine", key);
         assert.equal(vscode.workspace.getConfiguration("phi2").get("modelPath"), suite.completionModel);
     });
 

@@ -4,7 +4,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { copySampleWorkspace, editorSettings, freshRunDirectory, REPO_ROOT } from "../support/codeServer";
-import { ensureScriptedModel, SCRIPTS } from "../support/tinyModels";
+import { ensureRandomModel, ensureScriptedModel, SCRIPTS } from "../support/tinyModels";
 import type { TestReport } from "./index";
 import type { SuiteEnvironment } from "./suiteEnvironment";
 
@@ -23,13 +23,14 @@ export async function prepareSuite(name: string): Promise<PreparedSuite> {
     const stateDir = freshRunDirectory(name);
     // One model serves completion and explain scripts; the exact-text script conflicts with the
     // add script (same token pair, different continuations), so it gets its own model.
-    const [completionModel, exactTextModel] = await Promise.all([
+    const [completionModel, exactTextModel, randomModel] = await Promise.all([
         ensureScriptedModel([SCRIPTS.add, SCRIPTS.explain]),
         ensureScriptedModel(SCRIPTS.exactText),
+        ensureRandomModel(),
     ]);
     const workspace = await copySampleWorkspace(path.join(stateDir, "workspace"));
     const resultsFile = path.join(stateDir, "results.json");
-    const suite: SuiteEnvironment = { completionModel, exactTextModel, workspace, scripts: SCRIPTS };
+    const suite: SuiteEnvironment = { completionModel, exactTextModel, randomModel, workspace, scripts: SCRIPTS };
     return {
         stateDir,
         workspace,

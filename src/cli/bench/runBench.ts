@@ -1,15 +1,16 @@
 // `phi2-complete bench` (`npm run bench`): measures the completion pipeline with the same core
 // (CompletionEngine with the tree-sitter syntax guard) and the same model host (ModelHostClient
 // forking dist/modelHost.mjs) as the extension. See BENCH_USAGE for what it measures.
-import { stat, writeFile } from "node:fs/promises";
+import { writeFile } from "node:fs/promises";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { DEFAULT_COMPLETION_SETTINGS, withSettings } from "../../core/completion/CompletionSettings";
 import { createTreeSitterSyntaxGuard } from "../../core/syntax/treeSitterSyntaxGuard";
+import { defaultThreadCount } from "../../hostClient/defaultThreadCount";
 import { ModelHostClient, ModelHostError } from "../../hostClient/ModelHostClient";
 import type { GpuMode, LoadParams } from "../../modelHost/protocol";
-import { UsageError, integerFlag, parseFlags } from "../cliArguments";
-import { defaultThreads, hostScriptPath } from "../completeCommand";
+import { UsageError, integerFlag, parseFlags, requireFile } from "../cliArguments";
+import { hostScriptPath } from "../completeCommand";
 import { locateTreeSitterWasmDirectory } from "../treeSitterWasm";
 import { ensureTinyRandomModel, loadModelEngineModule, repositoryRoot } from "./benchModel";
 import { checkTargets, formatTable } from "./benchReport";
@@ -46,7 +47,7 @@ Options:
   --quick             a short run (tests, CI)
   --prompt-rate N     Phi-2 prompt tokens/s for the estimate (default 60)
   --gen-rate N        Phi-2 generated tokens/s for the estimate (default 15)
-  --threads N         CPU threads (default: cores - 1 = ${defaultThreads()})
+  --threads N         CPU threads (default: cores - 1 = ${defaultThreadCount()})
   --functions N       functions to retype from the standard library (default 12, quick 2)
   --seed N            choice of functions and typing rhythm (default 1)
   --gpu MODE          auto | off (default off: the figures are for a CPU)
@@ -111,7 +112,7 @@ export async function runBench(argv: string[]): Promise<number> {
     const plan: RunPlan = { ...basePlan, replayFunctions: integerFlag("functions", flags.functions, 1, basePlan.replayFunctions) };
     const promptRate = positiveNumberFlag("prompt-rate", flags["prompt-rate"], 60);
     const generationRate = positiveNumberFlag("gen-rate", flags["gen-rate"], 15);
-    const threads = integerFlag("threads", flags.threads, 1, defaultThreads());
+    const threads = integerFlag("threads", flags.threads, 1, defaultThreadCount());
     const seed = integerFlag("seed", flags.seed, 0, 1);
     const gpu = (flags.gpu ?? "off") as GpuMode;
     if (gpu !== "auto" && gpu !== "off") throw new UsageError(`--gpu must be auto or off, got "${gpu}".`);
@@ -121,7 +122,7 @@ export async function runBench(argv: string[]): Promise<number> {
     };
     const root = repositoryRoot(fileURLToPath(import.meta.url));
 
-    if (flags.model !== undefined) await requireModelFile(path.resolve(flags.model));
+    if (flags.model !== undefined) await requireFile(path.resolve(flags.model), "model file");
     const modelPath = flags.model !== undefined ? path.resolve(flags.model) : await ensureTinyRandomModel(root);
     progress(`model ${modelPath}`);
 
@@ -235,16 +236,6 @@ function promptRegions(lines: readonly string[], count: number, characters: numb
         regions.push(taken.join("\n"));
     }
     return regions;
-}
-
-async function requireModelFile(modelPath: string): Promise<void> {
-    let info;
-    try {
-        info = await stat(modelPath);
-    } catch {
-        throw new UsageError(`The model file ${modelPath} does not exist.`);
-    }
-    if (!info.isFile()) throw new UsageError(`The model file ${modelPath} is not a file.`);
 }
 
 function writeStdout(text: string): Promise<void> {

@@ -1,5 +1,6 @@
 // A small seeded PRNG (mulberry32) so a benchmark run is repeatable: the same seed picks the same
-// functions and the same typing rhythm.
+// functions and the same typing rhythm. The tiny test models' weights come from it too
+// (test/support/gguf/WeightRandom.ts).
 
 export class SeededRandom {
     private state: number;

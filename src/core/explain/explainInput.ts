@@ -1,7 +1,8 @@
 // What code an explanation is about: the selection; without one, the enclosing function or
 // class; at module level, a window of lines around the cursor.
 import type { DocumentSnapshot, Position, Range } from "../types";
-import { findEnclosingBlock, isBlank } from "./pythonBlocks";
+import { isBlank, leadingWhitespace } from "../completion/indentation";
+import { findEnclosingBlock } from "./pythonBlocks";
 
 export type ExplainInputKind = "selection" | "function" | "class" | "window";
 
@@ -28,7 +29,7 @@ export function dedentLines(lines: readonly string[]): string[] {
     let common: string | undefined;
     for (const line of lines) {
         if (isBlank(line)) continue;
-        const indent = /^[ \t]*/.exec(line)?.[0] ?? "";
+        const indent = leadingWhitespace(line);
         if (common === undefined) {
             common = indent;
             continue;

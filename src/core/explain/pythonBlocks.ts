@@ -4,6 +4,7 @@
 // including code that does not parse yet, and Python's block structure is its indentation.
 // Lines inside triple-quoted strings are skipped, because a docstring or SQL text at column 0
 // would otherwise look like the end of the block.
+import { indentWidth, isBlank } from "../completion/indentation";
 import type { DocumentSnapshot } from "../types";
 
 export type PythonBlockKind = "function" | "class";
@@ -27,18 +28,8 @@ const MAX_SIGNATURE_LINES = 60;
 const PYTHON_TAB_STOP = 8;
 
 /** Leading-whitespace width, tabs to Python's tab stops. */
-export function indentWidth(line: string): number {
-    let width = 0;
-    for (const char of line) {
-        if (char === " ") width += 1;
-        else if (char === "\t") width += PYTHON_TAB_STOP - (width % PYTHON_TAB_STOP);
-        else break;
-    }
-    return width;
-}
-
-export function isBlank(line: string): boolean {
-    return line.trim() === "";
+function pythonIndentWidth(line: string): number {
+    return indentWidth(line, PYTHON_TAB_STOP);
 }
 
 /**
@@ -122,12 +113,12 @@ function blockAt(document: DocumentSnapshot, headerLine: number, insideString: r
     const header = document.lineAt(headerLine);
     const match = HEADER.exec(header);
     const kind: PythonBlockKind = /^[ \t]*class\b/.test(header) ? "class" : "function";
-    const headerIndent = indentWidth(header);
+    const headerIndent = pythonIndentWidth(header);
 
     let startLine = headerLine;
     while (startLine > 0) {
         const above = document.lineAt(startLine - 1);
-        if (!DECORATOR.test(above) || indentWidth(above) !== headerIndent || insideString[startLine - 1]) break;
+        if (!DECORATOR.test(above) || pythonIndentWidth(above) !== headerIndent || insideString[startLine - 1]) break;
         startLine--;
     }
 
@@ -139,7 +130,7 @@ function blockAt(document: DocumentSnapshot, headerLine: number, insideString: r
             continue;
         }
         if (isBlank(text)) continue;
-        if (indentWidth(text) <= headerIndent) break;
+        if (pythonIndentWidth(text) <= headerIndent) break;
         endLine = line;
     }
     return { kind, name: match?.[1] ?? "", startLine, headerLine, endLine };
@@ -176,11 +167,11 @@ export function findEnclosingBlock(document: DocumentSnapshot, line: number): Py
     if (start === undefined) return undefined;
     if (!insideString[start] && HEADER.test(document.lineAt(start))) return blockAt(document, start, insideString);
 
-    let threshold = insideString[start] ? Number.POSITIVE_INFINITY : indentWidth(document.lineAt(start));
+    let threshold = insideString[start] ? Number.POSITIVE_INFINITY : pythonIndentWidth(document.lineAt(start));
     for (let i = start - 1; i >= 0 && threshold > 0; i--) {
         const text = document.lineAt(i);
         if (insideString[i] || isBlank(text)) continue;
-        const indent = indentWidth(text);
+        const indent = pythonIndentWidth(text);
         if (indent >= threshold) continue;
         if (HEADER.test(text)) {
             const block = blockAt(document, i, insideString);

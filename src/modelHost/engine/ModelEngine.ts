@@ -53,10 +53,6 @@ export class ModelEngine {
 
     constructor(private readonly log: HostLogger) {}
 
-    get isLoaded(): boolean {
-        return this.loaded !== undefined;
-    }
-
     async load(params: LoadParams, onProgress: (loadProgress: number) => void): Promise<ModelInfo> {
         validateLoadParams(params);
         const started = performance.now();
@@ -91,7 +87,7 @@ export class ModelEngine {
             await model.dispose();
             throw new HostFailure(
                 "INTERNAL",
-                `Could not create a context of ${contextSize} tokens x ${params.sequences} sequences: ${describe(error)}. Lower the context size or the number of cached documents.`,
+                `Could not create a context of ${contextSize} tokens x ${params.sequences} sequences: ${describe(error)}. The machine may be out of memory: lower the context size (setting phi2.contextSize, CLI --context).`,
             );
         }
         const sequences: LlamaContextSequence[] = [];
@@ -377,7 +373,7 @@ export class ModelEngine {
             this.llamas.set(gpu, llama);
         }
         return llama.catch((error: unknown) => {
-            throw new HostFailure("INTERNAL", `The llama.cpp runtime could not start (${describe(error)}). Try gpu "off".`);
+            throw new HostFailure("INTERNAL", `The llama.cpp runtime could not start (${describe(error)}). Try without the GPU (setting phi2.gpu "off", CLI --gpu off).`);
         });
     }
 }

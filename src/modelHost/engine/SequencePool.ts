@@ -54,10 +54,6 @@ export class SequencePool<S> {
         this.slots = sequences.map((sequence) => ({ sequence, key: undefined, lastUsed: 0, holder: undefined, queue: [] }));
     }
 
-    get size(): number {
-        return this.slots.length;
-    }
-
     get keysInUse(): number {
         return this.slots.filter((slot) => slot.key !== undefined).length;
     }

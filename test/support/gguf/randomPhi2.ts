@@ -1,5 +1,5 @@
 // Random weights for a tiny Phi-2 that loads and generates (meaningless) text.
-import { SeededRandom } from "./seededRandom";
+import { WeightRandom } from "./WeightRandom";
 import { createNeutralPhi2Weights, type Phi2Weights, TINY_PHI2 } from "./tinyPhi2";
 import { END_OF_TEXT_TOKEN, FIRST_PADDING_TOKEN, PHI2_VOCAB_SIZE } from "./phi2Vocabulary";
 
@@ -7,7 +7,7 @@ import { END_OF_TEXT_TOKEN, FIRST_PADDING_TOKEN, PHI2_VOCAB_SIZE } from "./phi2V
 const SUPPRESSED_TOKEN_BIAS = -100;
 
 export function createRandomPhi2Weights(seed: number): Phi2Weights {
-    const random = new SeededRandom(seed);
+    const random = new WeightRandom(seed);
     const weights = createNeutralPhi2Weights();
     const { embedding: e, feedForward: f } = TINY_PHI2;
     random.fillUniform(weights.tokenEmbedding, 1);

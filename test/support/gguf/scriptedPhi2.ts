@@ -16,7 +16,7 @@
 // - output.weight row v is token v's target code (zero for tokens never emitted, which also get a
 //   large negative output.bias), so the argmax is the token whose code O carries.
 // Every script state is checked by simulating the forward pass before the weights are returned.
-import { SeededRandom } from "./seededRandom";
+import { WeightRandom } from "./WeightRandom";
 import { createNeutralPhi2Weights, type Phi2Weights, TINY_PHI2 } from "./tinyPhi2";
 import { END_OF_TEXT_TOKEN } from "./phi2Vocabulary";
 
@@ -180,7 +180,7 @@ function normalizeZeroMean(vector: Float64Array): void {
  * Zero-mean unit target codes, as far apart as practical (their cosine bounds the logit margin):
  * simplex codes while they last, else random codes pushed apart for a few steps.
  */
-function spreadTargetCodes(count: number, size: number, random: SeededRandom): Float64Array[] {
+function spreadTargetCodes(count: number, size: number, random: WeightRandom): Float64Array[] {
     if (count <= 2 * size) return Array.from({ length: count }, (_, index) => simplexCode(size, index));
     const codes = Array.from({ length: count }, () => {
         const code = Float64Array.from({ length: size }, () => random.normal());
@@ -272,7 +272,7 @@ export function createScriptedPhi2Weights(plan: ScriptPlan, describe: DescribeTo
     if (ambiguous.length > 2 * BLOCK.current.size) {
         throw new ScriptConflictError(`Scripted model too complex: ${ambiguous.length} tokens have context-dependent successors, at most ${2 * BLOCK.current.size}.`);
     }
-    const random = new SeededRandom(0x5eed);
+    const random = new WeightRandom(0x5eed);
     const targetCodes = new Map<number, Float64Array>();
     spreadTargetCodes(plan.targets.length, BLOCK.target.size, random).forEach((code, index) => targetCodes.set(plan.targets[index], code));
     const currentCodes = new Map(ambiguous.map((token, index) => [token, simplexCode(BLOCK.current.size, index)]));

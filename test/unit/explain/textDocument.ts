@@ -1,20 +1,9 @@
 // A DocumentSnapshot over a string, for the explain unit tests.
+import { createTextSnapshot } from "../../../src/core/completion/textSnapshot";
 import type { DocumentSnapshot } from "../../../src/core/types";
 
 export function pythonDocument(text: string, uri = "file:///work/project/shapes.py"): DocumentSnapshot {
-    const lines = text.split("\n");
-    return {
-        uri,
-        languageId: "python",
-        version: 1,
-        lineCount: lines.length,
-        lineAt: (line: number) => {
-            if (line < 0 || line >= lines.length) throw new RangeError(`line ${line} outside 0..${lines.length - 1}`);
-            return lines[line];
-        },
-        eol: "\n",
-        indent: { insertSpaces: true, tabSize: 4 },
-    };
+    return createTextSnapshot(text, { uri, indent: { insertSpaces: true, tabSize: 4 } });
 }
 
 /** Zero-based line of the first line containing `marker`. */

@@ -1,21 +1,9 @@
-// A small seeded PRNG so generated weights are the same on every machine and run.
+// The benchmark's seeded PRNG (mulberry32) plus the draws weight generation needs, so generated
+// weights are the same on every machine and run.
+import { SeededRandom } from "../../../src/cli/bench/seededRandom";
 
-export class SeededRandom {
-    private state: number;
+export class WeightRandom extends SeededRandom {
     private spareNormal: number | undefined;
-
-    constructor(seed: number) {
-        this.state = seed >>> 0;
-    }
-
-    /** Uniform in [0, 1) (mulberry32). */
-    next(): number {
-        this.state = (this.state + 0x6d2b79f5) >>> 0;
-        let t = this.state;
-        t = Math.imul(t ^ (t >>> 15), t | 1);
-        t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-        return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-    }
 
     /** Standard normal (Box-Muller). */
     normal(): number {
