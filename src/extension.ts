@@ -24,31 +24,32 @@ export async function activate(context: vscode.ExtensionContext): Promise<Phi2Te
         const hostScriptPath = path.join(context.extensionPath, "dist", "modelHost.mjs");
         if (!fs.existsSync(hostScriptPath)) throw new Error(`The model host script is missing: ${hostScriptPath}. Build the extension (npm run build) or reinstall it.`);
 
+        // Read once and refreshed on configuration changes: requests and keystrokes only look at it.
+        let settings = readSettings();
         const models = new ModelManager({ hostScriptPath, log, runAction: runModelAction });
-        const engine = new CompletionEngine(models, { settings: toCompletionSettings(readSettings()), syntaxGuard: await loadSyntaxGuard(context.extensionPath, log) });
+        const engine = new CompletionEngine(models, { settings: toCompletionSettings(settings), syntaxGuard: await loadSyntaxGuard(context.extensionPath, log) });
         const statusBar = new ModelStatusBar();
         const statistics = new CompletionStatistics(() => engine.totals);
         const describeSession = () => describeStatistics(statistics.summary());
         let generating = 0;
-        const refreshStatusBar = () => statusBar.update({ status: models.status, enabled: readSettings().enable, generating, statistics: describeSession() });
+        const refreshStatusBar = () => statusBar.update({ status: models.status, enabled: settings.enable, generating, statistics: describeSession() });
         const provider = new Phi2InlineCompletionProvider({
             engine,
             log,
-            isEnabled: () => readSettings().enable,
+            isEnabled: () => settings.enable,
             isModelReady: () => models.isReady,
             onActivity: (delta) => {
+                const wasGenerating = generating > 0;
                 generating += delta;
-                refreshStatusBar();
+                // Redraw only when the spinner turns on or off, not twice per request.
+                if (wasGenerating !== generating > 0) refreshStatusBar();
             },
         });
         const prefill = new BackgroundPrefill({
             engine,
             log,
             selector: PYTHON_SELECTOR,
-            isEnabled: () => {
-                const settings = readSettings();
-                return settings.enable && settings.backgroundPrefill;
-            },
+            isEnabled: () => settings.enable && settings.backgroundPrefill,
             isModelReady: () => models.isReady,
         });
         context.subscriptions.push(
@@ -67,6 +68,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Phi2Te
             }),
             provider.onDidComplete((record) => {
                 if (record.outcome) statistics.record(record.outcome);
+                refreshStatusBar();
             }),
             vscode.languages.registerInlineCompletionItemProvider(PYTHON_SELECTOR, provider),
             vscode.commands.registerCommand(COMPLETION_ACCEPTED_COMMAND, (outcome) => {
@@ -79,7 +81,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Phi2Te
                 provider.forgetDocument(document.uri.toString());
             }),
             vscode.workspace.onDidChangeConfiguration((event) => {
-                const settings = readSettings();
+                settings = readSettings();
                 if (affectsCompletion(event)) engine.updateSettings(toCompletionSettings(settings));
                 if (affectsModel(event)) void models.loadConfiguredModel();
                 if (!settings.enable || !settings.backgroundPrefill) prefill.cancel();

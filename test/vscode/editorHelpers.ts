@@ -35,6 +35,11 @@ export async function openUntitledPython(content: string, language = "python"): 
 
 export async function showAtEnd(document: vscode.TextDocument): Promise<vscode.TextEditor> {
     const editor = await vscode.window.showTextDocument(document);
+    // Commands act on the active editor: wait until the workbench reports this one as active, so a
+    // command run next cannot see the previous test's document.
+    for (let waited = 0; vscode.window.activeTextEditor?.document !== document && waited < 5_000; waited += 50) {
+        await new Promise((resolve) => setTimeout(resolve, 50));
+    }
     const end = document.lineAt(document.lineCount - 1).range.end;
     editor.selection = new vscode.Selection(end, end);
     return editor;
