@@ -58,7 +58,7 @@ export interface CompletionStats {
     readonly stopReason?: StopReason;
     /** Stop rule, post-processing and syntax-guard cuts, in order. */
     readonly cuts: readonly RuleEffect[];
-    readonly syntaxGuard?: Pick<SyntaxGuardVerdict, "action" | "errorsWithout" | "errorsWith" | "parses"> & { readonly ms: number };
+    readonly syntaxGuard?: Pick<SyntaxGuardVerdict, "action" | "errorsWithout" | "errorsWith" | "parses" | "outOfTime"> & { readonly ms: number };
     /** The text before post-processing (model text after the stop rules, or the cached remainder). */
     readonly rawText?: string;
     readonly prompt: {
@@ -338,7 +338,10 @@ export class CompletionEngine {
             const guardStart = this.now();
             const block = enclosingBlockSource(request.document, request.position);
             const verdict = this.syntaxGuard.check({ before: block.before, insertText: text, after: block.after });
-            guardStats = { action: verdict.action, errorsWithout: verdict.errorsWithout, errorsWith: verdict.errorsWith, parses: verdict.parses, ms: this.now() - guardStart };
+            guardStats = {
+                action: verdict.action, errorsWithout: verdict.errorsWithout, errorsWith: verdict.errorsWith, parses: verdict.parses,
+                ...(verdict.outOfTime ? { outOfTime: true } : {}), ms: this.now() - guardStart,
+            };
             if (verdict.action !== "kept") {
                 cuts.push({ rule: "syntaxGuard", removed: text.slice(verdict.text.length) });
                 if (verdict.action === "cut") this.totals.cutBySyntaxGuard++;

@@ -2,6 +2,7 @@
 // small pure function (text in, text out) with its own tests; postprocessSuggestion runs them in
 // order and records which rule changed what.
 import type { IndentStyle } from "../types";
+import { scanBrackets } from "./brackets";
 import { indentWidth, isBlank, leadingWhitespace, reindentLine } from "./indentation";
 
 export type PostprocessRuleName =
@@ -101,14 +102,34 @@ export function overlapLength(text: string, following: string): number {
 }
 
 /**
- * Removes closing brackets and quotes at the end of a single-line suggestion that the text after
- * the cursor already has (`foo(|)` + `x)` -> `x`).
+ * The editor closed the bracket or string the user opened (`def f(self,|)`, `print("|")`), and
+ * the single-line suggestion closes it too: the suggestion ends where it closes it
+ * (` h):` -> ` h`, `hello", end="")` -> `hello`). When only closers follow there and they end with
+ * the text after the cursor, only that repeated end goes, so closers of the user's outer brackets
+ * stay (`print(f(|)` + `a, b))` -> `a, b)`). A bracket the suggestion opens itself is its own to
+ * close (`f(|)` + ` g(x)` stays); a closer of another bracket than the one after the cursor is
+ * left to the syntax guard.
  */
-export function removeDuplicateClosers(text: string, restOfLine: string): string {
-    if (text.includes("\n") || restOfLine.length === 0) return text;
-    const overlap = overlapLength(text, restOfLine);
-    if (overlap === 0) return text;
-    return isClosersOnly(restOfLine.slice(0, overlap)) ? text.slice(0, text.length - overlap) : text;
+export function removeDuplicateClosers(text: string, restOfLine: string, textBeforeCursor = ""): string {
+    if (text.includes("\n")) return text;
+    const rest = restOfLine.trimStart();
+    const closer = rest[0];
+    if (closer === undefined || !CLOSERS.has(closer)) return text;
+    const userQuote = scanBrackets(textBeforeCursor).openQuote;
+    let closesAt: number;
+    if (closer === "'" || closer === "\"") {
+        if (userQuote === undefined || userQuote[0] !== closer) return text;
+        closesAt = scanBrackets(text, userQuote).firstForeignCloser;
+    } else {
+        if (userQuote !== undefined) return text; // inside a string brackets are text
+        closesAt = scanBrackets(text).firstForeignCloser;
+        if (closesAt >= 0 && text[closesAt] !== closer) return text;
+    }
+    if (closesAt < 0) return text;
+    const tail = text.slice(closesAt);
+    const overlap = overlapLength(tail, rest);
+    if (overlap > 0 && isClosersOnly(tail)) return text.slice(0, text.length - overlap);
+    return text.slice(0, closesAt);
 }
 
 /** At least one closing bracket or quote, and nothing but closers and `:,;` or spaces. */
@@ -185,7 +206,7 @@ export function postprocessSuggestion(text: string, context: PostprocessContext)
         else apply("cursorIndentation", alignToCursorIndentation(text, omitted, context.indent?.tabSize));
     }
     apply("followingLinesEcho", cutFollowingLinesEcho(text, context.textBeforeCursor, context.followingLines));
-    apply("duplicateClosers", removeDuplicateClosers(text, context.restOfLine));
+    apply("duplicateClosers", removeDuplicateClosers(text, context.restOfLine, context.textBeforeCursor));
     apply("restOfLineEcho", removeRestOfLineEcho(text, context.restOfLine));
     apply("indentation", matchDocumentIndentation(text, context.indent));
     apply("trailingWhitespace", trimTrailingWhitespace(text, context.restOfLine));

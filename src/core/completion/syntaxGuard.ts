@@ -1,19 +1,24 @@
-// The syntax guard: a suggestion must not make the code around the cursor fail to parse. The text
-// is parsed with and without the suggestion; a suggestion that adds parse errors is cut back to
-// its longest prefix that adds none (line boundaries first, then word boundaries in its first
-// line), or dropped. Only the enclosing top-level block is parsed, so the cost does not grow with
-// the file.
+// The syntax guard: a suggestion must not make the code around the cursor fail to parse. A bounded
+// region around the cursor is parsed with the suggestion inserted; when that leaves parse problems,
+// it is parsed without the suggestion too, and the problems are compared by where they are (inside
+// the inserted text, at or after the cursor, before it), not only by how many there are: mid-typing
+// the code is already broken at the cursor, and that must neither excuse a suggestion that breaks
+// it further nor condemn one that merely leaves it unfinished. A suggestion that adds problems is
+// cut back to a prefix that adds none (line and word boundaries, searched from where the parser
+// found the problem), or dropped. The parser implementation may give up when a check's time budget
+// is spent; what it could not check counts as broken.
 //
-// The parser is behind `ParseErrorCounter` so this logic is pure and tested with a fake; the
+// The parser is behind `ParseProblemFinder` so this logic is pure and tested with a fake; the
 // tree-sitter implementation lives in src/core/syntax/.
 import type { DocumentSnapshot, Position } from "../types";
-import { isBlank } from "./indentation";
+import { scanBrackets } from "./brackets";
+import { indentWidth, isBlank } from "./indentation";
 
 export interface SyntaxGuardInput {
-    /** Source before the insertion point (from the start of the enclosing top-level block). */
+    /** Source before the insertion point (from the start of the region around the cursor). */
     readonly before: string;
     readonly insertText: string;
-    /** Source after the insertion point (to the end of the enclosing top-level block). */
+    /** Source after the insertion point (to the end of the region around the cursor). */
     readonly after: string;
 }
 
@@ -26,98 +31,380 @@ export interface SyntaxGuardVerdict {
     /** Parse errors with the whole suggestion inserted. */
     readonly errorsWith: number;
     readonly parses: number;
+    /** The parser ran out of time: what it could not check was treated as broken. */
+    readonly outOfTime?: boolean;
 }
 
 export interface SyntaxGuard {
     check(input: SyntaxGuardInput): SyntaxGuardVerdict;
 }
 
-/** Counts syntax errors (error and missing nodes) in a piece of Python source. */
-export type ParseErrorCounter = (source: string) => number;
+/**
+ * A place where the parse failed, as offsets into the parsed source: an error node (what the parser
+ * could not fit), a missing token the parser assumed, or a closing bracket the parser skipped (a
+ * direct child of an error node: it closes nothing). Stray closers are listed besides the error
+ * node holding them because an error node often spans the whole broken statement, user's text and
+ * suggestion alike, while the closer shows which side broke it.
+ */
+export interface ParseProblem {
+    readonly kind: "error" | "missing" | "strayCloser";
+    readonly start: number;
+    readonly end: number;
+}
 
 /**
- * Parses per check at most. One parse of a local block costs ~0.15 ms; ten keep a check that
- * must cut back within the pipeline's 5 ms p99 overhead budget.
+ * Parses a piece of Python source and lists its problems (none: it parses cleanly); undefined when
+ * it could not tell in time (the guard's time budget ran out), which the guard treats as a problem.
  */
-const MAX_PARSES_PER_CHECK = 10;
+export type ParseProblemFinder = (source: string) => readonly ParseProblem[] | undefined;
 
-/** Prefixes of `text` to try, longest first: line boundaries, then word ends within the first line. */
+/** Where the suggestion goes in the parsed source. */
+export interface InsertionPlace {
+    /** Offset of the cursor (the start of the inserted text). */
+    readonly insertStart: number;
+    /** Offset after the inserted text (= insertStart without a suggestion). */
+    readonly insertEnd: number;
+    /** Offset after the last non-whitespace character before the cursor. */
+    readonly cursorReach: number;
+}
+
+export function insertionPlace(before: string, insertLength: number): InsertionPlace {
+    return { insertStart: before.length, insertEnd: before.length + insertLength, cursorReach: before.trimEnd().length };
+}
+
+/** Where a problem is relative to the insertion; the guard compares problems zone by zone. */
+type ProblemZone = "settled" | "open" | "inside" | "after";
+
+/**
+ * - settled: wholly before the last token before the cursor (the suggestion cannot cause it);
+ * - open: starts before the cursor and reaches it (the statement being typed is unfinished);
+ * - inside: starts in the inserted text (the suggestion's own);
+ * - after: in the code after the inserted text. A missing token in the whitespace at the cursor is
+ *   `after` too: the parser places it wherever the text it misses ends, after the suggestion once
+ *   one is inserted (`print(x |` misses its `)` there, `print(x + 1|` after the `1`).
+ */
+function zoneOf(problem: ParseProblem, place: InsertionPlace): ProblemZone {
+    const zeroWidth = problem.start === problem.end;
+    if (zeroWidth ? problem.start < place.cursorReach : problem.end < place.cursorReach) return "settled";
+    if (problem.start >= place.insertEnd) return "after";
+    if (problem.start >= place.insertStart) return "inside";
+    if (zeroWidth && place.insertStart === place.insertEnd) return "after";
+    return "open";
+}
+
+/**
+ * Whether the suggestion adds parse problems: one that starts inside the inserted text, or more in
+ * any other zone than without the suggestion. Zones, not offsets, because the inserted text moves
+ * the code after it; zones, not totals, because an unfinished statement the suggestion completes
+ * must not pay for a problem it makes in the code after it (`def f(self,|)` + ` h):` completes the
+ * header and leaves the editor's `)` stray).
+ */
+export function addsProblems(without: readonly ParseProblem[], withSuggestion: readonly ParseProblem[], place: InsertionPlace): boolean {
+    const placeWithout: InsertionPlace = { ...place, insertEnd: place.insertStart };
+    const countsWithout = { settled: 0, open: 0, inside: 0, after: 0 };
+    for (const problem of without) countsWithout[zoneOf(problem, placeWithout)]++;
+    const countsWith = { settled: 0, open: 0, inside: 0, after: 0 };
+    for (const problem of withSuggestion) {
+        const zone = zoneOf(problem, place);
+        if (zone === "inside") return true;
+        countsWith[zone]++;
+    }
+    return countsWith.settled > countsWithout.settled || countsWith.open > countsWithout.open || countsWith.after > countsWithout.after;
+}
+
+/**
+ * Prefixes of `text` to try, longest first: line boundaries, then word ends (and commas) within the first line;
+ * without those that leave a bracket they opened unclosed (`f(1` of `f(1))`: never the clean cut,
+ * and keeping them would break the binary search's assumption that clean prefixes come in a row).
+ */
 export function cutBackCandidates(text: string): string[] {
     const candidates: string[] = [];
-    for (let newline = text.lastIndexOf("\n"); newline > 0; newline = text.lastIndexOf("\n", newline - 1)) {
-        const prefix = text.slice(0, newline);
-        if (!isBlank(prefix)) candidates.push(prefix);
-    }
+    const consider = (prefix: string): void => {
+        if (!isBlank(prefix) && !leavesBracketOpen(prefix)) candidates.push(prefix);
+    };
+    for (let newline = text.lastIndexOf("\n"); newline > 0; newline = text.lastIndexOf("\n", newline - 1)) consider(text.slice(0, newline));
     const firstLineEnd = text.indexOf("\n");
     const firstLine = firstLineEnd >= 0 ? text.slice(0, firstLineEnd) : text;
     for (let end = firstLine.length - 1; end > 0; end--) {
-        const boundary = /[\w)\]}"']/.test(firstLine[end - 1]!) && !/\w/.test(firstLine[end]!);
-        if (boundary && !isBlank(firstLine.slice(0, end))) candidates.push(firstLine.slice(0, end));
+        const boundary = /[\w)\]}"',]/.test(firstLine[end - 1]!) && !/\w/.test(firstLine[end]!);
+        if (boundary) consider(firstLine.slice(0, end));
     }
     return candidates;
 }
 
 /**
- * The guard's algorithm over any error counter. Counting alone would miss a suggestion that fixes
- * the user's unfinished line and breaks something else (`x = |` + `f(1))`: one error before, one
- * after), so a suggestion that leaves any error is also compared with its prefixes: the longest
- * one with fewer errors wins.
+ * Whether `text` opens a bracket it does not close (closers of brackets opened before it are
+ * fine; brackets in its strings and comments do not count).
  */
-export function guardSuggestion(input: SyntaxGuardInput, countErrors: ParseErrorCounter): SyntaxGuardVerdict {
-    const errorsWith = countErrors(input.before + input.insertText + input.after);
-    if (errorsWith === 0) return { text: input.insertText, action: "kept", errorsWithout: undefined, errorsWith, parses: 1 };
-    const errorsWithout = countErrors(input.before + input.after);
-    // A prefix must add no error, and (when the whole suggestion adds none) must remove one.
-    const acceptable = Math.min(errorsWithout, errorsWith - 1);
-    let parses = 2;
-    for (const candidate of cutBackCandidates(input.insertText)) {
-        if (parses >= MAX_PARSES_PER_CHECK) break;
-        parses++;
-        if (countErrors(input.before + candidate + input.after) <= acceptable) {
-            return { text: candidate, action: "cut", errorsWithout, errorsWith, parses };
-        }
-    }
-    if (errorsWith <= errorsWithout) return { text: input.insertText, action: "kept", errorsWithout, errorsWith, parses };
-    return { text: "", action: "dropped", errorsWithout, errorsWith, parses };
+export function leavesBracketOpen(text: string): boolean {
+    return scanBrackets(text).unclosed.length > 0;
 }
 
-/** Lines scanned around the cursor for the enclosing top-level block at most. */
-const BLOCK_MAX_LINES_BEFORE = 300;
-const BLOCK_MAX_LINES_AFTER = 100;
-
-/** Column-0 lines that continue the statement above rather than start a new one. */
-const CONTINUES_TOP_LEVEL = /^(?:else\b|elif\b|except\b|finally\b|[)\]}#@])/;
+/** Error and missing nodes (stray closers sit inside an error node already counted). */
+function errorCount(problems: readonly ParseProblem[]): number {
+    let count = 0;
+    for (const problem of problems) if (problem.kind !== "strayCloser") count++;
+    return count;
+}
 
 /**
- * The source of the top-level block around the cursor, split at the cursor: from the top-level
- * statement (with its decorators) that holds the cursor to the next top-level statement.
+ * The guard's algorithm over any problem finder, with as few parses as possible: one when the
+ * suggestion leaves the region clean, two when it leaves problems it did not add, and a search over
+ * the cut-back candidates only when it adds some. The search starts where the parser found the
+ * suggestion's first problem (the longest candidate that ends before it; the shortest candidate
+ * when the problem lies outside the inserted text) and gallops from there, then halves the gap:
+ * a cut right before the problem costs two parses, and short candidates, which are cheap to parse,
+ * are tried first. It assumes that a prefix of a clean prefix is clean, which holds at most
+ * boundaries; when it does not (`f(\n  x)` is clean, `f(` is not), the search may settle on a
+ * shorter prefix than the longest clean one, but whatever it returns was parsed and adds nothing.
  */
-export function enclosingBlockSource(document: DocumentSnapshot, position: Position): { before: string; after: string } {
-    const cursorLine = position.line;
-    let start = cursorLine;
-    const lowest = Math.max(0, cursorLine - BLOCK_MAX_LINES_BEFORE);
-    while (start > lowest) {
-        const text = document.lineAt(start);
-        if (startsTopLevelStatement(text) && !CONTINUES_TOP_LEVEL.test(text)) break;
-        start--;
-    }
-    while (start > 0 && document.lineAt(start - 1).startsWith("@")) start--;
-    let end = cursorLine + 1;
-    const highest = Math.min(document.lineCount, cursorLine + 1 + BLOCK_MAX_LINES_AFTER);
-    while (end < highest) {
-        const text = document.lineAt(end);
-        if (startsTopLevelStatement(text) && (text.startsWith("@") || !CONTINUES_TOP_LEVEL.test(text))) break;
-        end++;
-    }
-    const line = document.lineAt(cursorLine);
-    const beforeLines: string[] = [];
-    for (let i = start; i < cursorLine; i++) beforeLines.push(document.lineAt(i));
-    beforeLines.push(line.slice(0, position.character));
-    const afterLines: string[] = [line.slice(position.character)];
-    for (let i = cursorLine + 1; i < end; i++) afterLines.push(document.lineAt(i));
-    return { before: beforeLines.join("\n"), after: afterLines.join("\n") };
+export function guardSuggestion(input: SyntaxGuardInput, findProblems: ParseProblemFinder): SyntaxGuardVerdict {
+    const { before, insertText, after } = input;
+    let outOfTime = false;
+    const parse = (source: string): readonly ParseProblem[] | undefined => {
+        const problems = findProblems(source);
+        if (problems === undefined) outOfTime = true;
+        return problems;
+    };
+    const verdict = (text: string, action: SyntaxGuardVerdict["action"], errorsWithout: number | undefined, errorsWith: number, parses: number): SyntaxGuardVerdict =>
+        (outOfTime ? { text, action, errorsWithout, errorsWith, parses, outOfTime } : { text, action, errorsWithout, errorsWith, parses });
+    const problemsWith = parse(before + insertText + after);
+    const errorsWith = problemsWith === undefined ? 0 : errorCount(problemsWith);
+    if (problemsWith?.length === 0) return verdict(insertText, "kept", undefined, errorsWith, 1);
+    const problemsWithout = parse(before + after);
+    if (problemsWith === undefined || problemsWithout === undefined) return verdict("", "dropped", undefined, errorsWith, 2);
+    const errorsWithout = errorCount(problemsWithout);
+    let parses = 2;
+    const place = insertionPlace(before, insertText.length);
+    if (!addsProblems(problemsWithout, problemsWith, place)) return verdict(insertText, "kept", errorsWithout, errorsWith, parses);
+    const candidates = cutBackCandidates(insertText);
+    const isClean = (index: number): boolean => {
+        const candidate = candidates[index]!;
+        parses++;
+        const problems = parse(before + candidate + after);
+        return problems !== undefined && !addsProblems(problemsWithout, problems, { ...place, insertEnd: place.insertStart + candidate.length });
+    };
+    const clean = searchCleanCandidate(candidates.length, firstCandidateToTry(candidates, problemsWith, place), isClean);
+    if (clean < candidates.length) return verdict(candidates[clean]!, "cut", errorsWithout, errorsWith, parses);
+    return verdict("", "dropped", errorsWithout, errorsWith, parses);
 }
 
-function startsTopLevelStatement(text: string): boolean {
-    return text.length > 0 && text.charCodeAt(0) !== 32 && text.charCodeAt(0) !== 9;
+/** Index of the longest candidate that ends before the suggestion's first own problem, or of the shortest one. */
+function firstCandidateToTry(candidates: readonly string[], problemsWith: readonly ParseProblem[], place: InsertionPlace): number {
+    let firstOwnProblem = Number.POSITIVE_INFINITY;
+    for (const problem of problemsWith) {
+        if (problem.start >= place.insertStart && problem.start < place.insertEnd) firstOwnProblem = Math.min(firstOwnProblem, problem.start - place.insertStart);
+    }
+    if (firstOwnProblem === Number.POSITIVE_INFINITY) return candidates.length - 1;
+    const index = candidates.findIndex((candidate) => candidate.length <= firstOwnProblem);
+    return index < 0 ? candidates.length - 1 : index;
+}
+
+/**
+ * The smallest index whose candidate is clean, assuming clean ones form the tail of the list
+ * (candidates are longest first); `count` when none is. Starts at `start`, gallops away from it
+ * (1, 2, 4, ... steps) until the answer is bracketed, then halves the bracket.
+ */
+export function searchCleanCandidate(count: number, start: number, isClean: (index: number) => boolean): number {
+    if (count === 0) return 0;
+    let dirty = -1; // every index <= dirty is known (or assumed) dirty
+    let clean = count; // the index known clean (count: none)
+    if (isClean(start)) {
+        clean = start;
+        for (let step = 1; clean - step > dirty; step *= 2) {
+            const probe = clean - step;
+            if (!isClean(probe)) {
+                dirty = probe;
+                break;
+            }
+            clean = probe;
+        }
+    } else {
+        dirty = start;
+        for (let step = 1; dirty + step < clean; step *= 2) {
+            const probe = dirty + step;
+            if (isClean(probe)) {
+                clean = probe;
+                break;
+            }
+            dirty = probe;
+        }
+    }
+    while (clean - dirty > 1) {
+        const middle = (dirty + clean) >>> 1;
+        if (isClean(middle)) clean = middle;
+        else dirty = middle;
+    }
+    return clean;
+}
+
+/**
+ * Lines above the cursor line the guard parses at most. A suggestion can only change how its own
+ * statement and the code after it parse; the lines above give that statement its context (the
+ * enclosing def, an open bracket, a docstring), and 50 cover nearly every statement. Parse time
+ * grows with the text (a fresh parse of ~70 lines of the standard library took ~1 ms on a loaded
+ * 2-core machine, an incremental one ~0.2 ms), so the region, not the file, sets the cost.
+ */
+export const GUARD_LINES_BEFORE = 50;
+/**
+ * Lines below the cursor line parsed at most: enough to see a suggestion swallow or break the next
+ * statements (an unclosed bracket or string, a wrong indentation); after a broken suggestion the
+ * parser re-reads everything after it, so this part is kept short.
+ */
+export const GUARD_LINES_AFTER = 10;
+
+/**
+ * Non-blank lines kept after the end of the region's block: a suggestion that leaves a bracket or
+ * string open breaks the code after the block, and the parse must see some of it to tell.
+ */
+const LINES_BEYOND_BLOCK = 3;
+
+/** Starts a def or class block: the innermost one around the cursor bounds the region. */
+const BLOCK_HEADER = /^(?:async\s+def|def|class)\b/;
+/** Clauses that continue a compound statement begun above (cannot start a region). */
+const CONTINUES_COMPOUND = /^(?:else|elif|except|finally)\b/;
+/** First characters of a line that continues an expression or string from the line above. */
+const CONTINUATION_START = /^[)\]}.,+\-*/%&|^<>=!~:"'`\\]/;
+/** Line ends after which the next line continues the same statement. */
+const OPEN_LINE_END = /[\\,([{]$/;
+
+export interface GuardRegion {
+    /** Source from the region's first line to the cursor. */
+    readonly before: string;
+    /** Source from the cursor to the end of the region's last line. */
+    readonly after: string;
+    /** First line of the region. */
+    readonly startLine: number;
+    /** Line after the region's last line. */
+    readonly endLine: number;
+}
+
+/**
+ * The source the guard parses, split at the cursor: the innermost def or class block around the
+ * cursor (with its decorators), or, when its header is more than GUARD_LINES_BEFORE lines up, the
+ * outermost statement start within that many lines; down to the end of that block, at most
+ * GUARD_LINES_AFTER lines below the cursor. The cost does not grow with the file or the class.
+ */
+export function enclosingBlockSource(document: DocumentSnapshot, position: Position): GuardRegion {
+    const tabSize = document.indent?.tabSize ?? 4;
+    const cursorLine = position.line;
+    const line = document.lineAt(cursorLine);
+    const textBeforeCursor = line.slice(0, position.character);
+    let start = cursorLine;
+    let startIndent = indentWidth(line, tabSize);
+    let startsBlock = false;
+    /** Lines after `start` up to this one are left out (the middle of a long literal). */
+    let resumeAt: number | undefined;
+    if (!isBlank(textBeforeCursor) && BLOCK_HEADER.test(line.trimStart())) {
+        startsBlock = true; // the cursor is in a def or class header: that block
+    } else {
+        // The indentation a statement above needs to hold the cursor's statement (or be beside it).
+        let level = isBlank(textBeforeCursor) ? indentWidth(textBeforeCursor, tabSize) : startIndent;
+        startIndent = level;
+        const lowest = Math.max(0, cursorLine - GUARD_LINES_BEFORE);
+        // Triple quotes from the line looked at to the cursor: odd, and that line is inside a
+        // docstring (whose text may look like a statement).
+        let tripleQuotes = countTripleQuotes(textBeforeCursor);
+        for (let index = cursorLine - 1; index >= lowest; index--) {
+            const text = document.lineAt(index);
+            tripleQuotes += countTripleQuotes(text);
+            const code = text.trimStart();
+            if (code.length === 0 || code.startsWith("#") || tripleQuotes % 2 === 1) continue;
+            const width = indentWidth(text, tabSize);
+            if (width > level || !startsStatement(document, index, code)) continue;
+            if (width < level && BLOCK_HEADER.test(code)) {
+                start = index;
+                startIndent = width;
+                startsBlock = true;
+                break;
+            }
+            if (!CONTINUES_COMPOUND.test(code)) {
+                start = index;
+                startIndent = width;
+            }
+            level = width;
+        }
+        if (start === cursorLine && !startsStatement(document, cursorLine, line.trimStart())) {
+            const literal = longLiteralContext(document, cursorLine, lowest, level, tabSize);
+            if (literal) {
+                start = literal.statementLine;
+                resumeAt = literal.resumeAt;
+                startIndent = indentWidth(document.lineAt(start), tabSize);
+            }
+        }
+    }
+    if (startsBlock) {
+        const lowest = Math.max(0, cursorLine - GUARD_LINES_BEFORE);
+        while (start > lowest && document.lineAt(start - 1).trimStart().startsWith("@")) start--;
+    }
+    let end = cursorLine + 1;
+    const highest = Math.min(document.lineCount, cursorLine + 1 + GUARD_LINES_AFTER);
+    let linesBeyondBlock = -1; // counts the lines taken after the block ended
+    for (; end < highest; end++) {
+        const text = document.lineAt(end);
+        const code = text.trimStart();
+        if (code.length === 0 || code.startsWith("#")) continue;
+        if (linesBeyondBlock >= 0) {
+            if (++linesBeyondBlock > LINES_BEYOND_BLOCK) break;
+            continue;
+        }
+        const width = indentWidth(text, tabSize);
+        // Below the region's first line, or the next statement beside the def or class: the block
+        // has ended. A few lines after it stay: an unclosed bracket or string would swallow them.
+        const blockEnded = width < startIndent
+            || (startsBlock && width === startIndent && !CONTINUES_COMPOUND.test(code) && startsStatement(document, end, code));
+        if (blockEnded) linesBeyondBlock = 1;
+    }
+    const beforeLines: string[] = [];
+    if (start < cursorLine) beforeLines.push(document.lineAt(start));
+    for (let index = resumeAt ?? start + 1; index < cursorLine; index++) beforeLines.push(document.lineAt(index));
+    beforeLines.push(textBeforeCursor);
+    const afterLines: string[] = [line.slice(position.character)];
+    for (let index = cursorLine + 1; index < end; index++) afterLines.push(document.lineAt(index));
+    return { before: beforeLines.join("\n"), after: afterLines.join("\n"), startLine: start, endLine: end };
+}
+
+/** Lines scanned (text only, not parsed) above the region for the statement a long literal belongs to. */
+const LITERAL_SCAN_LINES = 2000;
+
+/**
+ * The cursor is deep in a bracketed literal (a table of hundreds of lines, each an item ending in
+ * a comma) and no statement starts within GUARD_LINES_BEFORE lines: the region is the statement's
+ * first line (`TABLE = {`) followed by the items from the first whole one within reach. Leaving
+ * out whole items keeps the literal valid, so the region parses as it does in the file.
+ */
+function longLiteralContext(document: DocumentSnapshot, cursorLine: number, lowest: number, level: number, tabSize: number): { statementLine: number; resumeAt: number } | undefined {
+    let resumeAt = -1;
+    for (let index = Math.max(1, lowest); index <= cursorLine; index++) {
+        if (document.lineAt(index - 1).trimEnd().endsWith(",")) {
+            resumeAt = index;
+            break;
+        }
+    }
+    if (resumeAt < 0) return undefined;
+    const highestScanned = Math.max(0, cursorLine - LITERAL_SCAN_LINES);
+    for (let index = lowest - 1; index >= highestScanned; index--) {
+        const text = document.lineAt(index);
+        const code = text.trimStart();
+        if (code.length === 0 || code.startsWith("#")) continue;
+        if (indentWidth(text, tabSize) <= level && startsStatement(document, index, code) && !CONTINUES_COMPOUND.test(code)) {
+            return { statementLine: index, resumeAt };
+        }
+    }
+    return undefined;
+}
+
+/** Occurrences of `"""` and `'''` in a line. */
+function countTripleQuotes(text: string): number {
+    let count = 0;
+    for (let index = text.indexOf("\"\"\""); index >= 0; index = text.indexOf("\"\"\"", index + 3)) count++;
+    for (let index = text.indexOf("'''"); index >= 0; index = text.indexOf("'''", index + 3)) count++;
+    return count;
+}
+
+/** Whether a non-blank line (`code`: without its indentation) starts a statement rather than continuing one. */
+function startsStatement(document: DocumentSnapshot, index: number, code: string): boolean {
+    if (CONTINUATION_START.test(code)) return false;
+    if (index === 0) return true;
+    return !OPEN_LINE_END.test(document.lineAt(index - 1).trimEnd());
 }

@@ -61,6 +61,13 @@ describe("CompletionEngine", () => {
         assert.ok(outcome.stats.cuts.some((cut) => cut.rule === "duplicateClosers" && cut.removed === ")"));
     });
 
+    it("does not repeat the editor's closing bracket after `def __init__(self,`", async () => {
+        const generator = new FakeTextGenerator(() => [" h):", "\n        self.h = h"]);
+        const outcome = await engineWith(generator).complete(request(at("class A:\n    def __init__(self,|)\n        pass\n")));
+        assert.equal(outcome.suggestion?.insertText, " h");
+        assert.deepEqual(outcome.stats.cuts.filter((cut) => cut.rule === "duplicateClosers"), [{ rule: "duplicateClosers", removed: "):" }]);
+    });
+
     it("serves typed-ahead characters and backspace-retype from the cache without a model call", async () => {
         const generator = new FakeTextGenerator(() => ["    return a + b"]);
         const engine = engineWith(generator);
@@ -210,7 +217,7 @@ describe("CompletionEngine", () => {
 
     it("cuts with the syntax guard and counts it", async function () {
         this.timeout(20_000);
-        const syntaxGuard = await createTreeSitterSyntaxGuard({ wasmDirectory: locateTreeSitterWasmDirectory() });
+        const syntaxGuard = await createTreeSitterSyntaxGuard({ wasmDirectory: locateTreeSitterWasmDirectory(), timeBudgetMs: 10_000 });
         const generator = new FakeTextGenerator(() => ["a + b))"]);
         const engine = engineWith(generator, { syntaxGuard });
         const outcome: CompletionOutcome = await engine.complete(request(at("def add(a, b):\n    return |\n")));

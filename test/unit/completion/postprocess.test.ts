@@ -55,18 +55,46 @@ describe("post-processing rules", () => {
     });
 
     describe("removeDuplicateClosers", () => {
-        it("removes closers the rest of the line already has", () => {
-            assert.equal(removeDuplicateClosers("a, b)", ")"), "a, b");
-            assert.equal(removeDuplicateClosers("x[0])", ")]"), "x[0]");
-            assert.equal(removeDuplicateClosers("hello\")", "\")"), "hello");
-            assert.equal(removeDuplicateClosers("key]):", "]):"), "key");
+        it("cuts where the suggestion closes the bracket the editor already closed after the cursor", () => {
+            assert.equal(removeDuplicateClosers(" h):", ")", "    def __init__(self,"), " h", "def __init__(self,|) + ` h):`");
+            assert.equal(removeDuplicateClosers(" h): pass", ")", "def f(self,"), " h");
+            assert.equal(removeDuplicateClosers("a) + b(c)", ")", "x = f("), "a");
+            assert.equal(removeDuplicateClosers("0], 1)", "])", "foo(bar["), "0");
+            assert.equal(removeDuplicateClosers("b)", "  )", "f(a, "), "b", "spaces before the closer");
         });
 
-        it("keeps closers the rest of the line does not have, and non-closer overlaps", () => {
-            assert.equal(removeDuplicateClosers("f(x)", ""), "f(x)");
-            assert.equal(removeDuplicateClosers("f(x)", " + 1"), "f(x)");
-            assert.equal(removeDuplicateClosers("name", "me)"), "name");
-            assert.equal(removeDuplicateClosers("a)\n    b", ")"), "a)\n    b");
+        it("removes only the repeated end when nothing but closers follow (the user's outer brackets stay closed)", () => {
+            assert.equal(removeDuplicateClosers("a, b)", ")", "print("), "a, b");
+            assert.equal(removeDuplicateClosers("a, b))", ")", "print(f("), "a, b)");
+            assert.equal(removeDuplicateClosers("x[0])", ")]", "f(a["), "x[0]");
+            assert.equal(removeDuplicateClosers("key]):", "]):", "if d["), "key");
+            assert.equal(removeDuplicateClosers("g(x))", "))", "f(h("), "g(x)");
+        });
+
+        it("cuts where the suggestion closes the string the editor already closed", () => {
+            assert.equal(removeDuplicateClosers("hello\")", "\")", "print(\""), "hello");
+            assert.equal(removeDuplicateClosers("hello\", end=\"\")", "\")", "print(\""), "hello");
+            assert.equal(removeDuplicateClosers("it's')", "')", "x = f('"), "it", "the first single quote closes the user's string");
+            assert.equal(removeDuplicateClosers("done.\"\"\"", "\"\"\"", "    \"\"\"Return"), "done.", "a one-line docstring");
+        });
+
+        it("keeps brackets the suggestion opens and closes itself", () => {
+            assert.equal(removeDuplicateClosers(" g(x)", ")", "f("), " g(x)", "a nested call");
+            assert.equal(removeDuplicateClosers("[i for i in range(3)]", ")", "list("), "[i for i in range(3)]");
+            assert.equal(removeDuplicateClosers("\")\"", ")", "print("), "\")\"", "a closer inside the suggestion's own string");
+        });
+
+        it("keeps suggestions when the rest of the line is not a closer, or the closer is another kind", () => {
+            assert.equal(removeDuplicateClosers("f(x)", "", "y = "), "f(x)");
+            assert.equal(removeDuplicateClosers("f(x)", " + 1", "y = "), "f(x)");
+            assert.equal(removeDuplicateClosers("name", "me)", "print(na"), "name");
+            assert.equal(removeDuplicateClosers("a)\n    b", ")", "f("), "a)\n    b", "multi-line suggestions are the guard's");
+            assert.equal(removeDuplicateClosers("x]", ")", "f(a["), "x]", "closes the [ the user left open before the (: the guard judges");
+        });
+
+        it("keeps quotes when the cursor is not inside a string, and brackets when it is", () => {
+            assert.equal(removeDuplicateClosers("'a'", "''", "x = "), "'a'");
+            assert.equal(removeDuplicateClosers("a) b", "\")", "print(\"("), "a) b");
         });
     });
 
