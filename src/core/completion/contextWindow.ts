@@ -9,8 +9,8 @@
 // Reads lines only through DocumentSnapshot.lineAt, and only those it needs (about the budget's
 // worth before the cursor, plus the header scan): no whole-text copies on a keystroke.
 import type { DocumentSnapshot, Position } from "../types";
-import { detectFileHeaderEnd } from "./fileHeader";
-import { estimateLineTokens, estimateTextTokens } from "./tokenEstimate";
+import { detectFileHeaderEnd, MAX_HEADER_SCAN_LINES } from "./fileHeader";
+import { estimateLineTokens, estimateTextTokens } from "../tokenEstimate";
 
 export interface PrefixWindowOptions {
     /** Estimated prompt tokens at most. */
@@ -58,7 +58,7 @@ export function computePrefixWindow(document: DocumentSnapshot, position: Positi
     }
 
     // The file does not fit: keep the header (trimmed to its share), then a step-aligned body.
-    let headerEndLine = detectFileHeaderEnd(document, Math.min(cursorLine, 120));
+    let headerEndLine = detectFileHeaderEnd(document, Math.min(cursorLine, MAX_HEADER_SCAN_LINES));
     let headerTokens = 0;
     const headerBudget = Math.floor(options.budgetTokens * options.headerShare);
     for (let line = 0; line < headerEndLine; line++) {

@@ -11,6 +11,7 @@
 // token is one the model rarely saw and continues badly. The model writes the indentation itself
 // and post-processing removes what the editor already has (alignToCursorIndentation). This also
 // keeps the prompt identical while the user adjusts indentation.
+import { END_OF_TEXT } from "../phi2Vocabulary";
 import type { DocumentSnapshot } from "../types";
 import type { PrefixWindow } from "./contextWindow";
 
@@ -28,4 +29,4 @@ export function omittedCursorIndentation(textBeforeCursor: string): string {
 }
 
 /** Stop strings handed to the model host: Phi-2 writes on after its end-of-text marker. */
-export const PHI2_STOP_STRINGS: readonly string[] = ["<|endoftext|>"];
+export const PHI2_STOP_STRINGS: readonly string[] = [END_OF_TEXT];

@@ -4,10 +4,10 @@
 //
 // Each rule is a small exported function over one complete generated line; StreamingStopRules
 // feeds them line by line and remembers where and why it cut.
+import { END_OF_TEXT } from "../phi2Vocabulary";
 import type { CompletionMode } from "./completionMode";
 import { indentWidth, isBlank } from "./indentation";
 
-export const END_OF_TEXT = "<|endoftext|>";
 
 export type StopRuleName =
     | "endOfText"

@@ -7,7 +7,8 @@
 import type { GenerationCounters, StopReason } from "../types";
 import type { RequestPriority, TextGenerator } from "../textGenerator";
 import type { ExplainJob } from "./explainPrompt";
-import { END_OF_TEXT, ExplanationStreamFilter, type ExplainStopRule } from "./explainStopRules";
+import { END_OF_TEXT } from "../phi2Vocabulary";
+import { ExplanationStreamFilter, type ExplainStopRule } from "./explainStopRules";
 
 export const EXPLAIN_SEQUENCE_KEY = "explain";
 

@@ -1,16 +1,11 @@
 // The explanation prompt for Phi-2, a base model: its QA format from the model card
 // (`Instruct: <task>\nOutput:`), the code in a fenced python block, the imports it uses first.
 // Very large inputs are trimmed to a token budget so prompt + explanation fit the context.
+import { CHARACTERS_PER_TOKEN, estimateTextTokens } from "../tokenEstimate";
 import type { DocumentSnapshot, Position, Range } from "../types";
 import { selectExplainSource, type ExplainSource } from "./explainInput";
 import { relevantImports } from "./importContext";
 
-/**
- * Characters per token used to estimate prompt size without the tokenizer. Phi-2's BPE averages
- * about 3.5-4 characters per token on Python (CodeGen whitespace tokens make indentation cheap);
- * 3 over-estimates, so the real prompt is never larger than the estimate.
- */
-export const CONSERVATIVE_CHARS_PER_TOKEN = 3;
 /** Even with a large maxTokens, keep room for this much code. */
 export const MIN_CODE_TOKENS = 256;
 /** Room for the instruction, fences and the tokenizer's rounding. */
@@ -47,18 +42,14 @@ export interface ExplainJob {
     readonly maxTokens: number;
 }
 
-export function estimateTokens(text: string): number {
-    return Math.ceil(text.length / CONSERVATIVE_CHARS_PER_TOKEN);
-}
-
 /**
  * Keeps whole lines from the top while they fit `budgetTokens`; a single first line longer than
  * the budget is cut. Returns the kept text and how many lines were dropped.
  */
 export function trimToTokenBudget(code: string, budgetTokens: number): { readonly code: string; readonly keptLines: number; readonly omittedLines: number } {
     const lines = code.split("\n");
-    if (estimateTokens(code) <= budgetTokens) return { code, keptLines: lines.length, omittedLines: 0 };
-    const budgetChars = budgetTokens * CONSERVATIVE_CHARS_PER_TOKEN;
+    if (estimateTextTokens(code) <= budgetTokens) return { code, keptLines: lines.length, omittedLines: 0 };
+    const budgetChars = budgetTokens * CHARACTERS_PER_TOKEN;
     let used = 0;
     let kept = 0;
     while (kept < lines.length && used + lines[kept].length + 1 <= budgetChars) {
@@ -102,7 +93,7 @@ export function buildExplainJob(
     if (source === undefined) return undefined;
 
     const imports = relevantImports(document, source.code, source);
-    const fixedTokens = PROMPT_OVERHEAD_TOKENS + estimateTokens(EXPLAIN_INSTRUCTION) + estimateTokens(imports.join("\n"));
+    const fixedTokens = PROMPT_OVERHEAD_TOKENS + estimateTextTokens(EXPLAIN_INSTRUCTION) + estimateTextTokens(imports.join("\n"));
     const budgetTokens = Math.max(MIN_CODE_TOKENS, settings.contextTokens - settings.maxTokens - fixedTokens);
     const trim = trimToTokenBudget(source.code, budgetTokens);
 

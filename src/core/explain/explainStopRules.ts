@@ -6,8 +6,7 @@
 // paragraph that so far repeats an earlier one, trailing whitespace) is held back until the next
 // chunk decides it. So the released chunks, concatenated, are exactly the final explanation, and
 // the panel never has to take text back.
-
-export const END_OF_TEXT = "<|endoftext|>";
+import { END_OF_TEXT } from "../phi2Vocabulary";
 
 export type ExplainStopRule = "endOfText" | "newBlock" | "repeatedParagraph" | "repeatedLine";
 

@@ -3,7 +3,7 @@ import { computePrefixWindow } from "../../../src/core/completion/contextWindow"
 import { detectFileHeaderEnd } from "../../../src/core/completion/fileHeader";
 import { buildPhi2Prompt, omittedCursorIndentation } from "../../../src/core/completion/phi2Prompt";
 import { createTextSnapshot } from "../../../src/core/completion/textSnapshot";
-import { estimateLineTokens } from "../../../src/core/completion/tokenEstimate";
+import { estimateLineTokens } from "../../../src/core/tokenEstimate";
 import type { DocumentSnapshot } from "../../../src/core/types";
 
 const HEADER = ['"""Module docstring."""', "import os", "from typing import (", "    List,", "    Dict,", ")", ""];

@@ -1,9 +1,8 @@
+import { CHARACTERS_PER_TOKEN, estimateTextTokens } from "../../../src/core/tokenEstimate";
 import assert from "node:assert/strict";
 import {
     buildExplainJob,
-    CONSERVATIVE_CHARS_PER_TOKEN,
     EXPLAIN_INSTRUCTION,
-    estimateTokens,
     fileNameOf,
     formatExplainPrompt,
     MIN_CODE_TOKENS,
@@ -76,8 +75,8 @@ describe("explain prompt", () => {
 
     describe("token budget", () => {
         it("estimates conservatively from characters", () => {
-            assert.equal(estimateTokens("x".repeat(CONSERVATIVE_CHARS_PER_TOKEN * 10)), 10);
-            assert.equal(estimateTokens("ab"), 1);
+            assert.equal(estimateTextTokens("x".repeat(CHARACTERS_PER_TOKEN * 10)), 10);
+            assert.equal(estimateTextTokens("ab"), 1);
         });
 
         it("keeps code that fits untouched", () => {
@@ -86,14 +85,14 @@ describe("explain prompt", () => {
 
         it("keeps whole lines from the top and counts the rest", () => {
             const code = Array.from({ length: 10 }, (_, i) => `value_${i} = ${i}`).join("\n"); // 12 chars + newline each
-            const trimmed = trimToTokenBudget(code, Math.floor((13 * 4) / CONSERVATIVE_CHARS_PER_TOKEN));
+            const trimmed = trimToTokenBudget(code, Math.floor((13 * 4) / CHARACTERS_PER_TOKEN));
             assert.equal(trimmed.code, "value_0 = 0\nvalue_1 = 1\nvalue_2 = 2\nvalue_3 = 3");
             assert.equal(trimmed.omittedLines, 6);
         });
 
         it("cuts a single over-long first line", () => {
             const trimmed = trimToTokenBudget("x".repeat(100) + "\ny", 10);
-            assert.equal(trimmed.code.length, 10 * CONSERVATIVE_CHARS_PER_TOKEN);
+            assert.equal(trimmed.code.length, 10 * CHARACTERS_PER_TOKEN);
             assert.equal(trimmed.omittedLines, 1);
         });
 
@@ -104,7 +103,7 @@ describe("explain prompt", () => {
             const job = buildExplainJob(document, { line: 5, character: 0 }, undefined, SETTINGS);
             assert.ok(job?.trimmed !== undefined);
             assert.equal(job.source.kind, "function");
-            assert.ok(estimateTokens(job.prompt) + SETTINGS.maxTokens <= SETTINGS.contextTokens, "prompt + explanation fit the context");
+            assert.ok(estimateTextTokens(job.prompt) + SETTINGS.maxTokens <= SETTINGS.contextTokens, "prompt + explanation fit the context");
             assert.equal(job.trimmed.shownEndLine - job.source.startLine + 1 + job.trimmed.omittedLines, document.lineCount);
             assert.ok(job.prompt.includes(`# ... (${job.trimmed.omittedLines} more lines not shown)\n\`\`\`\nOutput:`));
         });

@@ -6,7 +6,7 @@
  * Characters per token assumed for code. GPT-2 BPE averages about 3.5-4 characters per token on
  * Python; 3 overestimates tokens for ordinary code and stays safe for symbol-heavy lines.
  */
-const CHARACTERS_PER_TOKEN = 3;
+export const CHARACTERS_PER_TOKEN = 3;
 
 /** Estimated tokens of one line plus its newline. Leading indentation is one CodeGen whitespace token. */
 export function estimateLineTokens(line: string): number {
