@@ -73,10 +73,6 @@ export class GenerationFlight {
         return this.params.prompt;
     }
 
-    get finished(): boolean {
-        return this.settled;
-    }
-
     get aborted(): boolean {
         return this.controller.signal.aborted;
     }

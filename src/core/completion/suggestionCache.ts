@@ -82,10 +82,6 @@ export class SuggestionCache {
         for (const [key, entry] of this.entries) if (entry.uri === uri) this.entries.delete(key);
     }
 
-    clear(): void {
-        this.entries.clear();
-    }
-
     private touch(key: string, entry: CachedSuggestion): void {
         this.entries.delete(key);
         this.entries.set(key, entry);
