@@ -2,6 +2,7 @@
 // pass/fail summary line. Each suite starts its own editor(s); screenshots go under artifacts/.
 import * as path from "node:path";
 import { REPO_ROOT } from "../support/codeServer";
+import { runTestRunner } from "../support/runnerMain";
 import { runCompletionUiTests, type UiTestResult } from "./completion.ui";
 import { runExplainUiTests } from "./explain.ui";
 
@@ -35,11 +36,4 @@ async function main(): Promise<number> {
     return failed;
 }
 
-main().then(
-    (failed) => process.exit(failed > 0 ? 1 : 0),
-    (error: unknown) => {
-        console.error(error instanceof Error ? error.stack ?? error.message : error);
-        console.log(`${LABEL}: 0 passed, 1 failed (the runner itself failed)`);
-        process.exit(1);
-    },
-);
+runTestRunner(LABEL, main);

@@ -3,6 +3,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { CodeServer, launchBrowser, REPO_ROOT, runExtensionTests } from "../support/codeServer";
+import { runTestRunner } from "../support/runnerMain";
 import { EXTENSION_TESTS_ENTRY, prepareSuite, printReport } from "./testSetup";
 
 /** The whole suite takes well under a minute; this bounds a hang. */
@@ -35,11 +36,4 @@ async function main(): Promise<number> {
     return printReport(LABEL, suite.resultsFile, exitCode, `${suite.stateDir}/workbench.log and code-server.log`);
 }
 
-main().then(
-    (failed) => process.exit(failed > 0 ? 1 : 0),
-    (error: unknown) => {
-        console.error(error instanceof Error ? error.stack ?? error.message : error);
-        console.log(`${LABEL}: 0 passed, 1 failed (the runner itself failed)`);
-        process.exit(1);
-    },
-);
+runTestRunner(LABEL, main);

@@ -5,6 +5,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { runTests } from "@vscode/test-electron";
 import { REPO_ROOT } from "../support/codeServer";
+import { runTestRunner } from "../support/runnerMain";
 import { EXTENSION_TESTS_ENTRY, prepareSuite, printReport } from "./testSetup";
 
 const LABEL = "extension host tests (VS Code desktop)";
@@ -43,11 +44,4 @@ async function main(): Promise<number> {
     return printReport(LABEL, suite.resultsFile, exitCode, path.join(userDataDir, "logs"));
 }
 
-main().then(
-    (failed) => process.exit(failed > 0 ? 1 : 0),
-    (error: unknown) => {
-        console.error(error instanceof Error ? error.stack ?? error.message : error);
-        console.log(`${LABEL}: 0 passed, 1 failed (the runner itself failed)`);
-        process.exit(1);
-    },
-);
+runTestRunner(LABEL, main);
