@@ -16,6 +16,8 @@ export interface Phi2Settings {
     /** Resolved thread count (the setting's 0 means cores - 1). */
     readonly threads: number;
     readonly contextSize: number;
+    /** Prompt-lookup speculative decoding (off by default: measured slower on the benchmark). */
+    readonly speculativeDecoding: boolean;
     readonly maxTokens: number;
     readonly maxPromptTokens: number;
     readonly multiline: MultilineMode;
@@ -32,7 +34,7 @@ export interface Phi2Settings {
 export const DEFAULT_EXPLAIN_MAX_TOKENS = 512;
 
 /** Settings whose change needs the model loaded again. */
-const MODEL_SETTINGS = ["modelPath", "gpu", "threads", "contextSize"] as const;
+const MODEL_SETTINGS = ["modelPath", "gpu", "threads", "contextSize", "speculativeDecoding"] as const;
 
 /** KV sequences in the host: recent documents keep their cache, plus one slot for explanations. */
 const HOST_SEQUENCES = 3;
@@ -50,6 +52,7 @@ export function readSettings(): Phi2Settings {
         gpu: config.get<string>("gpu", "auto") === "off" ? "off" : "auto",
         threads: resolveThreads(integer("threads", 0, 0, 256)),
         contextSize: integer("contextSize", 2048, 256, 2048),
+        speculativeDecoding: config.get<boolean>("speculativeDecoding", false),
         maxTokens: integer("maxTokens", DEFAULT_COMPLETION_SETTINGS.maxTokens, 1, 512),
         maxPromptTokens: integer("maxPromptTokens", DEFAULT_COMPLETION_SETTINGS.maxPromptTokens, 64, 2048),
         multiline: multiline === "always" || multiline === "never" ? multiline : "auto",
@@ -78,6 +81,7 @@ export function toLoadParams(settings: Phi2Settings): LoadParams {
         threads: settings.threads,
         contextSize: settings.contextSize,
         sequences: HOST_SEQUENCES,
+        speculativeLookup: settings.speculativeDecoding,
     };
 }
 

@@ -27,6 +27,7 @@ export interface BenchResult {
         readonly threads: number;
         readonly gpu: string | false;
         readonly sequences: number;
+        readonly speculativeDecoding: boolean;
     };
     readonly corpus: { readonly stdlib: string | null; readonly stdlibFiles: number; readonly fixtureFiles: number; readonly functions: number };
     readonly replay: Omit<ReplayReport, "shown" | "estimatedTimeToSuggestionMs" | "estimatedPromptMs">;
@@ -141,7 +142,7 @@ export function formatTable(result: BenchResult): string {
     const valueWidth = Math.max(...sections.flatMap((section) => section.rows.map((row) => row[1].length)));
     const out: string[] = [];
     out.push(`phi2-complete bench${result.quick ? " (quick)" : ""}: ${result.model.kind === "tiny-random" ? "tiny random Phi-2 (token counts are real, speeds are not Phi-2's)" : result.model.path}`);
-    out.push(`context ${result.model.contextSize} x ${result.model.sequences} sequences, ${result.model.threads} threads, gpu ${result.model.gpu || "off"}, seed ${result.seed}, ${(result.durationMs / 1000).toFixed(1)} s`);
+    out.push(`context ${result.model.contextSize} x ${result.model.sequences} sequences, ${result.model.threads} threads, gpu ${result.model.gpu || "off"}, speculative decoding ${result.model.speculativeDecoding ? "on" : "off"}, seed ${result.seed}, ${(result.durationMs / 1000).toFixed(1)} s`);
     for (const section of sections) {
         out.push("", section.title);
         for (const [metric, value, target] of section.rows) {

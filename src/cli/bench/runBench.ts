@@ -51,13 +51,14 @@ Options:
   --functions N       functions to retype from the standard library (default 12, quick 2)
   --seed N            choice of functions and typing rhythm (default 1)
   --gpu MODE          auto | off (default off: the figures are for a CPU)
+  --speculative       prompt-lookup speculative decoding on (compare with a run without it)
   --verbose           model host logs on stderr
 
 Missed targets are reported, not errors. Exit codes: 0 done, 1 error, 2 bad arguments.`;
 
 const BENCH_FLAGS = {
     model: "string", json: "boolean", out: "string", quick: "boolean", "prompt-rate": "string", "gen-rate": "string", threads: "string",
-    functions: "string", seed: "string", gpu: "string", verbose: "boolean", help: "boolean",
+    functions: "string", seed: "string", gpu: "string", speculative: "boolean", verbose: "boolean", help: "boolean",
 } as const;
 
 /** The extension's KV sequences (recent documents plus explanations): src/vscode/settings.ts HOST_SEQUENCES. */
@@ -152,6 +153,7 @@ export async function runBench(argv: string[]): Promise<number> {
     try {
         const loadParams: LoadParams = {
             modelPath, gpu, threads, contextSize: DEFAULT_COMPLETION_SETTINGS.contextTokens, sequences: HOST_SEQUENCES,
+            speculativeLookup: flags.speculative === true,
         };
         const model = await client.load(loadParams);
         progress(`loaded in ${model.loadMs} ms (context ${model.contextSize}, ${model.threads} threads)`);
@@ -188,6 +190,7 @@ export async function runBench(argv: string[]): Promise<number> {
             model: {
                 path: modelPath, kind: flags.model !== undefined ? "file" : "tiny-random",
                 contextSize: model.contextSize, threads: model.threads, gpu: model.gpu, sequences: model.sequences,
+                speculativeDecoding: flags.speculative === true,
             },
             corpus: { stdlib, stdlibFiles: stdlibFiles.length, fixtureFiles: fixtureFiles.length, functions: functions.length },
             replay: replayFigures,
