@@ -14,6 +14,7 @@ import { defaultThreadCount } from "../hostClient/defaultThreadCount";
 import { ModelHostClient, ModelHostError } from "../hostClient/ModelHostClient";
 import type { GpuMode } from "../modelHost/protocol";
 import { UsageError, integerFlag, parseFlags, requireFile } from "./cliArguments";
+import { writeStdout } from "./writeStdout";
 import { locateTreeSitterWasmDirectory } from "./treeSitterWasm";
 
 export const COMPLETE_USAGE = `Usage: phi2-complete complete --model PATH --file F --line L --column C [options]
@@ -113,6 +114,3 @@ export async function runComplete(argv: readonly string[]): Promise<number> {
     }
 }
 
-function writeStdout(text: string): Promise<void> {
-    return new Promise((resolve, reject) => process.stdout.write(text, (error) => (error ? reject(error) : resolve())));
-}

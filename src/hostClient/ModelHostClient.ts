@@ -294,14 +294,7 @@ export class ModelHostClient implements TextGenerator {
             // In Electron-based editors, fork() runs the editor binary: make it behave as Node.
             env: { ...process.env, ...this.options.env, ELECTRON_RUN_AS_NODE: "1" },
         });
-        let markReady: () => void = () => undefined;
-        let failStart: (error: Error) => void = () => undefined;
-        const ready = new Promise<void>((resolve, reject) => {
-            markReady = resolve;
-            failStart = reject;
-        });
-        // Callers that never await the start must not cause unhandled rejections.
-        ready.catch(() => undefined);
+        const { promise: ready, resolve: markReady, reject: failStart } = settleLater();
         const host: HostProcess = { child, startedAt: Date.now(), ready, wasReady: false, exited: false };
         this.host = host;
         const startTimeoutMs = this.options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
@@ -383,13 +376,7 @@ export class ModelHostClient implements TextGenerator {
         const delayMs = Math.min(this.restart.initialDelayMs * 2 ** (this.consecutiveCrashes - 1), this.restart.maxDelayMs);
         this.setState({ kind: "restarting", attempt: this.consecutiveCrashes, delayMs });
         this.log("info", `Restarting the model host in ${delayMs} ms (attempt ${this.consecutiveCrashes}).`);
-        let finishRestart: () => void = () => undefined;
-        let failRestart: (error: Error) => void = () => undefined;
-        const restarted = new Promise<void>((resolve, reject) => {
-            finishRestart = resolve;
-            failRestart = reject;
-        });
-        restarted.catch(() => undefined);
+        const { promise: restarted, resolve: finishRestart, reject: failRestart } = settleLater();
         this.starting = restarted;
         this.restartTimer = setTimeout(() => {
             this.restartTimer = undefined;
@@ -442,4 +429,19 @@ export class ModelHostClient implements TextGenerator {
             }
         }
     }
+}
+
+/**
+ * A promise settled from outside (a host's start, a restart). Callers that never await it must not
+ * cause unhandled rejections, so a rejection is also caught here.
+ */
+function settleLater(): { promise: Promise<void>; resolve: () => void; reject: (error: Error) => void } {
+    let resolve: () => void = () => undefined;
+    let reject: (error: Error) => void = () => undefined;
+    const promise = new Promise<void>((onResolve, onReject) => {
+        resolve = onResolve;
+        reject = onReject;
+    });
+    promise.catch(() => undefined);
+    return { promise, resolve, reject };
 }

@@ -25,6 +25,12 @@ export interface LoadParams {
     readonly speculativeLookup?: boolean;
 }
 
+/**
+ * KV sequences the extension loads (and the benchmark, to measure the same thing): recent
+ * documents keep their cache, plus one slot for explanations.
+ */
+export const DEFAULT_SEQUENCES = 3;
+
 export interface ModelInfo {
     readonly modelPath: string;
     readonly architecture: string;

@@ -4,7 +4,7 @@ import * as os from "node:os";
 import * as vscode from "vscode";
 import { defaultThreadCount } from "../hostClient/defaultThreadCount";
 import { DEFAULT_COMPLETION_SETTINGS, withSettings, type CompletionSettings, type MultilineMode } from "../core/completion/CompletionSettings";
-import type { GpuMode, LoadParams } from "../modelHost/protocol";
+import { DEFAULT_SEQUENCES, type GpuMode, type LoadParams } from "../modelHost/protocol";
 
 export const SETTINGS_SECTION = "phi2";
 
@@ -35,9 +35,6 @@ export const DEFAULT_EXPLAIN_MAX_TOKENS = 512;
 
 /** Settings whose change needs the model loaded again. */
 const MODEL_SETTINGS = ["modelPath", "gpu", "threads", "contextSize", "speculativeDecoding"] as const;
-
-/** KV sequences in the host: recent documents keep their cache, plus one slot for explanations. */
-const HOST_SEQUENCES = 3;
 
 export function readSettings(): Phi2Settings {
     const config = vscode.workspace.getConfiguration(SETTINGS_SECTION);
@@ -80,7 +77,7 @@ export function toLoadParams(settings: Phi2Settings): LoadParams {
         gpu: settings.gpu,
         threads: settings.threads,
         contextSize: settings.contextSize,
-        sequences: HOST_SEQUENCES,
+        sequences: DEFAULT_SEQUENCES,
         speculativeLookup: settings.speculativeDecoding,
     };
 }

@@ -8,8 +8,9 @@ import { DEFAULT_COMPLETION_SETTINGS, withSettings } from "../../core/completion
 import { createTreeSitterSyntaxGuard } from "../../core/syntax/treeSitterSyntaxGuard";
 import { defaultThreadCount } from "../../hostClient/defaultThreadCount";
 import { ModelHostClient, ModelHostError } from "../../hostClient/ModelHostClient";
-import type { GpuMode, LoadParams } from "../../modelHost/protocol";
+import { DEFAULT_SEQUENCES, type GpuMode, type LoadParams } from "../../modelHost/protocol";
 import { UsageError, integerFlag, parseFlags, requireFile } from "../cliArguments";
+import { writeStdout } from "../writeStdout";
 import { hostScriptPath } from "../completeCommand";
 import { locateTreeSitterWasmDirectory } from "../treeSitterWasm";
 import { ensureTinyRandomModel, loadModelEngineModule, repositoryRoot } from "./benchModel";
@@ -61,8 +62,6 @@ const BENCH_FLAGS = {
     functions: "string", seed: "string", gpu: "string", speculative: "boolean", verbose: "boolean", help: "boolean",
 } as const;
 
-/** The extension's KV sequences (recent documents plus explanations): src/vscode/settings.ts HOST_SEQUENCES. */
-const HOST_SEQUENCES = 3;
 const OVERHEAD_FILE_LINES = 10_000;
 
 interface RunPlan {
@@ -152,7 +151,7 @@ export async function runBench(argv: string[]): Promise<number> {
     const checker = await createShownSuggestionChecker(locateTreeSitterWasmDirectory());
     try {
         const loadParams: LoadParams = {
-            modelPath, gpu, threads, contextSize: DEFAULT_COMPLETION_SETTINGS.contextTokens, sequences: HOST_SEQUENCES,
+            modelPath, gpu, threads, contextSize: DEFAULT_COMPLETION_SETTINGS.contextTokens, sequences: DEFAULT_SEQUENCES,
             speculativeLookup: flags.speculative === true,
         };
         const model = await client.load(loadParams);
@@ -241,6 +240,3 @@ function promptRegions(lines: readonly string[], count: number, characters: numb
     return regions;
 }
 
-function writeStdout(text: string): Promise<void> {
-    return new Promise((resolve, reject) => process.stdout.write(text, (error) => (error ? reject(error) : resolve())));
-}
