@@ -30,9 +30,11 @@ export interface TypistRhythm {
     readonly typeAlong: number;
     /** Probability of a thinking pause before a keystroke. */
     readonly thinkPause: number;
+    /** Shortest and longest thinking pause. */
+    readonly thinkPauseMs: readonly [number, number];
 }
 
-export const DEFAULT_RHYTHM: TypistRhythm = { acceptAndUndo: 0.1, typeAlong: 0.15, thinkPause: 0.04 };
+export const DEFAULT_RHYTHM: TypistRhythm = { acceptAndUndo: 0.1, typeAlong: 0.15, thinkPause: 0.04, thinkPauseMs: [1500, 4000] };
 
 const OPENERS: Readonly<Record<string, string>> = { "(": ")", "[": "]", "{": "}" };
 
@@ -155,7 +157,7 @@ export class Typist {
     }
 
     private keystrokeGap(extra: number): number {
-        const think = this.random.chance(this.rhythm.thinkPause) ? this.random.between(1500, 4000) : 0;
+        const think = this.random.chance(this.rhythm.thinkPause) ? this.random.between(...this.rhythm.thinkPauseMs) : 0;
         const r = this.random.next();
         return Math.round(90 + 160 * r * r + extra + think);
     }

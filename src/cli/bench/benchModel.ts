@@ -14,23 +14,36 @@ export function repositoryRoot(cliBundlePath: string): string {
     return path.resolve(path.dirname(cliBundlePath), "..");
 }
 
-export async function ensureTinyRandomModel(root: string): Promise<string> {
-    const modelsModule = path.join(root, "test", "support", "tinyModels.ts");
-    try {
-        await access(modelsModule);
-    } catch {
-        throw new Error(`No model given and ${modelsModule} is not there to make the tiny test model (the default needs a clone of the repository). Pass --model PATH to a Phi-2 GGUF file.`);
-    }
+export function ensureTinyRandomModel(root: string): Promise<string> {
+    return runModelMaker(root, "tinyModels.ts", "ensureRandomModel", { timeoutMs: 120_000, what: "the tiny test model" });
+}
+
+/**
+ * The Phi-2-shaped Q4_K_M model (test/support/phi2ShapedModel.ts): built into the user's cache
+ * folder when missing (~1.8 GB, ~10-60 s), its progress lines on our stderr.
+ */
+export function ensurePhi2ShapedModel(root: string): Promise<string> {
+    return runModelMaker(root, "phi2ShapedModel.ts", "ensurePhi2ShapedModel", { timeoutMs: 15 * 60_000, what: "the Phi-2-shaped model", showProgress: true });
+}
+
+/** Runs `ensure*()` of a test/support module with tsx; resolves the model path it prints. */
+function runModelMaker(root: string, moduleName: string, exportName: string, options: { timeoutMs: number; what: string; showProgress?: boolean }): Promise<string> {
+    const modelsModule = path.join(root, "test", "support", moduleName);
     const script = `const loaded = await import(${JSON.stringify(pathToFileURL(modelsModule).href)});` +
-        "const api = loaded.ensureRandomModel ? loaded : loaded.default;" +
-        "process.stdout.write(await api.ensureRandomModel());";
+        "const api = loaded." + exportName + " ? loaded : loaded.default;" +
+        "process.stdout.write(await api." + exportName + "((message) => process.stderr.write(`bench: ${message}\\n`)));";
     return new Promise((resolve, reject) => {
-        execFile(process.execPath, ["--import", "tsx", "--input-type=module", "--eval", script], { cwd: root, encoding: "utf8", timeout: 120_000 }, (error, stdout, stderr) => {
-            if (error) {
-                reject(new Error(`Could not make the tiny test model with tsx (${error.message.trim()}${stderr ? `: ${stderr.trim()}` : ""}). Run npm install in ${root}, or pass --model PATH.`));
-                return;
-            }
-            resolve(stdout.trim());
+        access(modelsModule).then(() => {
+            const child = execFile(process.execPath, ["--import", "tsx", "--input-type=module", "--eval", script], { cwd: root, encoding: "utf8", timeout: options.timeoutMs }, (error, stdout, stderr) => {
+                if (error) {
+                    reject(new Error(`Could not make ${options.what} with tsx (${error.message.trim()}${stderr ? `: ${stderr.trim()}` : ""}). Run npm install in ${root}, or pass --model PATH.`));
+                    return;
+                }
+                resolve(stdout.trim());
+            });
+            if (options.showProgress) child.stderr?.on("data", (chunk: string) => process.stderr.write(chunk));
+        }, () => {
+            reject(new Error(`${modelsModule} is not there to make ${options.what} (this needs a clone of the repository). Pass --model PATH to a Phi-2 GGUF file.`));
         });
     });
 }

@@ -22,7 +22,7 @@ export interface BenchResult {
     readonly seed: number;
     readonly model: {
         readonly path: string;
-        readonly kind: "tiny-random" | "file";
+        readonly kind: "tiny-random" | "file" | "phi2-shaped";
         readonly contextSize: number;
         readonly threads: number;
         readonly gpu: string | false;

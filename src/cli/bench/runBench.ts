@@ -13,7 +13,7 @@ import { UsageError, integerFlag, parseFlags, requireFile } from "../cliArgument
 import { writeStdout } from "../writeStdout";
 import { hostScriptPath } from "../completeCommand";
 import { locateTreeSitterWasmDirectory } from "../treeSitterWasm";
-import { ensureTinyRandomModel, loadModelEngineModule, repositoryRoot } from "./benchModel";
+import { ensurePhi2ShapedModel, ensureTinyRandomModel, loadModelEngineModule, repositoryRoot } from "./benchModel";
 import { checkTargets, formatTable } from "./benchReport";
 import type { BenchResult } from "./benchReport";
 import { measureCancelLatency } from "./cancelLatency";
@@ -24,6 +24,8 @@ import type { FunctionFilter, PythonFunction } from "./pythonCorpus";
 import { SeededRandom } from "./seededRandom";
 import { createShownSuggestionChecker } from "./ShownSuggestionChecker";
 import { runTypingReplay } from "./typingReplay";
+import { checkRealtimeTargets, formatRealtimeTable, REALTIME_FULL_MS, REALTIME_QUICK_MS, runRealtimeBench } from "./realtimeBench";
+import type { RealtimeBenchResult } from "./realtimeBench";
 
 export const BENCH_USAGE = `Usage: phi2-complete bench [options]     (from a clone: npm run bench -- [options])
 
@@ -42,6 +44,13 @@ Options:
   --model PATH        a Phi-2 GGUF (default: the tiny random test model, made with tsx from
                       test/support/tinyModels.ts in this clone; its speeds are not Phi-2's but
                       every token count is real)
+  --phi2-shape        a model of Phi-2's exact shapes and tokenizer with random weights, Q4_K_M
+                      (1.8 GB): costs what Phi-2 costs on this machine. Built when missing into
+                      ~/.cache/phi2-complete/models/ (or $PHI2_COMPLETE_CACHE/models/)
+  --realtime          instead of the measurements above: a person types standard-library code on
+                      the wall clock for 4 minutes (--quick: 1) through the engine and host;
+                      ghost text per pause, time to it vs the physical floor, wasted tokens, RSS
+  --seconds N         length of the --realtime typing (default 240, quick 60)
   --json              print one JSON object on stdout (progress goes to stderr; npm prints its
                       own banner on stdout too: use "npm run -s bench -- --json" or --out)
   --out FILE          also write the JSON object to FILE
@@ -60,6 +69,7 @@ Missed targets are reported, not errors. Exit codes: 0 done, 1 error, 2 bad argu
 const BENCH_FLAGS = {
     model: "string", json: "boolean", out: "string", quick: "boolean", "prompt-rate": "string", "gen-rate": "string", threads: "string",
     functions: "string", seed: "string", gpu: "string", speculative: "boolean", verbose: "boolean", help: "boolean",
+    "phi2-shape": "boolean", realtime: "boolean", seconds: "string",
 } as const;
 
 const OVERHEAD_FILE_LINES = 10_000;
@@ -122,9 +132,16 @@ export async function runBench(argv: string[]): Promise<number> {
     };
     const root = repositoryRoot(fileURLToPath(import.meta.url));
 
+    if (flags.model !== undefined && flags["phi2-shape"]) throw new UsageError("Use --model PATH or --phi2-shape, not both.");
     if (flags.model !== undefined) await requireFile(path.resolve(flags.model), "model file");
-    const modelPath = flags.model !== undefined ? path.resolve(flags.model) : await ensureTinyRandomModel(root);
+    const modelKind = flags.model !== undefined ? "file" : flags["phi2-shape"] ? "phi2-shaped" : "tiny-random";
+    const modelPath = flags.model !== undefined ? path.resolve(flags.model)
+        : flags["phi2-shape"] ? await ensurePhi2ShapedModel(root) : await ensureTinyRandomModel(root);
     progress(`model ${modelPath}`);
+    if (flags.realtime) {
+        const seconds = integerFlag("seconds", flags.seconds, 1, (quick ? REALTIME_QUICK_MS : REALTIME_FULL_MS) / 1000);
+        return runRealtimeCommand({ modelPath, modelKind, gpu, threads, seed, quick, durationMs: seconds * 1000, json: flags.json ?? false, out: flags.out, verbose: flags.verbose ?? false, speculative: flags.speculative ?? false, started, progress });
+    }
 
     // Real Python code: the machine's standard library plus the repository's fixture workspace.
     const stdlib = await locatePythonStdlib();
@@ -142,11 +159,7 @@ export async function runBench(argv: string[]): Promise<number> {
     if (functions.length === 0) throw new Error(`No functions to type were found in ${stdlib}.`);
     const longFile = await synthesizeLongFile(random.shuffle(stdlibFiles), OVERHEAD_FILE_LINES);
 
-    const client = new ModelHostClient({
-        hostScriptPath: hostScriptPath(),
-        restart: { enabled: false },
-        log: flags.verbose ? (level, message) => process.stderr.write(`[host ${level}] ${message}\n`) : undefined,
-    });
+    const client = createBenchClient(flags.verbose ?? false);
     const syntaxGuard = await createTreeSitterSyntaxGuard({ wasmDirectory: locateTreeSitterWasmDirectory() });
     const checker = await createShownSuggestionChecker(locateTreeSitterWasmDirectory());
     try {
@@ -187,7 +200,7 @@ export async function runBench(argv: string[]): Promise<number> {
             quick,
             seed,
             model: {
-                path: modelPath, kind: flags.model !== undefined ? "file" : "tiny-random",
+                path: modelPath, kind: modelKind,
                 contextSize: model.contextSize, threads: model.threads, gpu: model.gpu, sequences: model.sequences,
                 speculativeDecoding: flags.speculative === true,
             },
@@ -215,6 +228,77 @@ export async function runBench(argv: string[]): Promise<number> {
     } finally {
         syntaxGuard.dispose();
         checker.dispose();
+        client.dispose();
+    }
+}
+
+function createBenchClient(verbose: boolean): ModelHostClient {
+    return new ModelHostClient({
+        hostScriptPath: hostScriptPath(),
+        restart: { enabled: false },
+        log: verbose ? (level, message) => process.stderr.write(`[host ${level}] ${message}\n`) : undefined,
+    });
+}
+
+interface RealtimeCommand {
+    readonly modelPath: string;
+    readonly modelKind: RealtimeBenchResult["model"]["kind"];
+    readonly gpu: GpuMode;
+    readonly threads: number;
+    readonly seed: number;
+    readonly quick: boolean;
+    readonly durationMs: number;
+    readonly json: boolean;
+    readonly out: string | undefined;
+    readonly verbose: boolean;
+    readonly speculative: boolean;
+    readonly started: number;
+    readonly progress: (message: string) => void;
+}
+
+/** `bench --realtime`: load, measure the speed, replay on the wall clock, report. */
+async function runRealtimeCommand(command: RealtimeCommand): Promise<number> {
+    const stdlibFiles = await listPythonFiles(await locatePythonStdlib());
+    const client = createBenchClient(command.verbose);
+    const syntaxGuard = await createTreeSitterSyntaxGuard({ wasmDirectory: locateTreeSitterWasmDirectory() });
+    try {
+        const model = await client.load({
+            modelPath: command.modelPath, gpu: command.gpu, threads: command.threads, contextSize: DEFAULT_COMPLETION_SETTINGS.contextTokens,
+            sequences: DEFAULT_SEQUENCES, speculativeLookup: command.speculative,
+        });
+        command.progress(`loaded in ${model.loadMs} ms (context ${model.contextSize}, ${model.threads} threads)`);
+        const measured = await runRealtimeBench({
+            generator: client,
+            hostRssBytes: async () => (await client.stats()).rssBytes,
+            settings: withSettings(DEFAULT_COMPLETION_SETTINGS, { contextTokens: model.contextSize }),
+            syntaxGuard,
+            stdlibFiles,
+            quick: command.quick,
+            durationMs: command.durationMs,
+            random: new SeededRandom(command.seed),
+            progress: command.progress,
+        });
+        const targets = checkRealtimeTargets(measured.realtime);
+        const result: RealtimeBenchResult = {
+            version: 1, kind: "realtime", quick: command.quick, seed: command.seed,
+            model: { path: command.modelPath, kind: command.modelKind, contextSize: model.contextSize, threads: model.threads, sequences: model.sequences, loadMs: model.loadMs },
+            ...measured,
+            targets,
+            targetsMissed: targets.filter((target) => target.pass === false).length,
+            durationMs: Math.round(performance.now() - command.started),
+        };
+        const json = `${JSON.stringify(result, null, 2)}\n`;
+        if (command.out !== undefined) await writeFile(path.resolve(command.out), json, "utf8");
+        await writeStdout(command.json ? json : formatRealtimeTable(result));
+        return 0;
+    } catch (error) {
+        if (error instanceof ModelHostError) {
+            process.stderr.write(`phi2-complete bench: model error (${error.code}): ${error.message}\n`);
+            return 1;
+        }
+        throw error;
+    } finally {
+        syntaxGuard.dispose();
         client.dispose();
     }
 }

@@ -1,14 +1,17 @@
 // Writes GGUF v3 files: header, typed metadata, tensor infos, then the aligned tensor data.
 import { randomBytes } from "node:crypto";
-import { rename, rm, writeFile } from "node:fs/promises";
+import { open, rename, rm, writeFile } from "node:fs/promises";
 import { endianness } from "node:os";
 import { float32BitsToFloat16Bits } from "./float16";
 import {
     alignUp,
+    blockTensorBytes,
     GGML_TYPE_BYTES,
     GGUF_DEFAULT_ALIGNMENT,
     GGUF_MAGIC,
     GGUF_VERSION,
+    GgmlBlockType,
+    type GgmlBlockTypeName,
     GgmlType,
     type GgmlTypeName,
     GgufValueType,
@@ -22,6 +25,42 @@ export interface GgufTensorInput {
     readonly type: GgmlTypeName;
     /** Row-major values in ggml order; converted to `type` when written. */
     readonly data: Float32Array;
+}
+
+/**
+ * A tensor of quantized blocks whose bytes are made only when the file is written (a Phi-2-sized
+ * model does not fit in one buffer comfortably, and its tensors are written one at a time).
+ */
+export interface GgufBlockTensorInput {
+    readonly name: string;
+    /** ggml order; dims[0] must be a multiple of the block size. */
+    readonly dims: readonly number[];
+    readonly type: GgmlBlockTypeName;
+    /** Fills `target` (exactly the tensor's bytes) with blocks. */
+    readonly fillBlocks: (target: Uint8Array) => void;
+}
+
+type AnyTensorInput = GgufTensorInput | GgufBlockTensorInput;
+
+function isBlockTensor(tensor: AnyTensorInput): tensor is GgufBlockTensorInput {
+    return "fillBlocks" in tensor;
+}
+
+function elementCount(dims: readonly number[]): number {
+    return dims.reduce((product, dim) => product * dim, 1);
+}
+
+function tensorBytes(tensor: AnyTensorInput): number {
+    const elements = elementCount(tensor.dims);
+    return isBlockTensor(tensor) ? blockTensorBytes(tensor.type, elements) : elements * GGML_TYPE_BYTES[tensor.type];
+}
+
+/** Where everything goes: the header bytes, each tensor's offset in the data section, its size. */
+interface FileLayout {
+    readonly header: Buffer;
+    readonly dataStart: number;
+    readonly offsets: readonly number[];
+    readonly dataSize: number;
 }
 
 /** Growable little-endian byte buffer for the header part of the file. */
@@ -100,7 +139,7 @@ function checkInteger(key: string, type: GgufNumberType, value: number): void {
 
 export class GgufWriter {
     private readonly metadata = new Map<string, GgufValue>();
-    private readonly tensors: GgufTensorInput[] = [];
+    private readonly tensors: AnyTensorInput[] = [];
 
     constructor(readonly alignment: number = GGUF_DEFAULT_ALIGNMENT) {
         if (!Number.isInteger(alignment) || alignment <= 0 || alignment % 8 !== 0) {
@@ -132,14 +171,15 @@ export class GgufWriter {
         return this.set(key, { type: "array", itemType: "float32", value });
     }
 
-    addTensor(tensor: GgufTensorInput): this {
-        const elements = tensor.dims.reduce((product, dim) => product * dim, 1);
+    addTensor(tensor: AnyTensorInput): this {
+        const elements = elementCount(tensor.dims);
         if (tensor.dims.length === 0 || tensor.dims.length > 4 || tensor.dims.some((dim) => !Number.isInteger(dim) || dim <= 0)) {
             throw new RangeError(`Tensor "${tensor.name}": ggml needs 1 to 4 positive dims, got [${tensor.dims.join(", ")}]`);
         }
-        if (elements !== tensor.data.length) {
+        if (!isBlockTensor(tensor) && elements !== tensor.data.length) {
             throw new RangeError(`Tensor "${tensor.name}": dims [${tensor.dims.join(", ")}] hold ${elements} values, data has ${tensor.data.length}`);
         }
+        if (isBlockTensor(tensor)) blockTensorBytes(tensor.type, tensor.dims[0]!); // every row is whole blocks
         if (this.tensors.some((existing) => existing.name === tensor.name)) {
             throw new Error(`Tensor "${tensor.name}" was added twice`);
         }
@@ -149,6 +189,40 @@ export class GgufWriter {
 
     /** The whole file in memory. */
     toBuffer(): Buffer {
+        const { header, dataStart, offsets, dataSize } = this.layout();
+        const file = Buffer.alloc(dataStart + alignUp(dataSize, this.alignment));
+        header.copy(file, 0);
+        this.tensors.forEach((tensor, index) => fillTensor(file.subarray(dataStart + offsets[index]!, dataStart + offsets[index]! + tensorBytes(tensor)), tensor));
+        return file;
+    }
+
+    /**
+     * Writes the file tensor by tensor (only one tensor's bytes in memory at a time), through a
+     * temporary file renamed into place.
+     */
+    async writeToFile(path: string): Promise<void> {
+        const { header, dataStart, offsets, dataSize } = this.layout();
+        const temporaryPath = temporaryPathFor(path);
+        const handle = await open(temporaryPath, "w");
+        try {
+            await handle.write(header, 0, header.length, 0);
+            for (const [index, tensor] of this.tensors.entries()) {
+                // allocUnsafeSlow: a fresh, 8-byte aligned ArrayBuffer per tensor, fully overwritten by fillTensor.
+                const bytes = Buffer.allocUnsafeSlow(tensorBytes(tensor));
+                fillTensor(bytes, tensor);
+                await handle.write(bytes, 0, bytes.length, dataStart + offsets[index]!);
+            }
+            await handle.truncate(dataStart + alignUp(dataSize, this.alignment));
+            await handle.close();
+            await rename(temporaryPath, path);
+        } catch (error) {
+            await handle.close().catch(() => undefined);
+            await rm(temporaryPath, { force: true });
+            throw error;
+        }
+    }
+
+    private layout(): FileLayout {
         const header = new ByteSink();
         header.bytes(Buffer.from(GGUF_MAGIC, "ascii"));
         header.u32(GGUF_VERSION);
@@ -164,20 +238,21 @@ export class GgufWriter {
         for (const tensor of this.tensors) {
             dataSize = alignUp(dataSize, this.alignment);
             offsets.push(dataSize);
-            dataSize += tensor.data.length * GGML_TYPE_BYTES[tensor.type];
+            dataSize += tensorBytes(tensor);
             header.string(tensor.name);
             header.u32(tensor.dims.length);
             for (const dim of tensor.dims) header.u64(dim);
-            header.u32(GgmlType[tensor.type]);
+            header.u32(isBlockTensor(tensor) ? GgmlBlockType[tensor.type] : GgmlType[tensor.type]);
             header.u64(offsets[offsets.length - 1]);
         }
         // The data section starts aligned, and ends padded so the file size is aligned too.
-        const dataStart = alignUp(header.length, this.alignment);
-        const file = Buffer.alloc(dataStart + alignUp(dataSize, this.alignment));
-        header.contents().copy(file, 0);
-        this.tensors.forEach((tensor, index) => writeTensorData(file, dataStart + offsets[index], tensor));
-        return file;
+        return { header: Buffer.from(header.contents()), dataStart: alignUp(header.length, this.alignment), offsets, dataSize };
     }
+}
+
+function fillTensor(target: Buffer, tensor: AnyTensorInput): void {
+    if (isBlockTensor(tensor)) tensor.fillBlocks(target);
+    else writeTensorData(target, 0, tensor);
 }
 
 function writeValue(sink: ByteSink, value: GgufValue): void {
@@ -243,7 +318,7 @@ function writeTensorData(file: Buffer, at: number, tensor: GgufTensorInput): voi
  * process never sees a half-written file (rename is atomic on one file system).
  */
 export async function writeFileAtomically(path: string, contents: Uint8Array): Promise<void> {
-    const temporaryPath = `${path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
+    const temporaryPath = temporaryPathFor(path);
     try {
         await writeFile(temporaryPath, contents);
         await rename(temporaryPath, path);
@@ -253,5 +328,9 @@ export async function writeFileAtomically(path: string, contents: Uint8Array): P
     }
 }
 
+function temporaryPathFor(path: string): string {
+    return `${path}.${process.pid}.${randomBytes(4).toString("hex")}.tmp`;
+}
+
 // Re-exported so callers can name the types without reaching into the format module.
-export type { GgmlTypeName, GgufBigIntType, GgufNumberType, GgufValue };
+export type { GgmlBlockTypeName, GgmlTypeName, GgufBigIntType, GgufNumberType, GgufValue };

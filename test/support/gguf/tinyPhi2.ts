@@ -4,7 +4,21 @@ import type { GgmlTypeName } from "./ggufFormat";
 import { GgufWriter } from "./GgufWriter";
 import { END_OF_TEXT_TOKEN, loadPhi2Vocabulary, PHI2_VOCAB_SIZE } from "./phi2Vocabulary";
 
-export const TINY_PHI2 = {
+/** The hyperparameters of a `phi2` GGUF. */
+export interface Phi2Shape {
+    readonly vocabSize: number;
+    readonly embedding: number;
+    readonly layers: number;
+    readonly heads: number;
+    readonly headDim: number;
+    readonly feedForward: number;
+    readonly ropeDims: number;
+    readonly ropeFreqBase: number;
+    readonly contextLength: number;
+    readonly layerNormEpsilon: number;
+}
+
+export const TINY_PHI2: Phi2Shape = {
     vocabSize: PHI2_VOCAB_SIZE,
     embedding: 64,
     layers: 2,
@@ -78,30 +92,7 @@ export interface TinyPhi2FileOptions {
 
 export function buildTinyPhi2Gguf(weights: Phi2Weights, options: TinyPhi2FileOptions): Buffer {
     const { embedding: e, vocabSize: v, feedForward: f } = TINY_PHI2;
-    const vocabulary = loadPhi2Vocabulary();
-    const writer = new GgufWriter()
-        .setString("general.architecture", "phi2")
-        .setString("general.name", options.name)
-        .setUint32("general.file_type", options.embeddingType === "f32" && options.outputType === "f32" ? 0 : 1)
-        .setUint32("phi2.context_length", TINY_PHI2.contextLength)
-        .setUint32("phi2.embedding_length", e)
-        .setUint32("phi2.feed_forward_length", f)
-        .setUint32("phi2.block_count", TINY_PHI2.layers)
-        .setUint32("phi2.attention.head_count", TINY_PHI2.heads)
-        .setUint32("phi2.attention.head_count_kv", TINY_PHI2.heads)
-        .setFloat32("phi2.attention.layer_norm_epsilon", TINY_PHI2.layerNormEpsilon)
-        .setUint32("phi2.rope.dimension_count", TINY_PHI2.ropeDims)
-        .setFloat32("phi2.rope.freq_base", TINY_PHI2.ropeFreqBase)
-        .setString("tokenizer.ggml.model", "gpt2")
-        .setString("tokenizer.ggml.pre", "phi-2")
-        .setStringArray("tokenizer.ggml.tokens", vocabulary.tokens)
-        .setInt32Array("tokenizer.ggml.token_type", vocabulary.tokenTypes)
-        .setStringArray("tokenizer.ggml.merges", vocabulary.merges)
-        .setUint32("tokenizer.ggml.bos_token_id", END_OF_TEXT_TOKEN)
-        .setUint32("tokenizer.ggml.eos_token_id", END_OF_TEXT_TOKEN)
-        .setUint32("tokenizer.ggml.unknown_token_id", END_OF_TEXT_TOKEN)
-        .setBool("tokenizer.ggml.add_bos_token", false);
-
+    const writer = createPhi2Writer(TINY_PHI2, options.name, options.embeddingType === "f32" && options.outputType === "f32" ? 0 : 1);
     writer.addTensor({ name: "token_embd.weight", dims: [e, v], type: options.embeddingType, data: weights.tokenEmbedding });
     writer.addTensor({ name: "output_norm.weight", dims: [e], type: "f32", data: weights.outputNormWeight });
     writer.addTensor({ name: "output_norm.bias", dims: [e], type: "f32", data: weights.outputNormBias });
@@ -121,4 +112,34 @@ export function buildTinyPhi2Gguf(weights: Phi2Weights, options: TinyPhi2FileOpt
         writer.addTensor({ name: `${prefix}.ffn_down.bias`, dims: [e], type: "f32", data: layer.ffnDownBias });
     });
     return writer.toBuffer();
+}
+
+/**
+ * A GGUF writer holding a `phi2` model's metadata and the real Phi-2 tokenizer; the caller adds
+ * the tensors. `fileType` is `general.file_type` (llama_ftype: 0 all f32, 1 mostly f16, 15 Q4_K_M).
+ */
+export function createPhi2Writer(shape: Phi2Shape, name: string, fileType: number): GgufWriter {
+    const vocabulary = loadPhi2Vocabulary();
+    return new GgufWriter()
+        .setString("general.architecture", "phi2")
+        .setString("general.name", name)
+        .setUint32("general.file_type", fileType)
+        .setUint32("phi2.context_length", shape.contextLength)
+        .setUint32("phi2.embedding_length", shape.embedding)
+        .setUint32("phi2.feed_forward_length", shape.feedForward)
+        .setUint32("phi2.block_count", shape.layers)
+        .setUint32("phi2.attention.head_count", shape.heads)
+        .setUint32("phi2.attention.head_count_kv", shape.heads)
+        .setFloat32("phi2.attention.layer_norm_epsilon", shape.layerNormEpsilon)
+        .setUint32("phi2.rope.dimension_count", shape.ropeDims)
+        .setFloat32("phi2.rope.freq_base", shape.ropeFreqBase)
+        .setString("tokenizer.ggml.model", "gpt2")
+        .setString("tokenizer.ggml.pre", "phi-2")
+        .setStringArray("tokenizer.ggml.tokens", vocabulary.tokens)
+        .setInt32Array("tokenizer.ggml.token_type", vocabulary.tokenTypes)
+        .setStringArray("tokenizer.ggml.merges", vocabulary.merges)
+        .setUint32("tokenizer.ggml.bos_token_id", END_OF_TEXT_TOKEN)
+        .setUint32("tokenizer.ggml.eos_token_id", END_OF_TEXT_TOKEN)
+        .setUint32("tokenizer.ggml.unknown_token_id", END_OF_TEXT_TOKEN)
+        .setBool("tokenizer.ggml.add_bos_token", false);
 }

@@ -1,0 +1,165 @@
+// `bench --realtime` (with `--phi2-shape` for Phi-2's real cost): the machine's model speed, then
+// the wall-clock replay (realtimeReplay.ts), as one JSON object or a readable table with the
+// issue's targets. Places: two functions of one standard-library file (a jump between them), then
+// functions of another file (a switch), each typed for its share of the run.
+import type { CompletionSettings } from "../../core/completion/CompletionSettings";
+import type { SyntaxGuard } from "../../core/completion/syntaxGuard";
+import type { TextGenerator } from "../../core/textGenerator";
+import { measureModelSpeed } from "./modelSpeed";
+import type { ModelSpeedReport } from "./modelSpeed";
+import type { Distribution } from "./percentiles";
+import { findFunctions, readPythonFile } from "./pythonCorpus";
+import type { FunctionFilter, PythonFunction } from "./pythonCorpus";
+import { runRealtimeReplay } from "./realtimeReplay";
+import type { RealtimeReport } from "./realtimeReplay";
+import type { SeededRandom } from "./seededRandom";
+import type { TargetCheck } from "./benchReport";
+
+export const REALTIME_FULL_MS = 4 * 60_000;
+export const REALTIME_QUICK_MS = 60_000;
+
+/** Functions long enough to type for a minute, short enough to finish in a few. */
+const REALTIME_FILTER: FunctionFilter = { minLines: 5, maxLines: 40, minCharacters: 250, maxCharacters: 1500, maxLineLength: 100 };
+/** A short prompt from the corpus for the speed measurement (~100 tokens: seconds on Phi-2). */
+const SPEED_PROMPT_CHARACTERS = 360;
+const SPEED_GENERATED_TOKENS = 12;
+
+export interface RealtimeBenchResult {
+    readonly version: 1;
+    readonly kind: "realtime";
+    readonly quick: boolean;
+    readonly seed: number;
+    readonly model: {
+        readonly path: string;
+        readonly kind: "tiny-random" | "file" | "phi2-shaped";
+        readonly contextSize: number;
+        readonly threads: number;
+        readonly sequences: number;
+        readonly loadMs: number;
+    };
+    /** The loaded model's speed on this machine (Phi-2's, with --phi2-shape). */
+    readonly phi2Shape: ModelSpeedReport;
+    readonly settings: Pick<CompletionSettings, "maxTokens" | "singleLineMaxTokens" | "maxPromptTokens" | "timeCapMs"> & { readonly debounceMaxMs: number };
+    readonly realtime: RealtimeReport;
+    readonly targets: readonly TargetCheck[];
+    readonly targetsMissed: number;
+    readonly durationMs: number;
+}
+
+export interface RealtimeBenchInput {
+    readonly generator: TextGenerator;
+    readonly hostRssBytes: () => Promise<number>;
+    readonly settings: CompletionSettings;
+    readonly syntaxGuard: SyntaxGuard;
+    readonly stdlibFiles: readonly string[];
+    readonly quick: boolean;
+    readonly durationMs: number;
+    readonly random: SeededRandom;
+    readonly progress: (message: string) => void;
+}
+
+export async function runRealtimeBench(input: RealtimeBenchInput): Promise<Pick<RealtimeBenchResult, "phi2Shape" | "realtime" | "settings">> {
+    const places = await pickRealtimePlaces(input.stdlibFiles, input.quick ? 1 : 2, input.random);
+    if (places.length === 0) throw new Error("No functions of 250-1,500 characters were found in the Python standard library to type.");
+    const speedPrompt = places[0]!.file.lines.join("\n").slice(0, SPEED_PROMPT_CHARACTERS);
+    input.progress("measuring the model's prompt and generation speed");
+    const speed = await measureModelSpeed(input.generator, speedPrompt, SPEED_GENERATED_TOKENS);
+    input.progress(`prompt ${speed.promptTokensPerS} tokens/s, generation ${speed.generatedTokensPerS} tokens/s`);
+    const realtime = await runRealtimeReplay({
+        generator: input.generator,
+        hostRssBytes: input.hostRssBytes,
+        settings: input.settings,
+        syntaxGuard: input.syntaxGuard,
+        places,
+        durationMs: input.durationMs,
+        random: input.random,
+        speed,
+        progress: input.progress,
+    });
+    const { maxTokens, singleLineMaxTokens, maxPromptTokens, timeCapMs } = input.settings;
+    return { phi2Shape: speed, realtime, settings: { maxTokens, singleLineMaxTokens, maxPromptTokens, timeCapMs, debounceMaxMs: input.settings.debounce.maxMs } };
+}
+
+/**
+ * `files` files with two functions each (quick: one file): typed in order, so the second function
+ * of a file is a jump and the next file a switch.
+ */
+async function pickRealtimePlaces(stdlibFiles: readonly string[], files: number, random: SeededRandom): Promise<PythonFunction[]> {
+    const places: PythonFunction[] = [];
+    let filesTaken = 0;
+    for (const filePath of random.shuffle(stdlibFiles)) {
+        if (filesTaken >= files) break;
+        const file = await readPythonFile(filePath);
+        if (!file || file.lines.length < 60) continue;
+        const candidates = findFunctions(file, REALTIME_FILTER);
+        if (candidates.length < 2) continue;
+        const [first, second] = random.shuffle(candidates).slice(0, 2).sort((a, b) => a.startLine - b.startLine);
+        places.push(first!, second!);
+        filesTaken++;
+    }
+    return places;
+}
+
+function check(name: string, figure: number, comparison: "<=" | ">=", limit: number, measured: boolean): TargetCheck {
+    return { name, figure, comparison, limit: Number(limit.toFixed(1)), pass: !measured ? null : comparison === "<=" ? figure <= limit : figure >= limit };
+}
+
+/** The issue's targets for the Phi-2-shaped model on this machine. */
+export function checkRealtimeTargets(realtime: RealtimeReport): TargetCheck[] {
+    return [
+        check("realtime.pausesWithSuggestionRatio", realtime.pausesWithSuggestionRatio, ">=", 0.8, realtime.pauses > 0),
+        check("realtime.firstGhostTextMs.p50", realtime.firstGhostTextMs.p50, "<=", 1.3 * realtime.physicalFloorMs.p50, realtime.firstGhostTextMs.count > 0 && realtime.physicalFloorMs.count > 0),
+        check("realtime.wastedGeneratedTokensRatio", realtime.wastedGeneratedTokensRatio, "<=", 0.3, realtime.generatedTokens > 0),
+        check("realtime.hostRssMb.max", realtime.hostRssMb.max, "<=", 2560, realtime.hostRssMb.max > 0),
+    ];
+}
+
+type Row = readonly [string, string, string?];
+
+function ms(d: Distribution): string {
+    return d.count === 0 ? "none" : `p50 ${d.p50} ms  p95 ${d.p95} ms  max ${d.max} ms  (n=${d.count})`;
+}
+
+export function formatRealtimeTable(result: RealtimeBenchResult): string {
+    const r = result.realtime;
+    const targets = new Map(result.targets.map((target) => [target.name, target]));
+    const mark = (name: string): string => {
+        const target = targets.get(name);
+        if (!target) return "";
+        return `${target.comparison} ${target.limit}  ${target.pass === null ? "not measured" : target.pass ? "pass" : "MISS"}`;
+    };
+    const rows: Row[] = [
+        ["pauses of 2 s or more with ghost text", `${r.pausesWithSuggestion} / ${r.pauses}  (${(r.pausesWithSuggestionRatio * 100).toFixed(0)}%)`, mark("realtime.pausesWithSuggestionRatio")],
+        ["pauses of 0.5-2 s with ghost text", `${r.shortPausesWithSuggestion} / ${r.shortPauses}`],
+        ["first ghost text after a pause starts", ms(r.firstGhostTextMs), mark("realtime.firstGhostTextMs.p50")],
+        ["physical floor per shown suggestion", ms(r.physicalFloorMs)],
+        ["  for the pauses above", ms(r.pausePhysicalFloorMs)],
+        ["wasted generated tokens", `${r.wastedGeneratedTokens} / ${r.generatedTokens}  (${r.wastedGeneratedTokensRatio})`, mark("realtime.wastedGeneratedTokensRatio")],
+        ["model host RSS max / p50", `${r.hostRssMb.max} / ${r.hostRssMb.p50} MB`, mark("realtime.hostRssMb.max")],
+        ["keystrokes / characters typed / accepted", `${r.keystrokes} / ${r.typedCharacters} / ${r.accepted}`],
+        ["suggestions shown", String(r.suggestionsShown)],
+        ["model calls / background prefills", `${r.modelCalls} / ${r.prefills}`],
+        ["model calls by stop reason", Object.entries(r.stopReasons).map(([reason, count]) => `${reason} ${count}`).join(", ")],
+        ["model calls that generated nothing", String(r.callsWithoutText)],
+        ["prompt tokens evaluated (requests / prefills)", `${r.promptTokensEvaluated} / ${r.prefillTokensEvaluated}`],
+        ["speeds seen in the run (prompt / generation)", `${r.observedPromptTokensPerS} / ${r.observedGeneratedTokensPerS} tokens/s`],
+    ];
+    const width = Math.max(...rows.map((row) => row[0].length));
+    const valueWidth = Math.max(...rows.map((row) => row[1].length));
+    const out: string[] = [];
+    out.push(`phi2-complete bench --realtime${result.quick ? " --quick" : ""}: ${result.model.kind} ${result.model.path}`);
+    out.push(`context ${result.model.contextSize} x ${result.model.sequences} sequences, ${result.model.threads} threads, seed ${result.seed}, ${(result.durationMs / 1000).toFixed(1)} s`);
+    out.push(`model speed here: prompt ${result.phi2Shape.promptTokensPerS} tokens/s (${result.phi2Shape.promptTokens} tokens), generation ${result.phi2Shape.generatedTokensPerS} tokens/s (${result.phi2Shape.generatedTokens} tokens)`);
+    out.push(`settings: max prompt ${result.settings.maxPromptTokens} tokens, max tokens ${result.settings.maxTokens} (single line ${result.settings.singleLineMaxTokens}), time cap ${result.settings.timeCapMs} ms, debounce up to ${result.settings.debounceMaxMs} ms`);
+    out.push("", `Real-time replay (${(r.durationMs / 1000).toFixed(0)} s on the wall clock)`);
+    for (const [metric, value, target] of rows) out.push(`  ${metric.padEnd(width)}  ${target ? value.padEnd(valueWidth) : value}${target ? `  ${target}` : ""}`);
+    out.push("", "Places");
+    for (const place of r.placesVisited) {
+        const first = place.firstGhostTextAfterMs === null ? "no ghost text" : `first ghost text ${(place.firstGhostTextAfterMs / 1000).toFixed(1)} s after the first keystroke`;
+        const call = place.firstCallPromptTokens === null ? "no model call" : `first call: ${place.firstCallEvaluatedTokens} of ${place.firstCallPromptTokens} prompt tokens evaluated`;
+        out.push(`  ${place.arrival.padEnd(6)} ${place.file}:${place.line} ${place.function}: ${place.typedCharacters} characters; ${call}; ${first}`);
+    }
+    const missed = result.targets.filter((target) => target.pass === false);
+    out.push("", missed.length === 0 ? "All measured targets met." : `Targets missed: ${missed.map((target) => target.name).join(", ")}`);
+    return `${out.join("\n")}\n`;
+}

@@ -1,0 +1,334 @@
+// The real-time replay (`bench --realtime`): a simulated person types functions of real Python files
+// on the WALL CLOCK, through the same CompletionEngine (real debounce timers, flights, cache, syntax
+// guard) and the same model host as the extension, so what the model costs is what the person waits.
+// Keystrokes come in bursts ~90-250 ms apart, with reading and thinking pauses of 0.5-5 s, accepts
+// of suggestions that match, a jump to another function of the file and a switch to another file.
+// For every pause it records whether ghost text appeared and when, as the editor would show it.
+import { CompletionEngine } from "../../core/completion/CompletionEngine";
+import type { CompletionOutcome } from "../../core/completion/CompletionEngine";
+import type { CompletionSettings } from "../../core/completion/CompletionSettings";
+import type { SyntaxGuard } from "../../core/completion/syntaxGuard";
+import type { TextGenerator } from "../../core/textGenerator";
+import type { GenerationCounters } from "../../core/types";
+import { CountingGenerator } from "./CountingGenerator";
+import { distributionOf } from "./percentiles";
+import type { Distribution } from "./percentiles";
+import type { PythonFunction } from "./pythonCorpus";
+import type { SeededRandom } from "./seededRandom";
+import { TypedDocument } from "./TypedDocument";
+import { DEFAULT_RHYTHM, Typist } from "./Typist";
+import type { TypistRhythm } from "./Typist";
+
+/** A pause of at least this long is one the user expects ghost text in (the issue's `realtime.pauses`). */
+export const LONG_PAUSE_MS = 2000;
+/** Shorter pauses from this length on are counted separately (a suggestion there is a bonus). */
+export const SHORT_PAUSE_MS = 500;
+/** Thinking pauses of 0.5-5 s before ~4% of keystrokes, on top of the reading pause after Enter. */
+export const REALTIME_RHYTHM: TypistRhythm = { ...DEFAULT_RHYTHM, thinkPause: 0.04, thinkPauseMs: [500, 5000] };
+/** As the extension's BackgroundPrefill: the cursor arrived somewhere, a prefill starts after this pause. */
+const PREFILL_IDLE_DELAY_MS = 300;
+/** How often the model host's RSS is sampled. */
+const RSS_SAMPLE_MS = 1000;
+
+export interface ModelSpeed {
+    readonly promptTokensPerS: number;
+    readonly generatedTokensPerS: number;
+}
+
+export interface RealtimeOptions {
+    readonly generator: TextGenerator;
+    /** The model host's resident memory in bytes (sampled every second). */
+    readonly hostRssBytes: () => Promise<number>;
+    readonly settings: CompletionSettings;
+    readonly syntaxGuard: SyntaxGuard;
+    /** Places to type, in order (the replay moves on when a place's time share is over). */
+    readonly places: readonly PythonFunction[];
+    readonly durationMs: number;
+    readonly random: SeededRandom;
+    /** The model's measured speed on this machine, for the physical floor. */
+    readonly speed: ModelSpeed;
+    readonly progress?: (message: string) => void;
+}
+
+export interface PlaceReport {
+    readonly file: string;
+    readonly function: string;
+    readonly line: number;
+    /** "start", "jump" (same file) or "switch" (another file). */
+    readonly arrival: "start" | "jump" | "switch";
+    readonly typedCharacters: number;
+    /** Prompt tokens of the first model call at the place, and how many it evaluated. */
+    readonly firstCallPromptTokens: number | null;
+    readonly firstCallEvaluatedTokens: number | null;
+    /** From the first keystroke at the place to its first ghost text (null: none while there). */
+    readonly firstGhostTextAfterMs: number | null;
+}
+
+export interface RealtimeReport {
+    readonly durationMs: number;
+    readonly keystrokes: number;
+    readonly typedCharacters: number;
+    readonly placesVisited: readonly PlaceReport[];
+    /** Pauses of 2 s or more, and those in which ghost text appeared. */
+    readonly pauses: number;
+    readonly pausesWithSuggestion: number;
+    readonly pausesWithSuggestionRatio: number;
+    /** Pauses of 0.5-2 s, and those with ghost text. */
+    readonly shortPauses: number;
+    readonly shortPausesWithSuggestion: number;
+    /** From the start of a pause of 2 s or more to its ghost text. */
+    readonly firstGhostTextMs: Distribution;
+    /** Per shown suggestion: new prompt tokens / prompt speed + tokens to its first line end / generation speed. */
+    readonly physicalFloorMs: Distribution;
+    /** The same floor for the suggestions behind firstGhostTextMs only. */
+    readonly pausePhysicalFloorMs: Distribution;
+    readonly suggestionsShown: number;
+    readonly accepted: number;
+    readonly modelCalls: number;
+    readonly prefills: number;
+    readonly generatedTokens: number;
+    readonly wastedGeneratedTokens: number;
+    /** Tokens generated for suggestions never shown / all generated. */
+    readonly wastedGeneratedTokensRatio: number;
+    readonly promptTokensEvaluated: number;
+    readonly prefillTokensEvaluated: number;
+    /** Model calls by stop reason (timeCap, stopRule, maxTokens, cancelled ...). */
+    readonly stopReasons: Readonly<Record<string, number>>;
+    /** Model calls that were cut (time cap or cancel) before generating anything. */
+    readonly callsWithoutText: number;
+    readonly hostRssMb: { readonly max: number; readonly p50: number };
+    /** Speeds seen in the run's own requests (evaluated / prefill time, generated / generation time). */
+    readonly observedPromptTokensPerS: number;
+    readonly observedGeneratedTokensPerS: number;
+}
+
+interface ActiveRequest {
+    readonly controller: AbortController;
+    readonly promise: Promise<CompletionOutcome>;
+    readonly startedAt: number;
+    outcome: CompletionOutcome | undefined;
+    handled: boolean;
+}
+
+interface PauseRecord {
+    readonly lengthMs: number;
+    ghostTextAfterMs: number | undefined;
+    floorMs: number | undefined;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
+
+export async function runRealtimeReplay(options: RealtimeOptions): Promise<RealtimeReport> {
+    const counting = new CountingGenerator(options.generator);
+    const engine = new CompletionEngine(counting, { settings: options.settings, syntaxGuard: options.syntaxGuard });
+    const started = performance.now();
+    const deadline = started + options.durationMs;
+    const shownCounters = new Set<GenerationCounters>();
+    const floors: number[] = [];
+    const pauses: PauseRecord[] = [];
+    const places: PlaceReport[] = [];
+    const rssSamples: number[] = [];
+    let keystrokes = 0;
+    let typedCharacters = 0;
+    let shownCount = 0;
+    let accepted = 0;
+
+    let sampling = true;
+    const sampler = (async () => {
+        while (sampling) {
+            rssSamples.push(await options.hostRssBytes().catch(() => 0));
+            await sleep(RSS_SAMPLE_MS);
+        }
+    })();
+
+    const floorOf = (outcome: CompletionOutcome): number => {
+        const counters = outcome.stats.counters;
+        if (!counters || outcome.stats.source !== "model") return 0; // typed ahead or cached: nothing to compute
+        const raw = outcome.stats.rawText ?? "";
+        const newline = raw.indexOf("\n", raw.search(/\S/));
+        const firstLineShare = newline < 0 || raw.length === 0 ? 1 : (newline + 1) / raw.length;
+        const tokensToLineEnd = Math.max(1, Math.round(counters.generatedTokens * firstLineShare));
+        return (counters.evaluatedTokens / options.speed.promptTokensPerS + tokensToLineEnd / options.speed.generatedTokensPerS) * 1000;
+    };
+
+    const request = (document: TypedDocument): ActiveRequest => {
+        const controller = new AbortController();
+        const promise = engine.complete({ document: document.snapshot(), position: document.position, signal: controller.signal, trigger: "automatic" });
+        const active: ActiveRequest = { controller, promise, startedAt: performance.now(), outcome: undefined, handled: false };
+        promise.then((outcome) => { active.outcome = outcome; }, () => undefined);
+        return active;
+    };
+
+    /** Waits until `until` (wall clock) or until the active request shows ghost text, whichever is first. */
+    const waitUntil = async (until: number, active: ActiveRequest | undefined): Promise<ActiveRequest | undefined> => {
+        for (;;) {
+            const left = until - performance.now();
+            if (active && !active.handled) {
+                if (active.outcome === undefined) {
+                    if (left <= 0) return undefined;
+                    await Promise.race([active.promise.catch(() => undefined), sleep(left)]);
+                    continue;
+                }
+                active.handled = true;
+                if (active.outcome.suggestion) return active;
+            }
+            if (left > 0) await sleep(left);
+            return undefined;
+        }
+    };
+
+    const share = options.durationMs / Math.max(1, options.places.length);
+    for (let index = 0; index < options.places.length && performance.now() < deadline; index++) {
+        const fn = options.places[index]!;
+        const placeDeadline = Math.min(deadline, started + share * (index + 1));
+        const arrival = index === 0 ? "start" : options.places[index - 1]!.file.path === fn.file.path ? "jump" : "switch";
+        options.progress?.(`realtime ${index + 1}/${options.places.length} (${arrival}): ${fn.name} (${fn.file.path}:${fn.startLine + 1}, ${fn.text.length} characters)`);
+        const original = fn.file.lines;
+        const lines = [...original.slice(0, fn.startLine), fn.indent, ...original.slice(fn.endLine)];
+        const document = new TypedDocument(`file://${fn.file.path}`, lines, { line: fn.startLine, character: fn.indent.length });
+        const typist = new Typist(fn.text, options.random, REALTIME_RHYTHM);
+        const callsBefore = counting.calls.length;
+        let placeTyped = 0;
+        let firstKeystrokeAt: number | undefined;
+        let firstGhostTextAfterMs: number | undefined;
+
+        // The cursor arrived: the extension's background prefill starts after a short pause and
+        // stops at the first keystroke (the requests that follow continue where it got to).
+        const prefillController = new AbortController();
+        const prefillTimer = setTimeout(() => {
+            engine.prefill(document.snapshot(), document.position, prefillController.signal).catch(() => undefined);
+        }, PREFILL_IDLE_DELAY_MS);
+
+        let active: ActiveRequest | undefined;
+        let lastActionAt = performance.now() + options.random.between(800, 2000); // reading the place first
+        let planned = typist.next();
+        // Arriving is not a pause to fill: the editor asks for nothing before the first keystroke.
+        let pause: PauseRecord | undefined;
+        while (planned && performance.now() < placeDeadline) {
+            const dueAt = Math.min(lastActionAt + planned.delayMs, placeDeadline);
+            const shown = await waitUntil(dueAt, active);
+            if (shown) {
+                const outcome = shown.outcome!;
+                shownCount++;
+                engine.notifyShown(outcome);
+                if (outcome.stats.counters) shownCounters.add(outcome.stats.counters);
+                const floor = floorOf(outcome);
+                floors.push(floor);
+                const now = performance.now();
+                if (pause && pause.ghostTextAfterMs === undefined) {
+                    pause.ghostTextAfterMs = now - lastActionAt;
+                    pause.floorMs = floor;
+                }
+                if (firstKeystrokeAt !== undefined && firstGhostTextAfterMs === undefined) firstGhostTextAfterMs = now - firstKeystrokeAt;
+                typist.react(outcome.suggestion!.insertText, document);
+                if (typist.busyReacting) {
+                    lastActionAt = now;
+                    planned = typist.next();
+                    // A reaction ends the pause: the user saw the ghost text and acts on it.
+                    if (pause) pauses.push(pause);
+                    pause = undefined;
+                }
+                continue;
+            }
+            if (performance.now() >= placeDeadline) break;
+            if (pause) pauses.push(pause);
+            if (active && !active.outcome) active.controller.abort(); // the new keystroke cancels it
+            if (firstKeystrokeAt === undefined) {
+                firstKeystrokeAt = performance.now();
+                clearTimeout(prefillTimer);
+                prefillController.abort();
+            }
+            const action = planned.action;
+            typist.perform(action, document);
+            keystrokes++;
+            if (action.kind === "type" || action.kind === "typeJunk") {
+                typedCharacters += action.text.length;
+                placeTyped += action.text.length;
+            }
+            if (action.kind === "accept") {
+                engine.notifyAccepted(active?.outcome);
+                accepted++;
+            }
+            active = request(document);
+            lastActionAt = performance.now();
+            planned = typist.next();
+            pause = plannedPause(planned?.delayMs);
+        }
+        clearTimeout(prefillTimer);
+        prefillController.abort();
+        if (active && !active.outcome) active.controller.abort();
+        if (pause && planned === undefined) pauses.push(pause); // the end of the function is a pause too
+        const placeCalls = counting.calls.slice(callsBefore);
+        const firstCall = placeCalls.find((call) => call.kind === "generate");
+        places.push({
+            file: fn.file.path, function: fn.name, line: fn.startLine + 1, arrival, typedCharacters: placeTyped,
+            firstCallPromptTokens: firstCall?.counters.promptTokens ?? null,
+            firstCallEvaluatedTokens: firstCall?.counters.evaluatedTokens ?? null,
+            firstGhostTextAfterMs: firstGhostTextAfterMs === undefined ? null : Math.round(firstGhostTextAfterMs),
+        });
+    }
+    engine.dispose();
+    await counting.whenIdle();
+    sampling = false;
+    await sampler;
+
+    const generates = counting.calls.filter((call) => call.kind === "generate");
+    const prefillCalls = counting.calls.filter((call) => call.kind === "prefill");
+    const generatedTokens = sum(generates.map((call) => call.counters.generatedTokens));
+    const wasted = sum(generates.filter((call) => !shownCounters.has(call.counters)).map((call) => call.counters.generatedTokens));
+    const stopReasons: Record<string, number> = {};
+    for (const call of generates) stopReasons[call.stopReason ?? "unknown"] = (stopReasons[call.stopReason ?? "unknown"] ?? 0) + 1;
+    const long = pauses.filter((record) => record.lengthMs >= LONG_PAUSE_MS);
+    const short = pauses.filter((record) => record.lengthMs >= SHORT_PAUSE_MS && record.lengthMs < LONG_PAUSE_MS);
+    const longWithText = long.filter((record) => record.ghostTextAfterMs !== undefined);
+    const allCalls = counting.calls;
+    const evaluatedTotal = sum(allCalls.map((call) => call.counters.evaluatedTokens));
+    const prefillMsTotal = sum(allCalls.map((call) => call.counters.prefillMs));
+    const rssMb = rssSamples.filter((bytes) => bytes > 0).map((bytes) => bytes / (1024 * 1024));
+    const rss = distributionOf(rssMb, 0);
+    return {
+        durationMs: Math.round(performance.now() - started),
+        keystrokes,
+        typedCharacters,
+        placesVisited: places,
+        pauses: long.length,
+        pausesWithSuggestion: longWithText.length,
+        pausesWithSuggestionRatio: long.length > 0 ? round(longWithText.length / long.length, 3) : 0,
+        shortPauses: short.length,
+        shortPausesWithSuggestion: short.filter((record) => record.ghostTextAfterMs !== undefined).length,
+        firstGhostTextMs: distributionOf(longWithText.map((record) => record.ghostTextAfterMs!), 0),
+        physicalFloorMs: distributionOf(floors, 0),
+        pausePhysicalFloorMs: distributionOf(longWithText.map((record) => record.floorMs ?? 0), 0),
+        suggestionsShown: shownCount,
+        accepted,
+        modelCalls: generates.length,
+        prefills: prefillCalls.length,
+        generatedTokens,
+        wastedGeneratedTokens: wasted,
+        wastedGeneratedTokensRatio: generatedTokens > 0 ? round(wasted / generatedTokens, 3) : 0,
+        promptTokensEvaluated: sum(generates.map((call) => call.counters.evaluatedTokens)),
+        prefillTokensEvaluated: sum(prefillCalls.map((call) => call.counters.evaluatedTokens)),
+        stopReasons,
+        callsWithoutText: generates.filter((call) => call.counters.generatedTokens === 0).length,
+        hostRssMb: { max: rss.max, p50: rss.p50 },
+        observedPromptTokensPerS: prefillMsTotal > 0 ? round((evaluatedTotal / prefillMsTotal) * 1000, 2) : 0,
+        observedGeneratedTokensPerS: rateOf(generatedTokens, sum(generates.map((call) => call.counters.generateMs))),
+    };
+}
+
+/** The pause before the next action, when it is long enough to count. */
+function plannedPause(delayMs: number | undefined): PauseRecord | undefined {
+    return delayMs !== undefined && delayMs >= SHORT_PAUSE_MS ? { lengthMs: delayMs, ghostTextAfterMs: undefined, floorMs: undefined } : undefined;
+}
+
+function rateOf(tokens: number, ms: number): number {
+    return ms > 0 ? round((tokens / ms) * 1000, 2) : 0;
+}
+
+function sum(values: readonly number[]): number {
+    return values.reduce((total, value) => total + value, 0);
+}
+
+function round(value: number, decimals: number): number {
+    return Number(value.toFixed(decimals));
+}
