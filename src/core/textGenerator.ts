@@ -12,7 +12,10 @@ export interface GenerateOptions {
     readonly sequenceKey: string;
     readonly prompt: string;
     readonly maxTokens: number;
-    /** Stop generating after this many ms and return what is ready (never an empty timeout). */
+    /**
+     * Stop generating after this many ms of generation (counted from the first generated token:
+     * prompt evaluation is never cut) and return what is ready (never an empty timeout).
+     */
     readonly timeCapMs?: number;
     /** 0 (default) is greedy decoding. */
     readonly temperature?: number;

@@ -151,6 +151,70 @@ describe("phi2-complete bench --json --quick (tiny random model)", function () {
     });
 });
 
+interface RealtimeJson {
+    kind: string;
+    model: { kind: string; threads: number };
+    phi2Shape: { promptTokensPerS: number; generatedTokensPerS: number; promptTokens: number; generatedTokens: number };
+    realtime: {
+        durationMs: number;
+        keystrokes: number;
+        pauses: number;
+        pausesWithSuggestion: number;
+        pausesWithSuggestionRatio: number;
+        firstGhostTextMs: Distribution;
+        physicalFloorMs: Distribution;
+        wastedGeneratedTokens: number;
+        generatedTokens: number;
+        wastedGeneratedTokensRatio: number;
+        hostRssMb: { max: number; p50: number };
+        modelCalls: number;
+        suggestionsShown: number;
+        placesVisited: { arrival: string; typedCharacters: number }[];
+    };
+    targets: { name: string; pass: boolean | null }[];
+}
+
+describe("phi2-complete bench --realtime --seconds 12 --json (tiny random model)", function () {
+    this.timeout(120_000);
+    let result: RealtimeJson;
+
+    before(async () => {
+        const run = await runBench(["--realtime", "--quick", "--seconds", "12", "--json", "--threads", "1"]);
+        assert.equal(run.code, 0, `bench exited with ${run.code}:\n${run.stderr}`);
+        result = JSON.parse(run.stdout) as RealtimeJson;
+    });
+
+    it("measures the model's speed through the host first", () => {
+        assert.equal(result.kind, "realtime");
+        assert.equal(result.model.kind, "tiny-random");
+        assert.ok(result.phi2Shape.promptTokens > 50 && result.phi2Shape.generatedTokens > 1);
+        assert.ok(result.phi2Shape.promptTokensPerS > 0 && result.phi2Shape.generatedTokensPerS > 0);
+    });
+
+    it("types on the wall clock for the time asked, through the engine and host", () => {
+        const realtime = result.realtime;
+        assert.ok(realtime.durationMs >= 12_000 && realtime.durationMs < 60_000, `ran ${realtime.durationMs} ms`);
+        assert.ok(realtime.keystrokes > 10, "about 4 keystrokes a second");
+        assert.ok(realtime.modelCalls > 0 && realtime.modelCalls <= realtime.keystrokes);
+        assert.ok(realtime.placesVisited.length >= 1 && realtime.placesVisited[0]!.arrival === "start");
+        assert.ok(realtime.hostRssMb.max > 20 && realtime.hostRssMb.max >= realtime.hostRssMb.p50, "the host's RSS was sampled");
+    });
+
+    it("reports the issue's fields consistently", () => {
+        const realtime = result.realtime;
+        assertCount(realtime.pauses, "realtime.pauses");
+        assert.ok(realtime.pausesWithSuggestion <= realtime.pauses);
+        assert.equal(realtime.firstGhostTextMs.count, realtime.pausesWithSuggestion, "one first-ghost-text time per pause with ghost text");
+        assertDistribution(realtime.firstGhostTextMs, "realtime.firstGhostTextMs");
+        assertDistribution(realtime.physicalFloorMs, "realtime.physicalFloorMs");
+        assert.equal(realtime.physicalFloorMs.count, realtime.suggestionsShown);
+        assert.ok(realtime.wastedGeneratedTokens <= realtime.generatedTokens);
+        assert.ok(realtime.wastedGeneratedTokensRatio >= 0 && realtime.wastedGeneratedTokensRatio <= 1);
+        const names = result.targets.map((target) => target.name);
+        assert.deepEqual(names, ["realtime.pausesWithSuggestionRatio", "realtime.firstGhostTextMs.p50", "realtime.wastedGeneratedTokensRatio", "realtime.hostRssMb.max"]);
+    });
+});
+
 describe("phi2-complete bench arguments", function () {
     this.timeout(30_000);
 
@@ -164,5 +228,11 @@ describe("phi2-complete bench arguments", function () {
         const run = await runBench(["--quick", "--model", "/nonexistent/phi-2.gguf", "--threads", "1"]);
         assert.equal(run.code, 2, run.stderr);
         assert.match(run.stderr, /\/nonexistent\/phi-2\.gguf/);
+    });
+
+    it("rejects --model together with --phi2-shape", async () => {
+        const run = await runBench(["--phi2-shape", "--model", "/nonexistent/phi-2.gguf"]);
+        assert.equal(run.code, 2, run.stderr);
+        assert.match(run.stderr, /--model PATH or --phi2-shape/);
     });
 });

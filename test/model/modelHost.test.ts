@@ -177,6 +177,15 @@ describe("model host (tiny random model)", function () {
         assert.ok(result.text.length > 0);
     });
 
+    it("counts the time cap from the first generated token: a prefill longer than the cap still gets its generation time", async () => {
+        const timeCapMs = 50;
+        const result = await client.generate({ sequenceKey: "capAfterPrefill", prompt: pythonSource(1800, 67), maxTokens: 100_000, timeCapMs });
+        assert.ok(result.counters.prefillMs > timeCapMs, `precondition: the prefill (${result.counters.prefillMs} ms) outlasts the cap`);
+        assert.equal(result.stopReason, "timeCap");
+        assert.ok(result.counters.generateMs >= timeCapMs, `generated for ${result.counters.generateMs} ms`);
+        assert.ok(result.counters.generatedTokens > 1, `${result.counters.generatedTokens} tokens: more than the one a cap counted from the request would leave`);
+    });
+
     it("stops a background prefill when a foreground request arrives for the same key", async () => {
         const prompt = pythonSource(1500, 61);
         const background = client.prefill({ sequenceKey: "shared", prompt, priority: "background" });

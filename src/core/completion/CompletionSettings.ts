@@ -28,7 +28,7 @@ export interface CompletionSettings {
     readonly windowStepLines: number;
     /** Share of the prompt budget the file header (imports, module docstring) may take. */
     readonly headerShare: number;
-    /** Stop generating after this many ms and show what is ready. */
+    /** Stop generating after this many ms of generation (the prompt evaluation before it is not capped) and show what is ready. */
     readonly timeCapMs: number;
     readonly multiline: MultilineMode;
     readonly debounce: DebounceSettings;

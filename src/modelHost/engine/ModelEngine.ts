@@ -248,10 +248,7 @@ export class ModelEngine {
                 else if (signal.aborted) stopReason = stopReasonOfAbort(signal);
                 else if (generatedTokens >= params.maxTokens) stopReason = "maxTokens";
                 else if (sequence.nextTokenIndex >= loaded.info.contextSize - 1) stopReason = "contextFull";
-                else if (params.timeCapMs !== undefined && performance.now() - start.receivedAt >= params.timeCapMs && (text.length > 0 || stopMatcher.hasPending)) {
-                    // Never an empty timeout: the cap applies once there is some text to return.
-                    stopReason = "timeCap";
-                }
+                else if (timeCapReached(params.timeCapMs, prefillEnd, text.length > 0 || stopMatcher.hasPending)) stopReason = "timeCap";
             }
         } finally {
             await iterator.return();
@@ -430,4 +427,14 @@ function validateLoadParams(params: LoadParams): void {
     if (params.prefillChunkTokens !== undefined && (!Number.isInteger(params.prefillChunkTokens) || params.prefillChunkTokens < 1)) {
         throw new HostFailure("BAD_REQUEST", `prefillChunkTokens must be a positive integer.`);
     }
+}
+
+/**
+ * The time cap counts generation only, from the first generated token: a long prompt evaluation
+ * (tens of seconds for a new place on a CPU) must not leave one token of generation time, or the
+ * expensive prefill ends in an empty-looking suggestion. Never an empty timeout: the cap applies
+ * once there is some text to return.
+ */
+export function timeCapReached(timeCapMs: number | undefined, generationStartedAt: number, hasText: boolean, now = performance.now()): boolean {
+    return timeCapMs !== undefined && hasText && now - generationStartedAt >= timeCapMs;
 }

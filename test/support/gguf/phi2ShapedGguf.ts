@@ -31,9 +31,10 @@ const SUPPRESSED_TOKEN_BIAS = -100;
 /** GPT-2's "\n" token. */
 const NEWLINE_TOKEN = 198;
 /**
- * Logit bias of "\n": random logits have std ~1 (0.02 x sqrt(2560)) and their maximum over 51,200
- * ids is ~4.4, so a bias of ~3 makes greedy decoding end a line every ~10 tokens, as code does.
- * Without it a random model never ends a line and every single-line request runs to its token cap.
+ * Logit bias of "\n", in standard deviations of the random logits (WEIGHT_STD x sqrt(n_embd): ~1
+ * for Phi-2). Their maximum over 51,200 ids is ~4.4 deviations, so 3 makes greedy decoding end a
+ * line every few to tens of tokens, as code does. Without it a random model never ends a line and
+ * every single-line request runs to its token cap.
  */
 export const NEWLINE_BIAS = 3.0;
 
@@ -67,7 +68,7 @@ export function createPhi2ShapedWriter(seed: number, shape: Phi2Shape = PHI2_SHA
         writer.addTensor({ name, dims: [length], type: "f32", data: new Float32Array(length).fill(value) });
     };
     const outputBias = new Float32Array(v);
-    outputBias[NEWLINE_TOKEN] = NEWLINE_BIAS;
+    outputBias[NEWLINE_TOKEN] = NEWLINE_BIAS * WEIGHT_STD * Math.sqrt(e);
     outputBias[END_OF_TEXT_TOKEN] = SUPPRESSED_TOKEN_BIAS;
     outputBias.fill(SUPPRESSED_TOKEN_BIAS, FIRST_PADDING_TOKEN, v);
 
