@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { createPhi2ShapedWriter, NEWLINE_BIAS, PHI2_SHAPE } from "./gguf/phi2ShapedGguf";
 
 /** Bump when the generated file changes. */
-export const PHI2_SHAPED_GENERATOR_VERSION = 1;
+export const PHI2_SHAPED_GENERATOR_VERSION = 2;
 const SEED = 1;
 
 /** $PHI2_COMPLETE_CACHE, else $XDG_CACHE_HOME/phi2-complete, else ~/.cache/phi2-complete; then models/. */
