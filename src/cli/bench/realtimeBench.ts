@@ -157,7 +157,9 @@ export function formatRealtimeTable(result: RealtimeBenchResult): string {
     for (const place of r.placesVisited) {
         const first = place.firstGhostTextAfterMs === null ? "no ghost text" : `first ghost text ${(place.firstGhostTextAfterMs / 1000).toFixed(1)} s after the first keystroke`;
         const call = place.firstCallPromptTokens === null ? "no model call" : `first call: ${place.firstCallEvaluatedTokens} of ${place.firstCallPromptTokens} prompt tokens evaluated`;
-        out.push(`  ${place.arrival.padEnd(6)} ${place.file}:${place.line} ${place.function}: ${place.typedCharacters} characters; ${call}; ${first}`);
+        const completed = place.firstCompletedCall === null ? "no call got through its prompt"
+            : `first call through its prompt: ${place.firstCompletedCall.promptMs} ms prompt, then ${place.firstCompletedCall.generatedTokens} tokens (${place.firstCompletedCall.stopReason})`;
+        out.push(`  ${place.arrival.padEnd(6)} ${place.file}:${place.line} ${place.function}: ${place.typedCharacters} characters; ${call}; ${completed}; ${first}`);
     }
     const missed = result.targets.filter((target) => target.pass === false);
     out.push("", missed.length === 0 ? "All measured targets met." : `Targets missed: ${missed.map((target) => target.name).join(", ")}`);

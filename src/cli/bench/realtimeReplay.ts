@@ -60,6 +60,8 @@ export interface PlaceReport {
     /** Prompt tokens of the first model call at the place, and how many it evaluated. */
     readonly firstCallPromptTokens: number | null;
     readonly firstCallEvaluatedTokens: number | null;
+    /** What the first model call that got through its prompt generated, and why it stopped. */
+    readonly firstCompletedCall: { readonly generatedTokens: number; readonly stopReason: string; readonly promptMs: number } | null;
     /** From the first keystroke at the place to its first ghost text (null: none while there). */
     readonly firstGhostTextAfterMs: number | null;
 }
@@ -187,7 +189,7 @@ export async function runRealtimeReplay(options: RealtimeOptions): Promise<Realt
         const lines = [...original.slice(0, fn.startLine), fn.indent, ...original.slice(fn.endLine)];
         const document = new TypedDocument(`file://${fn.file.path}`, lines, { line: fn.startLine, character: fn.indent.length });
         const typist = new Typist(fn.text, options.random, REALTIME_RHYTHM);
-        const callsBefore = counting.calls.length;
+        counting.place = index;
         let placeTyped = 0;
         let firstKeystrokeAt: number | undefined;
         let firstGhostTextAfterMs: number | undefined;
@@ -258,12 +260,9 @@ export async function runRealtimeReplay(options: RealtimeOptions): Promise<Realt
         prefillController.abort();
         if (active && !active.outcome) active.controller.abort();
         if (pause && planned === undefined) pauses.push(pause); // the end of the function is a pause too
-        const placeCalls = counting.calls.slice(callsBefore);
-        const firstCall = placeCalls.find((call) => call.kind === "generate");
         places.push({
             file: fn.file.path, function: fn.name, line: fn.startLine + 1, arrival, typedCharacters: placeTyped,
-            firstCallPromptTokens: firstCall?.counters.promptTokens ?? null,
-            firstCallEvaluatedTokens: firstCall?.counters.evaluatedTokens ?? null,
+            firstCallPromptTokens: null, firstCallEvaluatedTokens: null, firstCompletedCall: null,
             firstGhostTextAfterMs: firstGhostTextAfterMs === undefined ? null : Math.round(firstGhostTextAfterMs),
         });
     }
@@ -271,6 +270,18 @@ export async function runRealtimeReplay(options: RealtimeOptions): Promise<Realt
     await counting.whenIdle();
     sampling = false;
     await sampler;
+    // Calls finish after the place they started at (a cancel settles between prefill chunks): match them by the place tag.
+    const placesVisited = places.map((place, index): PlaceReport => {
+        const calls = counting.calls.filter((call) => call.kind === "generate" && call.place === index);
+        const firstCall = calls[0];
+        const completed = calls.find((call) => call.stopReason !== "cancelled");
+        return {
+            ...place,
+            firstCallPromptTokens: firstCall?.counters.promptTokens ?? null,
+            firstCallEvaluatedTokens: firstCall?.counters.evaluatedTokens ?? null,
+            firstCompletedCall: completed ? { generatedTokens: completed.counters.generatedTokens, stopReason: completed.stopReason ?? "unknown", promptMs: Math.round(completed.counters.prefillMs) } : null,
+        };
+    });
 
     const generates = counting.calls.filter((call) => call.kind === "generate");
     const prefillCalls = counting.calls.filter((call) => call.kind === "prefill");
@@ -290,7 +301,7 @@ export async function runRealtimeReplay(options: RealtimeOptions): Promise<Realt
         durationMs: Math.round(performance.now() - started),
         keystrokes,
         typedCharacters,
-        placesVisited: places,
+        placesVisited,
         pauses: long.length,
         pausesWithSuggestion: longWithText.length,
         pausesWithSuggestionRatio: long.length > 0 ? round(longWithText.length / long.length, 3) : 0,
