@@ -3,6 +3,7 @@
 // issue's targets. Places: two functions of one standard-library file (a jump between them), then
 // functions of another file (a switch), each typed for its share of the run.
 import type { CompletionSettings } from "../../core/completion/CompletionSettings";
+import { tuneToMachine } from "../../core/completion/machineTuning";
 import type { SyntaxGuard } from "../../core/completion/syntaxGuard";
 import type { TextGenerator } from "../../core/textGenerator";
 import { measureModelSpeed } from "./modelSpeed";
@@ -39,7 +40,7 @@ export interface RealtimeBenchResult {
     };
     /** The loaded model's speed on this machine (Phi-2's, with --phi2-shape). */
     readonly phi2Shape: ModelSpeedReport;
-    readonly settings: Pick<CompletionSettings, "maxTokens" | "singleLineMaxTokens" | "maxPromptTokens" | "timeCapMs"> & { readonly debounceMaxMs: number };
+    readonly settings: Pick<CompletionSettings, "maxTokens" | "singleLineMaxTokens" | "maxPromptTokens" | "timeCapMs"> & { readonly debounceMaxMs: number; readonly selfTuned: boolean };
     readonly realtime: RealtimeReport;
     readonly targets: readonly TargetCheck[];
     readonly targetsMissed: number;
@@ -54,6 +55,8 @@ export interface RealtimeBenchInput {
     readonly stdlibFiles: readonly string[];
     readonly quick: boolean;
     readonly durationMs: number;
+    /** Fit the prompt window to the measured speed (machineTuning.ts). */
+    readonly selfTune: boolean;
     readonly random: SeededRandom;
     readonly progress: (message: string) => void;
 }
@@ -65,10 +68,12 @@ export async function runRealtimeBench(input: RealtimeBenchInput): Promise<Pick<
     input.progress("measuring the model's prompt and generation speed");
     const speed = await measureModelSpeed(input.generator, speedPrompt, SPEED_GENERATED_TOKENS);
     input.progress(`prompt ${speed.promptTokensPerS} tokens/s, generation ${speed.generatedTokensPerS} tokens/s`);
+    const settings = input.selfTune ? tuneToMachine(input.settings, speed) : input.settings;
+    if (input.selfTune) input.progress(`self-tuned: prompt window ${settings.maxPromptTokens} tokens`);
     const realtime = await runRealtimeReplay({
         generator: input.generator,
         hostRssBytes: input.hostRssBytes,
-        settings: input.settings,
+        settings,
         syntaxGuard: input.syntaxGuard,
         places,
         durationMs: input.durationMs,
@@ -76,8 +81,8 @@ export async function runRealtimeBench(input: RealtimeBenchInput): Promise<Pick<
         speed,
         progress: input.progress,
     });
-    const { maxTokens, singleLineMaxTokens, maxPromptTokens, timeCapMs } = input.settings;
-    return { phi2Shape: speed, realtime, settings: { maxTokens, singleLineMaxTokens, maxPromptTokens, timeCapMs, debounceMaxMs: input.settings.debounce.maxMs } };
+    const { maxTokens, singleLineMaxTokens, maxPromptTokens, timeCapMs } = settings;
+    return { phi2Shape: speed, realtime, settings: { maxTokens, singleLineMaxTokens, maxPromptTokens, timeCapMs, debounceMaxMs: settings.debounce.maxMs, selfTuned: input.selfTune } };
 }
 
 /**
@@ -150,7 +155,7 @@ export function formatRealtimeTable(result: RealtimeBenchResult): string {
     out.push(`phi2-complete bench --realtime${result.quick ? " --quick" : ""}: ${result.model.kind} ${result.model.path}`);
     out.push(`context ${result.model.contextSize} x ${result.model.sequences} sequences, ${result.model.threads} threads, seed ${result.seed}, ${(result.durationMs / 1000).toFixed(1)} s`);
     out.push(`model speed here: prompt ${result.phi2Shape.promptTokensPerS} tokens/s (${result.phi2Shape.promptTokens} tokens), generation ${result.phi2Shape.generatedTokensPerS} tokens/s (${result.phi2Shape.generatedTokens} tokens)`);
-    out.push(`settings: max prompt ${result.settings.maxPromptTokens} tokens, max tokens ${result.settings.maxTokens} (single line ${result.settings.singleLineMaxTokens}), time cap ${result.settings.timeCapMs} ms, debounce up to ${result.settings.debounceMaxMs} ms`);
+    out.push(`settings${result.settings.selfTuned ? " (prompt window self-tuned)" : ""}: max prompt ${result.settings.maxPromptTokens} tokens, max tokens ${result.settings.maxTokens} (single line ${result.settings.singleLineMaxTokens}), time cap ${result.settings.timeCapMs} ms, debounce up to ${result.settings.debounceMaxMs} ms`);
     out.push("", `Real-time replay (${(r.durationMs / 1000).toFixed(0)} s on the wall clock)`);
     for (const [metric, value, target] of rows) out.push(`  ${metric.padEnd(width)}  ${target ? value.padEnd(valueWidth) : value}${target ? `  ${target}` : ""}`);
     out.push("", "Places");

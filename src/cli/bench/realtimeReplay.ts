@@ -7,6 +7,7 @@
 import { CompletionEngine } from "../../core/completion/CompletionEngine";
 import type { CompletionOutcome } from "../../core/completion/CompletionEngine";
 import type { CompletionSettings } from "../../core/completion/CompletionSettings";
+import type { MeasuredSpeed } from "../../core/completion/machineTuning";
 import type { SyntaxGuard } from "../../core/completion/syntaxGuard";
 import type { TextGenerator } from "../../core/textGenerator";
 import type { GenerationCounters } from "../../core/types";
@@ -30,10 +31,8 @@ const PREFILL_IDLE_DELAY_MS = 300;
 /** How often the model host's RSS is sampled. */
 const RSS_SAMPLE_MS = 1000;
 
-export interface ModelSpeed {
-    readonly promptTokensPerS: number;
-    readonly generatedTokensPerS: number;
-}
+/** The model's speed on this machine (measured by modelSpeed.ts). */
+export type ModelSpeed = MeasuredSpeed;
 
 export interface RealtimeOptions {
     readonly generator: TextGenerator;

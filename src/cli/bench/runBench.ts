@@ -51,6 +51,7 @@ Options:
                       the wall clock for 4 minutes (--quick: 1) through the engine and host;
                       ghost text per pause, time to it vs the physical floor, wasted tokens, RSS
   --seconds N         length of the --realtime typing (default 240, quick 60)
+  --self-tune         with --realtime: fit the prompt window to the measured prompt speed
   --json              print one JSON object on stdout (progress goes to stderr; npm prints its
                       own banner on stdout too: use "npm run -s bench -- --json" or --out)
   --out FILE          also write the JSON object to FILE
@@ -69,7 +70,7 @@ Missed targets are reported, not errors. Exit codes: 0 done, 1 error, 2 bad argu
 const BENCH_FLAGS = {
     model: "string", json: "boolean", out: "string", quick: "boolean", "prompt-rate": "string", "gen-rate": "string", threads: "string",
     functions: "string", seed: "string", gpu: "string", speculative: "boolean", verbose: "boolean", help: "boolean",
-    "phi2-shape": "boolean", realtime: "boolean", seconds: "string",
+    "phi2-shape": "boolean", realtime: "boolean", seconds: "string", "self-tune": "boolean",
 } as const;
 
 const OVERHEAD_FILE_LINES = 10_000;
@@ -140,7 +141,7 @@ export async function runBench(argv: string[]): Promise<number> {
     progress(`model ${modelPath}`);
     if (flags.realtime) {
         const seconds = integerFlag("seconds", flags.seconds, 1, (quick ? REALTIME_QUICK_MS : REALTIME_FULL_MS) / 1000);
-        return runRealtimeCommand({ modelPath, modelKind, gpu, threads, seed, quick, durationMs: seconds * 1000, json: flags.json ?? false, out: flags.out, verbose: flags.verbose ?? false, speculative: flags.speculative ?? false, started, progress });
+        return runRealtimeCommand({ modelPath, modelKind, gpu, threads, seed, quick, durationMs: seconds * 1000, selfTune: flags["self-tune"] ?? false, json: flags.json ?? false, out: flags.out, verbose: flags.verbose ?? false, speculative: flags.speculative ?? false, started, progress });
     }
 
     // Real Python code: the machine's standard library plus the repository's fixture workspace.
@@ -248,6 +249,7 @@ interface RealtimeCommand {
     readonly seed: number;
     readonly quick: boolean;
     readonly durationMs: number;
+    readonly selfTune: boolean;
     readonly json: boolean;
     readonly out: string | undefined;
     readonly verbose: boolean;
@@ -275,6 +277,7 @@ async function runRealtimeCommand(command: RealtimeCommand): Promise<number> {
             stdlibFiles,
             quick: command.quick,
             durationMs: command.durationMs,
+            selfTune: command.selfTune,
             random: new SeededRandom(command.seed),
             progress: command.progress,
         });
