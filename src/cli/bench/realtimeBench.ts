@@ -30,6 +30,8 @@ export interface RealtimeBenchResult {
     readonly kind: "realtime";
     readonly quick: boolean;
     readonly seed: number;
+    /** How busy the machine was (1-minute load average; a model thread gets about cores / load of a core). */
+    readonly machine: { readonly cores: number; readonly loadAverageAtStart: number; readonly loadAverageAtEnd: number };
     readonly model: {
         readonly path: string;
         readonly kind: "tiny-random" | "file" | "phi2-shaped";
@@ -154,6 +156,7 @@ export function formatRealtimeTable(result: RealtimeBenchResult): string {
     const out: string[] = [];
     out.push(`phi2-complete bench --realtime${result.quick ? " --quick" : ""}: ${result.model.kind} ${result.model.path}`);
     out.push(`context ${result.model.contextSize} x ${result.model.sequences} sequences, ${result.model.threads} threads, seed ${result.seed}, ${(result.durationMs / 1000).toFixed(1)} s`);
+    out.push(`machine: ${result.machine.cores} cores, load average ${result.machine.loadAverageAtStart} at the start, ${result.machine.loadAverageAtEnd} at the end`);
     out.push(`model speed here: prompt ${result.phi2Shape.promptTokensPerS} tokens/s (${result.phi2Shape.promptTokens} tokens), generation ${result.phi2Shape.generatedTokensPerS} tokens/s (${result.phi2Shape.generatedTokens} tokens)`);
     out.push(`settings${result.settings.selfTuned ? " (prompt window self-tuned)" : ""}: max prompt ${result.settings.maxPromptTokens} tokens, max tokens ${result.settings.maxTokens} (single line ${result.settings.singleLineMaxTokens}), time cap ${result.settings.timeCapMs} ms, debounce up to ${result.settings.debounceMaxMs} ms`);
     out.push("", `Real-time replay (${(r.durationMs / 1000).toFixed(0)} s on the wall clock)`);

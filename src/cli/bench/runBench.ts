@@ -2,6 +2,7 @@
 // (CompletionEngine with the tree-sitter syntax guard) and the same model host (ModelHostClient
 // forking dist/modelHost.mjs) as the extension. See BENCH_USAGE for what it measures.
 import { writeFile } from "node:fs/promises";
+import { availableParallelism, loadavg } from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { DEFAULT_COMPLETION_SETTINGS, withSettings } from "../../core/completion/CompletionSettings";
@@ -260,6 +261,8 @@ interface RealtimeCommand {
 
 /** `bench --realtime`: load, measure the speed, replay on the wall clock, report. */
 async function runRealtimeCommand(command: RealtimeCommand): Promise<number> {
+    // Other work on the machine slows the model down: the 1-minute load average says how busy it was.
+    const loadAverageAtStart = Number(loadavg()[0]!.toFixed(2));
     const stdlibFiles = await listPythonFiles(await locatePythonStdlib());
     const client = createBenchClient(command.verbose);
     const syntaxGuard = await createTreeSitterSyntaxGuard({ wasmDirectory: locateTreeSitterWasmDirectory() });
@@ -284,6 +287,7 @@ async function runRealtimeCommand(command: RealtimeCommand): Promise<number> {
         const targets = checkRealtimeTargets(measured.realtime);
         const result: RealtimeBenchResult = {
             version: 1, kind: "realtime", quick: command.quick, seed: command.seed,
+            machine: { cores: availableParallelism(), loadAverageAtStart, loadAverageAtEnd: Number(loadavg()[0]!.toFixed(2)) },
             model: { path: command.modelPath, kind: command.modelKind, contextSize: model.contextSize, threads: model.threads, sequences: model.sequences, loadMs: model.loadMs },
             ...measured,
             targets,
