@@ -20,6 +20,8 @@ import type { Timers } from "./scheduler";
 import type { StopRuleContext } from "./stopRules";
 import { SuggestionCache, typedAheadRemainder } from "./suggestionCache";
 import { enclosingBlockSource } from "./syntaxGuard";
+import { NO_PROJECT_CONTEXT } from "../context/ProjectContext";
+import type { RenderedProjectContext } from "../context/ProjectContext";
 import type { SyntaxGuard, SyntaxGuardVerdict } from "./syntaxGuard";
 
 export type CompletionTrigger = "automatic" | "explicit";
@@ -29,6 +31,8 @@ export interface CompletionRequest {
     readonly position: Position;
     readonly signal: AbortSignal;
     readonly trigger: CompletionTrigger;
+    /** Definitions and snippets from other files, put before the document's text (see ProjectContext). */
+    readonly projectContext?: RenderedProjectContext;
 }
 
 export interface Suggestion {
@@ -66,6 +70,8 @@ export interface CompletionStats {
         readonly estimatedTokens: number;
         readonly windowStartLine: number;
         readonly headerLines: number;
+        /** Estimated tokens of project context at the start of the prompt (0 without). */
+        readonly contextTokens: number;
     };
     /** From the call to the answer. */
     readonly latencyMs: number;
@@ -110,6 +116,7 @@ const NEXT_LINE_SCAN = 50;
 
 interface PreparedRequest {
     readonly window: PrefixWindow;
+    readonly context: RenderedProjectContext;
     readonly prompt: string;
     readonly mode: CompletionModeDecision;
     readonly stopContext: StopRuleContext;
@@ -156,7 +163,7 @@ export class CompletionEngine {
         const timing: Timing = { startedAt: this.now(), modelMs: 0, debounceMs: 0 };
         this.totals.requests++;
         const { document, position, signal } = request;
-        const prepared = this.prepare(document, position);
+        const prepared = this.prepare(document, position, request.projectContext);
         const uri = document.uri;
         if (signal.aborted) return this.noSuggestion(request, prepared, timing, "cancelled");
         if (isBlank(prepared.prompt)) return this.noSuggestion(request, prepared, timing, "emptyPrompt");
@@ -231,10 +238,10 @@ export class CompletionEngine {
      * while a generation for the document runs and when the sequence already holds this prompt.
      * Resolves undefined when skipped.
      */
-    async prefill(document: DocumentSnapshot, position: Position, signal: AbortSignal): Promise<PrefillResult | undefined> {
+    async prefill(document: DocumentSnapshot, position: Position, signal: AbortSignal, projectContext?: RenderedProjectContext): Promise<PrefillResult | undefined> {
         const uri = document.uri;
         if (signal.aborted || this.flights.has(uri)) return undefined;
-        const prepared = this.prepare(document, position);
+        const prepared = this.prepare(document, position, projectContext);
         if (isBlank(prepared.prompt) || this.lastPrompts.get(uri) === prepared.prompt) return undefined;
         const result = await this.generator.prefill({ sequenceKey: uri, prompt: prepared.prompt, priority: "background", signal });
         if (result.completed && !this.flights.has(uri)) this.lastPrompts.set(uri, prepared.prompt);
@@ -267,15 +274,16 @@ export class CompletionEngine {
     }
 
     /** The window, prompt, mode and rule contexts for a position: the per-keystroke work. */
-    private prepare(document: DocumentSnapshot, position: Position): PreparedRequest {
+    private prepare(document: DocumentSnapshot, position: Position, projectContext = NO_PROJECT_CONTEXT): PreparedRequest {
         const settings = this.settings;
         const tabSize = document.indent?.tabSize ?? 4;
+        // The context was rendered within its own share of the budget; the file gets the rest.
         const window = computePrefixWindow(document, position, {
-            budgetTokens: promptBudgetTokens(settings),
+            budgetTokens: Math.max(16, promptBudgetTokens(settings) - projectContext.estimatedTokens),
             stepLines: settings.windowStepLines,
             headerShare: settings.headerShare,
         });
-        const prompt = buildPhi2Prompt(document, window);
+        const prompt = projectContext.text + buildPhi2Prompt(document, window);
         const mode = chooseCompletionMode(document, position, settings.multiline, tabSize);
         const line = document.lineAt(position.line);
         const textBeforeCursor = line.slice(0, position.character);
@@ -298,6 +306,7 @@ export class CompletionEngine {
         const docstringQuote = mode.because === "docstring" ? (textBeforeCursor.trimEnd().endsWith("'''") ? "'''" : '"""') : undefined;
         return {
             window,
+            context: projectContext,
             prompt,
             mode,
             stopContext: { mode: mode.mode, blockIndent, tabSize, openStringQuote: docstringQuote, nextDocumentLine },
@@ -385,6 +394,7 @@ export class CompletionEngine {
                 estimatedTokens: prepared.window.estimatedTokens,
                 windowStartLine: prepared.window.startLine,
                 headerLines: prepared.window.headerEndLine,
+                contextTokens: prepared.context.estimatedTokens,
             },
             latencyMs,
             modelMs: timing.modelMs,

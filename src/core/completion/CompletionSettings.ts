@@ -28,6 +28,8 @@ export interface CompletionSettings {
     readonly windowStepLines: number;
     /** Share of the prompt budget the file header (imports, module docstring) may take. */
     readonly headerShare: number;
+    /** Share of the prompt budget that project context (definitions from other files) may take. */
+    readonly contextShare: number;
     /** Stop generating after this many ms and show what is ready. */
     readonly timeCapMs: number;
     readonly multiline: MultilineMode;
@@ -51,6 +53,7 @@ export const DEFAULT_COMPLETION_SETTINGS: CompletionSettings = {
     maxPromptTokens: 1024,
     windowStepLines: 32,
     headerShare: 0.25,
+    contextShare: 0.3,
     timeCapMs: 4000,
     multiline: "auto",
     debounce: { warmMs: 25, coldMs: 120, maxMs: 600, fastTypingIntervalMs: 250 },
@@ -73,4 +76,9 @@ export function withSettings(
     changes: Partial<Omit<CompletionSettings, "debounce">> & { debounce?: Partial<DebounceSettings> },
 ): CompletionSettings {
     return { ...base, ...changes, debounce: { ...base.debounce, ...changes.debounce } };
+}
+
+/** Token budget for project context at the start of the prompt. */
+export function contextBudgetTokens(settings: CompletionSettings): number {
+    return Math.floor(promptBudgetTokens(settings) * settings.contextShare);
 }
