@@ -13,7 +13,10 @@ import { COMPLETION_ACCEPTED_COMMAND, Phi2InlineCompletionProvider, PYTHON_SELEC
 import { ModelManager } from "./vscode/ModelManager";
 import { ModelStatusBar } from "./vscode/ModelStatusBar";
 import { showNoModelNoticeOnce } from "./vscode/noModelNotice";
-import { loadSyntaxGuard } from "./vscode/syntaxGuardLoader";
+import { findTreeSitterWasmDirectory, loadSyntaxGuard } from "./vscode/syntaxGuardLoader";
+import { ProjectContextService } from "./vscode/ProjectContextService";
+import { contextBudgetTokens } from "./core/completion/CompletionSettings";
+import type { DocumentSnapshot } from "./core/types";
 import { affectsCompletion, affectsModel, readSettings, toCompletionSettings } from "./vscode/settings";
 import { createTestApi, isTestMode, type Phi2TestApi } from "./vscode/testApi";
 
@@ -33,9 +36,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<Phi2Te
         const describeSession = () => describeStatistics(statistics.summary());
         let generating = 0;
         const refreshStatusBar = () => statusBar.update({ status: models.status, enabled: settings.enable, generating, statistics: describeSession() });
+        const projectContext = new ProjectContextService({ wasmDirectory: findTreeSitterWasmDirectory(context.extensionPath), log, mode: () => settings.context });
+        const contextFor = (document: vscode.TextDocument, snapshot: DocumentSnapshot) =>
+            projectContext.contextFor(document, snapshot, contextBudgetTokens(toCompletionSettings(settings)));
         const provider = new Phi2InlineCompletionProvider({
             engine,
             log,
+            projectContext: contextFor,
             isEnabled: () => settings.enable,
             isModelReady: () => models.isReady,
             onActivity: (delta) => {
@@ -51,6 +58,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Phi2Te
             selector: PYTHON_SELECTOR,
             isEnabled: () => settings.enable && settings.backgroundPrefill,
             isModelReady: () => models.isReady,
+            projectContext: contextFor,
         });
         context.subscriptions.push(
             models,
@@ -58,6 +66,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Phi2Te
             statusBar,
             provider,
             prefill,
+            projectContext,
             models.onDidChangeStatus(refreshStatusBar),
             models.onDidBecomeReady(() => {
                 // A fresh model host (or another model) starts with empty KV caches: what the engine
@@ -79,6 +88,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Phi2Te
             vscode.workspace.onDidCloseTextDocument((document) => {
                 engine.forgetDocument(document.uri.toString());
                 provider.forgetDocument(document.uri.toString());
+                projectContext.forgetDocument(document.uri.toString());
             }),
             vscode.workspace.onDidChangeConfiguration((event) => {
                 settings = readSettings();

@@ -6,6 +6,8 @@
 import * as path from "node:path";
 import * as vscode from "vscode";
 import type { CompletionEngine, CompletionOutcome } from "../core/completion/CompletionEngine";
+import type { RenderedProjectContext } from "../core/context/ProjectContext";
+import type { DocumentSnapshot } from "../core/types";
 import { TextDocumentSnapshot } from "./TextDocumentSnapshot";
 
 export const COMPLETION_ACCEPTED_COMMAND = "phi2.completionAccepted";
@@ -24,6 +26,8 @@ export interface InlineCompletionProviderOptions {
     readonly isModelReady: () => boolean;
     /** Called with +1 when a request starts asking the model and -1 when it ends (status bar). */
     readonly onActivity: (delta: 1 | -1) => void;
+    /** Definitions from other files for the prompt (cached; waits a few ms at most). */
+    readonly projectContext?: (document: vscode.TextDocument, snapshot: DocumentSnapshot) => Promise<RenderedProjectContext>;
 }
 
 /** Where a request ended, for the log and for tests (onDidComplete). */
@@ -69,11 +73,14 @@ export class Phi2InlineCompletionProvider implements vscode.InlineCompletionItem
         if (token.isCancellationRequested) abort.abort();
         this.options.onActivity(1);
         try {
+            const snapshot = TextDocumentSnapshot.of(document);
+            const projectContext = await this.options.projectContext?.(document, snapshot);
             const outcome = await this.options.engine.complete({
-                document: TextDocumentSnapshot.of(document),
+                document: snapshot,
                 position: { line: position.line, character: position.character },
                 signal: abort.signal,
                 trigger: context.triggerKind === vscode.InlineCompletionTriggerKind.Invoke ? "explicit" : "automatic",
+                projectContext,
             });
             const suggestion = token.isCancellationRequested ? undefined : outcome.suggestion;
             this.finish({ ...where, outcome, shown: suggestion?.insertText, elapsedMs: Date.now() - started });
@@ -153,6 +160,7 @@ export function formatRequestLine(record: CompletionRecord): string {
     parts.push(record.shown !== undefined ? `shown ${JSON.stringify(truncate(record.shown, 60))} (${record.shown.length} chars)` : `nothing (${outcome?.reason ?? record.skipped ?? "cancelled"})`);
     if (stats) {
         parts.push(`| ${stats.source ?? "-"} ${stats.mode}/${stats.modeBecause}${stats.stopReason ? ` stop=${stats.stopReason}` : ""}`);
+        if (stats.prompt.contextTokens > 0) parts.push(`| context ~${stats.prompt.contextTokens} tok`);
         const counters = stats.counters;
         if (counters) {
             parts.push(

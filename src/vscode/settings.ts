@@ -4,6 +4,7 @@ import * as os from "node:os";
 import * as vscode from "vscode";
 import { defaultThreadCount } from "../hostClient/defaultThreadCount";
 import { DEFAULT_COMPLETION_SETTINGS, withSettings, type CompletionSettings, type MultilineMode } from "../core/completion/CompletionSettings";
+import { PROJECT_CONTEXT_MODES, type ProjectContextMode } from "../core/context/ProjectContext";
 import { DEFAULT_SEQUENCES, type GpuMode, type LoadParams } from "../modelHost/protocol";
 
 export const SETTINGS_SECTION = "phi2";
@@ -28,6 +29,8 @@ export interface Phi2Settings {
     readonly backgroundPrefill: boolean;
     /** Most tokens in one explanation (`phi2.explain.maxTokens`). */
     readonly explainMaxTokens: number;
+    /** Project context in the completion prompt (`phi2.context`). */
+    readonly context: ProjectContextMode;
 }
 
 /** Default of phi2.explain.maxTokens (package.json declares the same). */
@@ -57,7 +60,15 @@ export function readSettings(): Phi2Settings {
         debounceMs: integer("debounceMs", DEFAULT_COMPLETION_SETTINGS.debounce.maxMs, 0, 5_000),
         backgroundPrefill: config.get<boolean>("backgroundPrefill", true),
         explainMaxTokens: integer("explain.maxTokens", DEFAULT_EXPLAIN_MAX_TOKENS, 16, 1536),
+        context: projectContextMode(config.get<string>("context", DEFAULT_PROJECT_CONTEXT_MODE)),
     };
+}
+
+/** Default of phi2.context (package.json declares the same): the variant that measured best. */
+export const DEFAULT_PROJECT_CONTEXT_MODE: ProjectContextMode = "definitions";
+
+function projectContextMode(value: string): ProjectContextMode {
+    return (PROJECT_CONTEXT_MODES as readonly string[]).includes(value) ? value as ProjectContextMode : DEFAULT_PROJECT_CONTEXT_MODE;
 }
 
 /** 0 means "cores - 1" (defaultThreadCount). */
