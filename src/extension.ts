@@ -43,6 +43,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Phi2Te
             engine,
             log,
             projectContext: contextFor,
+            alternatives: () => settings.alternatives,
             isEnabled: () => settings.enable,
             isModelReady: () => models.isReady,
             onActivity: (delta) => {

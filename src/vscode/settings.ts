@@ -4,6 +4,7 @@ import * as os from "node:os";
 import * as vscode from "vscode";
 import { defaultThreadCount } from "../hostClient/defaultThreadCount";
 import { DEFAULT_COMPLETION_SETTINGS, withSettings, type CompletionSettings, type MultilineMode } from "../core/completion/CompletionSettings";
+import { MAX_ALTERNATIVES } from "../core/completion/CompletionEngine";
 import { PROJECT_CONTEXT_MODES, type ProjectContextMode } from "../core/context/ProjectContext";
 import { DEFAULT_SEQUENCES, type GpuMode, type LoadParams } from "../modelHost/protocol";
 
@@ -31,6 +32,8 @@ export interface Phi2Settings {
     readonly explainMaxTokens: number;
     /** Project context in the completion prompt (`phi2.context`). */
     readonly context: ProjectContextMode;
+    /** Suggestions offered when the user asks for them (`phi2.alternatives`). */
+    readonly alternatives: number;
 }
 
 /** Default of phi2.explain.maxTokens (package.json declares the same). */
@@ -60,6 +63,7 @@ export function readSettings(): Phi2Settings {
         debounceMs: integer("debounceMs", DEFAULT_COMPLETION_SETTINGS.debounce.maxMs, 0, 5_000),
         backgroundPrefill: config.get<boolean>("backgroundPrefill", true),
         explainMaxTokens: integer("explain.maxTokens", DEFAULT_EXPLAIN_MAX_TOKENS, 16, 1536),
+        alternatives: integer("alternatives", MAX_ALTERNATIVES, 1, MAX_ALTERNATIVES),
         context: projectContextMode(config.get<string>("context", DEFAULT_PROJECT_CONTEXT_MODE)),
     };
 }

@@ -109,6 +109,20 @@ export interface CompletionEngineOptions {
     readonly timers?: Timers;
 }
 
+/** Suggestions offered for an explicit request at most: the greedy one, then sampled ones. */
+export const MAX_ALTERNATIVES = 3;
+/** Sampled generations tried for the alternatives (duplicates and cut-away ones do not count). */
+const ALTERNATIVE_TRIES = 4;
+/** Sampling for the alternatives; fixed seeds make the same request give the same list. */
+const ALTERNATIVE_TEMPERATURE = 0.8;
+const ALTERNATIVE_FIRST_SEED = 1;
+
+/** An explicit request's answer: the greedy outcome and up to MAX_ALTERNATIVES - 1 different suggestions. */
+export interface CompletionChoices {
+    readonly primary: CompletionOutcome;
+    readonly alternatives: readonly CompletionOutcome[];
+}
+
 /** Lines after the cursor that post-processing compares with the suggestion. */
 const FOLLOWING_LINES = 12;
 /** Lines scanned for the next non-blank line after the cursor (the suffix-echo stop rule). */
@@ -198,9 +212,7 @@ export class CompletionEngine {
             if (newer) newer.abort();
         }
 
-        const maxTokens = prepared.mode.mode === "multiLine"
-            ? this.settings.maxTokens
-            : Math.min(this.settings.maxTokens, this.settings.singleLineMaxTokens);
+        const maxTokens = this.maxTokensFor(prepared);
         const modelStart = this.now();
         const flight = new GenerationFlight(this.generator, {
             uri,
@@ -230,6 +242,44 @@ export class CompletionEngine {
         return this.finish(request, prepared, timing, {
             text: result.text, source: "model", cuts: stopCuts(result), flight: result,
         });
+    }
+
+    /**
+     * For an explicit request (the user asked for suggestions, e.g. Alt+\\ or Alt+]): the greedy
+     * suggestion first, then sampled ones with fixed seeds, each through the same stop rules,
+     * post-processing and syntax guard, without duplicates. The prompt is in the KV cache after the
+     * first, so each alternative costs its generation only. Automatic requests keep one, greedy.
+     */
+    async completeWithAlternatives(request: CompletionRequest, count = MAX_ALTERNATIVES): Promise<CompletionChoices> {
+        const primary = await this.complete(request);
+        const alternatives: CompletionOutcome[] = [];
+        if (request.trigger !== "explicit" || count <= 1 || primary.reason === "cancelled" || primary.reason === "emptyPrompt") return { primary, alternatives };
+        const prepared = this.prepare(request.document, request.position, request.projectContext);
+        const seen = new Set(primary.suggestion ? [primary.suggestion.insertText] : []);
+        const wanted = primary.suggestion ? count - 1 : count;
+        for (let attempt = 0; attempt < ALTERNATIVE_TRIES && alternatives.length < wanted && !request.signal.aborted; attempt++) {
+            const timing: Timing = { startedAt: this.now(), modelMs: 0, debounceMs: 0 };
+            const flight = new GenerationFlight(this.generator, {
+                uri: request.document.uri,
+                prompt: prepared.prompt,
+                mode: prepared.mode.mode,
+                stopContext: prepared.stopContext,
+                maxTokens: this.maxTokensFor(prepared),
+                timeCapMs: this.settings.timeCapMs,
+                abandonGraceMs: 0,
+                sampling: { temperature: ALTERNATIVE_TEMPERATURE, seed: ALTERNATIVE_FIRST_SEED + attempt },
+            }, this.timers);
+            this.totals.modelCalls++;
+            const result = await flight.attach(request.signal);
+            timing.modelMs = this.now() - timing.startedAt;
+            if (result === "cancelled") break;
+            const outcome = this.finish(request, prepared, timing, { text: result.text, source: "model", cuts: stopCuts(result), flight: result });
+            const text = outcome.suggestion?.insertText;
+            if (text === undefined || text.trim().length === 0 || seen.has(text)) continue;
+            seen.add(text);
+            alternatives.push(outcome);
+        }
+        return { primary, alternatives };
     }
 
     /**
@@ -271,6 +321,10 @@ export class CompletionEngine {
     dispose(): void {
         for (const flight of this.flights.values()) flight.abort();
         this.flights.clear();
+    }
+
+    private maxTokensFor(prepared: PreparedRequest): number {
+        return prepared.mode.mode === "multiLine" ? this.settings.maxTokens : Math.min(this.settings.maxTokens, this.settings.singleLineMaxTokens);
     }
 
     /** The window, prompt, mode and rule contexts for a position: the per-keystroke work. */
