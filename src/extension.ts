@@ -106,7 +106,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Phi2Te
         void models.loadConfiguredModel().then(() => {
             if (models.status.kind === "noModel") void showNoModelNoticeOnce(context.globalState, runModelAction);
         });
-        return isTestMode(context) ? createTestApi({ engine, models, provider, statusBar, prefill, statistics }) : undefined;
+        return isTestMode(context) ? createTestApi({ engine, models, provider, statusBar, prefill, statistics, projectContext }) : undefined;
     } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         log.error(`Phi-2 Complete failed to start: ${error instanceof Error ? error.stack ?? message : message}`);

@@ -86,6 +86,11 @@ export class ProjectContextService implements vscode.Disposable {
         return (await withTimeout(render.result, RENDER_WAIT_MS)) ?? cached?.settled ?? NO_PROJECT_CONTEXT;
     }
 
+    /** The last finished render for a document (tests and the log read it). */
+    lastRendered(uri: string): RenderedProjectContext | undefined {
+        return this.renders.get(uri)?.settled;
+    }
+
     forgetDocument(uri: string): void {
         this.renders.delete(uri);
     }
