@@ -24,6 +24,10 @@ export interface SpotResult {
     readonly suggestion?: string;
     readonly latencyMs: number;
     readonly problem?: string;
+    /** Why nothing was shown (the engine's reason), or the rules that cut the shown text. */
+    readonly why?: string;
+    /** The model's text after the stop rules, before post-processing and the guard. */
+    readonly rawText?: string;
 }
 
 export interface MultiLineFigures {
@@ -80,12 +84,14 @@ async function completeAtSpot(engine: CompletionEngine, checker: ShownSuggestion
     const outcome = await engine.complete({ document: document.snapshot(), position: document.position, signal: new AbortController().signal, trigger: "explicit" });
     const insertText = outcome.suggestion?.insertText;
     const latencyMs = outcome.stats.latencyMs;
-    if (insertText === undefined || insertText.length === 0) return { spot, latencyMs };
+    const rawText = outcome.stats.rawText;
+    const cuts = outcome.stats.cuts.map((cut) => cut.rule).join(",");
+    if (insertText === undefined || insertText.length === 0) return { spot, latencyMs, rawText, why: outcome.reason ?? "empty" };
     const check = checker.check(document, document.position, insertText);
     const problems: string[] = [];
     if (check.suffixDuplicate) problems.push(`duplicates the text after the cursor (${check.suffixDuplicate})`);
     if (check.errorsAfter > check.errorsBefore) problems.push(`adds parse errors (${check.errorsBefore} -> ${check.errorsAfter})`);
-    return { spot, suggestion: insertText, latencyMs, problem: problems.length > 0 ? problems.join("; ") : undefined };
+    return { spot, suggestion: insertText, latencyMs, rawText, why: cuts || undefined, problem: problems.length > 0 ? problems.join("; ") : undefined };
 }
 
 function mean(values: readonly number[]): number {

@@ -12,6 +12,9 @@ export interface QualitySample {
     readonly expected: string;
     readonly suggestion: string | null;
     readonly problem?: string;
+    /** Why nothing was shown, or which rules cut the suggestion. */
+    readonly why?: string;
+    readonly rawText?: string;
 }
 
 export interface QualityResult {
