@@ -363,7 +363,7 @@ export class CompletionEngine {
             context: projectContext,
             prompt,
             mode,
-            stopContext: { mode: mode.mode, blockIndent, tabSize, openStringQuote: docstringQuote, nextDocumentLine },
+            stopContext: { mode: mode.mode, blockIndent, tabSize, openStringQuote: docstringQuote, nextDocumentLine, contentRules: this.settings.stopRules !== "minimal" },
             postprocess: { textBeforeCursor, restOfLine, followingLines, indent: document.indent, omittedIndentation: omittedCursorIndentation(textBeforeCursor) },
         };
     }

@@ -4,6 +4,8 @@
 /** "auto": multi-line only where the cursor opens a block; "always"/"never" force one mode. */
 export type MultilineMode = "auto" | "always" | "never";
 
+export type StopRuleSet = "all" | "minimal";
+
 export interface DebounceSettings {
     /** Delay when the model's KV cache already holds almost the whole prompt (a cheap request). */
     readonly warmMs: number;
@@ -33,6 +35,11 @@ export interface CompletionSettings {
     /** Stop generating after this many ms and show what is ready. */
     readonly timeCapMs: number;
     readonly multiline: MultilineMode;
+    /**
+     * "all" (default): every stop rule. "minimal": only the end of text and the end of a single
+     * line; the quality benchmark's variant that shows what the content rules are worth.
+     */
+    readonly stopRules?: StopRuleSet;
     readonly debounce: DebounceSettings;
     /** Entries kept in the LRU of recent suggestions. */
     readonly cacheEntries: number;

@@ -4,6 +4,19 @@ import type { GgmlTypeName } from "./ggufFormat";
 import { GgufWriter } from "./GgufWriter";
 import { END_OF_TEXT_TOKEN, loadPhi2Vocabulary, PHI2_VOCAB_SIZE } from "./phi2Vocabulary";
 
+/** The hyperparameters a phi2 GGUF records (llama.cpp derives the head dim as embedding / heads). */
+export interface Phi2Shape {
+    readonly vocabSize: number;
+    readonly embedding: number;
+    readonly layers: number;
+    readonly heads: number;
+    readonly feedForward: number;
+    readonly ropeDims: number;
+    readonly ropeFreqBase: number;
+    readonly contextLength: number;
+    readonly layerNormEpsilon: number;
+}
+
 export const TINY_PHI2 = {
     vocabSize: PHI2_VOCAB_SIZE,
     embedding: 64,
@@ -71,27 +84,35 @@ export function createNeutralPhi2Weights(): Phi2Weights {
 export interface TinyPhi2FileOptions {
     /** `general.name` */
     readonly name: string;
+    /** `general.description`, when given. */
+    readonly description?: string;
     /** Element type of the two big matrices (token_embd, output); everything else is f32. */
     readonly embeddingType: GgmlTypeName;
     readonly outputType: GgmlTypeName;
+    /** Element type of the blocks' matrices (default f32); norms and biases are always f32. */
+    readonly layerType?: GgmlTypeName;
+    /** Hyperparameters of the weights (default TINY_PHI2). */
+    readonly shape?: Phi2Shape;
 }
 
 export function buildTinyPhi2Gguf(weights: Phi2Weights, options: TinyPhi2FileOptions): Buffer {
-    const { embedding: e, vocabSize: v, feedForward: f } = TINY_PHI2;
+    const shape = options.shape ?? TINY_PHI2;
+    const layerType = options.layerType ?? "f32";
+    const { embedding: e, vocabSize: v, feedForward: f } = shape;
     const vocabulary = loadPhi2Vocabulary();
     const writer = new GgufWriter()
         .setString("general.architecture", "phi2")
         .setString("general.name", options.name)
-        .setUint32("general.file_type", options.embeddingType === "f32" && options.outputType === "f32" ? 0 : 1)
-        .setUint32("phi2.context_length", TINY_PHI2.contextLength)
+        .setUint32("general.file_type", options.embeddingType === "f32" && options.outputType === "f32" && layerType === "f32" ? 0 : 1)
+        .setUint32("phi2.context_length", shape.contextLength)
         .setUint32("phi2.embedding_length", e)
         .setUint32("phi2.feed_forward_length", f)
-        .setUint32("phi2.block_count", TINY_PHI2.layers)
-        .setUint32("phi2.attention.head_count", TINY_PHI2.heads)
-        .setUint32("phi2.attention.head_count_kv", TINY_PHI2.heads)
-        .setFloat32("phi2.attention.layer_norm_epsilon", TINY_PHI2.layerNormEpsilon)
-        .setUint32("phi2.rope.dimension_count", TINY_PHI2.ropeDims)
-        .setFloat32("phi2.rope.freq_base", TINY_PHI2.ropeFreqBase)
+        .setUint32("phi2.block_count", shape.layers)
+        .setUint32("phi2.attention.head_count", shape.heads)
+        .setUint32("phi2.attention.head_count_kv", shape.heads)
+        .setFloat32("phi2.attention.layer_norm_epsilon", shape.layerNormEpsilon)
+        .setUint32("phi2.rope.dimension_count", shape.ropeDims)
+        .setFloat32("phi2.rope.freq_base", shape.ropeFreqBase)
         .setString("tokenizer.ggml.model", "gpt2")
         .setString("tokenizer.ggml.pre", "phi-2")
         .setStringArray("tokenizer.ggml.tokens", vocabulary.tokens)
@@ -101,6 +122,7 @@ export function buildTinyPhi2Gguf(weights: Phi2Weights, options: TinyPhi2FileOpt
         .setUint32("tokenizer.ggml.eos_token_id", END_OF_TEXT_TOKEN)
         .setUint32("tokenizer.ggml.unknown_token_id", END_OF_TEXT_TOKEN)
         .setBool("tokenizer.ggml.add_bos_token", false);
+    if (options.description !== undefined) writer.setString("general.description", options.description);
 
     writer.addTensor({ name: "token_embd.weight", dims: [e, v], type: options.embeddingType, data: weights.tokenEmbedding });
     writer.addTensor({ name: "output_norm.weight", dims: [e], type: "f32", data: weights.outputNormWeight });
@@ -111,13 +133,13 @@ export function buildTinyPhi2Gguf(weights: Phi2Weights, options: TinyPhi2FileOpt
         const prefix = `blk.${index}`;
         writer.addTensor({ name: `${prefix}.attn_norm.weight`, dims: [e], type: "f32", data: layer.attnNormWeight });
         writer.addTensor({ name: `${prefix}.attn_norm.bias`, dims: [e], type: "f32", data: layer.attnNormBias });
-        writer.addTensor({ name: `${prefix}.attn_qkv.weight`, dims: [e, 3 * e], type: "f32", data: layer.attnQkvWeight });
+        writer.addTensor({ name: `${prefix}.attn_qkv.weight`, dims: [e, 3 * e], type: layerType, data: layer.attnQkvWeight });
         writer.addTensor({ name: `${prefix}.attn_qkv.bias`, dims: [3 * e], type: "f32", data: layer.attnQkvBias });
-        writer.addTensor({ name: `${prefix}.attn_output.weight`, dims: [e, e], type: "f32", data: layer.attnOutputWeight });
+        writer.addTensor({ name: `${prefix}.attn_output.weight`, dims: [e, e], type: layerType, data: layer.attnOutputWeight });
         writer.addTensor({ name: `${prefix}.attn_output.bias`, dims: [e], type: "f32", data: layer.attnOutputBias });
-        writer.addTensor({ name: `${prefix}.ffn_up.weight`, dims: [e, f], type: "f32", data: layer.ffnUpWeight });
+        writer.addTensor({ name: `${prefix}.ffn_up.weight`, dims: [e, f], type: layerType, data: layer.ffnUpWeight });
         writer.addTensor({ name: `${prefix}.ffn_up.bias`, dims: [f], type: "f32", data: layer.ffnUpBias });
-        writer.addTensor({ name: `${prefix}.ffn_down.weight`, dims: [f, e], type: "f32", data: layer.ffnDownWeight });
+        writer.addTensor({ name: `${prefix}.ffn_down.weight`, dims: [f, e], type: layerType, data: layer.ffnDownWeight });
         writer.addTensor({ name: `${prefix}.ffn_down.bias`, dims: [e], type: "f32", data: layer.ffnDownBias });
     });
     return writer.toBuffer();
