@@ -5,7 +5,7 @@ import * as vscode from "vscode";
 import { defaultThreadCount } from "../hostClient/defaultThreadCount";
 import { DEFAULT_COMPLETION_SETTINGS, withSettings, type CompletionSettings, type MultilineMode } from "../core/completion/CompletionSettings";
 import { MAX_ALTERNATIVES } from "../core/completion/CompletionEngine";
-import { PROJECT_CONTEXT_MODES, type ProjectContextMode } from "../core/context/ProjectContext";
+import { DEFAULT_PROJECT_CONTEXT_MODE, PROJECT_CONTEXT_MODES, type ProjectContextMode } from "../core/context/ProjectContext";
 import { DEFAULT_SEQUENCES, type GpuMode, type LoadParams } from "../modelHost/protocol";
 
 export const SETTINGS_SECTION = "phi2";
@@ -67,9 +67,6 @@ export function readSettings(): Phi2Settings {
         context: projectContextMode(config.get<string>("context", DEFAULT_PROJECT_CONTEXT_MODE)),
     };
 }
-
-/** Default of phi2.context (package.json declares the same): the variant that measured best. */
-export const DEFAULT_PROJECT_CONTEXT_MODE: ProjectContextMode = "definitions";
 
 function projectContextMode(value: string): ProjectContextMode {
     return (PROJECT_CONTEXT_MODES as readonly string[]).includes(value) ? value as ProjectContextMode : DEFAULT_PROJECT_CONTEXT_MODE;

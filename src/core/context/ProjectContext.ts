@@ -24,6 +24,8 @@ import type { RecentSnippet } from "./RecentSnippets";
 /** Which project context goes into the prompt. */
 export type ProjectContextMode = "none" | "definitions" | "definitions+recent";
 export const PROJECT_CONTEXT_MODES: readonly ProjectContextMode[] = ["none", "definitions", "definitions+recent"];
+/** What ships on by default (phi2.context; package.json declares the same): the variant that measured best. */
+export const DEFAULT_PROJECT_CONTEXT_MODE: ProjectContextMode = "definitions";
 
 export interface ProjectFile {
     readonly text: string;

@@ -5,7 +5,9 @@
 import { CompletionEngine } from "../../../core/completion/CompletionEngine";
 import type { CompletionSettings } from "../../../core/completion/CompletionSettings";
 import type { SyntaxGuard } from "../../../core/completion/syntaxGuard";
+import type { RenderedProjectContext } from "../../../core/context/ProjectContext";
 import type { TextGenerator } from "../../../core/textGenerator";
+import type { DocumentSnapshot } from "../../../core/types";
 import { distributionOf } from "../percentiles";
 import type { Distribution } from "../percentiles";
 import type { PythonFunction } from "../pythonCorpus";
@@ -28,6 +30,17 @@ export interface SpotResult {
     readonly why?: string;
     /** The model's text after the stop rules, before post-processing and the guard. */
     readonly rawText?: string;
+    /** Prompt tokens the host evaluated for this request (undefined: no model call). */
+    readonly evaluatedTokens?: number;
+    /** Estimated tokens of project context at the start of the prompt. */
+    readonly contextTokens: number;
+}
+
+/** Spots right before a use of a name imported from another module of the corpus. */
+export interface CrossFileFigures {
+    readonly spots: number;
+    readonly exactMatch: number;
+    readonly editSimilarity: number;
 }
 
 export interface MultiLineFigures {
@@ -52,6 +65,11 @@ export interface QualityFigures {
     /** Shown suggestions (spots and replay) that repeat the text after the cursor. */
     readonly suffixDuplicates: number;
     readonly multiLine: MultiLineFigures;
+    readonly crossFile: CrossFileFigures;
+    /** Mean prompt tokens evaluated per model request at the spots (what a prompt change costs). */
+    readonly evaluatedTokensPerRequest: number;
+    /** Mean estimated project-context tokens per spot. */
+    readonly contextTokensPerRequest: number;
     /** Request to suggestion at the spots (explicit trigger: no debounce), real time. */
     readonly latencyMs: Distribution;
     readonly replay: { readonly functions: number; readonly keystrokes: number; readonly keystrokesWithoutSuggestions: number; readonly shown: number; readonly accepted: number };
@@ -66,6 +84,8 @@ export interface VariantInput {
     readonly replayFunctions: readonly PythonFunction[];
     readonly seed: number;
     readonly progress?: (message: string) => void;
+    /** Project context for a spot (the variant's phi2.context); none when undefined. */
+    readonly projectContext?: (spot: QualitySpot, document: DocumentSnapshot) => Promise<RenderedProjectContext>;
 }
 
 export function firstLine(text: string): string {
@@ -79,19 +99,22 @@ export function normalizeBlock(text: string): string {
     return lines.join("\n");
 }
 
-async function completeAtSpot(engine: CompletionEngine, checker: ShownSuggestionChecker, spot: QualitySpot): Promise<SpotResult> {
+async function completeAtSpot(engine: CompletionEngine, checker: ShownSuggestionChecker, spot: QualitySpot, contextFor: VariantInput["projectContext"]): Promise<SpotResult> {
     const document = spotDocument(spot);
-    const outcome = await engine.complete({ document: document.snapshot(), position: document.position, signal: new AbortController().signal, trigger: "explicit" });
+    const snapshot = document.snapshot();
+    const projectContext = await contextFor?.(spot, snapshot);
+    const outcome = await engine.complete({ document: snapshot, position: document.position, signal: new AbortController().signal, trigger: "explicit", projectContext });
     const insertText = outcome.suggestion?.insertText;
     const latencyMs = outcome.stats.latencyMs;
     const rawText = outcome.stats.rawText;
     const cuts = outcome.stats.cuts.map((cut) => cut.rule).join(",");
-    if (insertText === undefined || insertText.length === 0) return { spot, latencyMs, rawText, why: outcome.reason ?? "empty" };
+    const costs = { evaluatedTokens: outcome.stats.counters?.evaluatedTokens, contextTokens: outcome.stats.prompt.contextTokens };
+    if (insertText === undefined || insertText.length === 0) return { spot, latencyMs, rawText, why: outcome.reason ?? "empty", ...costs };
     const check = checker.check(document, document.position, insertText);
     const problems: string[] = [];
     if (check.suffixDuplicate) problems.push(`duplicates the text after the cursor (${check.suffixDuplicate})`);
     if (check.errorsAfter > check.errorsBefore) problems.push(`adds parse errors (${check.errorsBefore} -> ${check.errorsAfter})`);
-    return { spot, suggestion: insertText, latencyMs, rawText, why: cuts || undefined, problem: problems.length > 0 ? problems.join("; ") : undefined };
+    return { spot, suggestion: insertText, latencyMs, rawText, why: cuts || undefined, problem: problems.length > 0 ? problems.join("; ") : undefined, ...costs };
 }
 
 function mean(values: readonly number[]): number {
@@ -109,6 +132,16 @@ function scoreLineSpots(results: readonly SpotResult[]): Pick<QualityFigures, "l
         lineSpots: lines.length,
         lineExactMatch: round(mean(lines.map((result, index) => (suggested[index] === result.spot.expected ? 1 : 0)))),
         lineEditSimilarity: round(mean(lines.map((result, index) => editSimilarity(suggested[index]!, result.spot.expected)))),
+    };
+}
+
+function scoreCrossFileSpots(results: readonly SpotResult[]): CrossFileFigures {
+    const spots = results.filter((result) => result.spot.kind === "crossFile");
+    const suggested = spots.map((result) => firstLine(result.suggestion ?? ""));
+    return {
+        spots: spots.length,
+        exactMatch: round(mean(spots.map((result, index) => (suggested[index] === result.spot.expected ? 1 : 0)))),
+        editSimilarity: round(mean(spots.map((result, index) => editSimilarity(suggested[index]!, result.spot.expected)))),
     };
 }
 
@@ -136,7 +169,7 @@ export async function measureVariant(input: VariantInput): Promise<VariantMeasur
     const engine = new CompletionEngine(input.generator, { settings: input.settings, syntaxGuard: input.syntaxGuard });
     const results: SpotResult[] = [];
     try {
-        for (const spot of input.spots) results.push(await completeAtSpot(engine, input.checker, spot));
+        for (const spot of input.spots) results.push(await completeAtSpot(engine, input.checker, spot, input.projectContext));
     } finally {
         engine.dispose();
     }
@@ -148,14 +181,20 @@ export async function measureVariant(input: VariantInput): Promise<VariantMeasur
         promptRate: 60, generationRate: 15,
     });
     const shownAtSpots = results.filter((result) => result.suggestion !== undefined);
+    // The shown rate keeps its meaning (line and block spots); cross-file spots are scored apart.
+    const rateSpots = results.filter((result) => result.spot.kind !== "crossFile");
+    const evaluated = results.flatMap((result) => (result.evaluatedTokens === undefined ? [] : [result.evaluatedTokens]));
     const problemCount = (word: string): number => shownAtSpots.filter((result) => result.problem?.includes(word)).length;
     const figures: QualityFigures = {
         ...scoreLineSpots(results),
-        shownRate: round(results.length === 0 ? 0 : shownAtSpots.length / results.length),
+        shownRate: round(rateSpots.length === 0 ? 0 : rateSpots.filter((result) => result.suggestion !== undefined).length / rateSpots.length),
         keystrokesSaved: round(replay.keystrokesWithoutSuggestions === 0 ? 0 : 1 - replay.keystrokes / replay.keystrokesWithoutSuggestions),
         parseErrorsAdded: problemCount("parse errors") + replay.shown.parseErrorsAdded,
         suffixDuplicates: problemCount("duplicates") + replay.shown.suffixDuplicates,
         multiLine: scoreBlockSpots(results),
+        crossFile: scoreCrossFileSpots(results),
+        evaluatedTokensPerRequest: Number(mean(evaluated).toFixed(1)),
+        contextTokensPerRequest: Number(mean(results.map((result) => result.contextTokens)).toFixed(1)),
         latencyMs: distributionOf(results.map((result) => result.latencyMs), 1),
         replay: {
             functions: replay.places, keystrokes: replay.keystrokes, keystrokesWithoutSuggestions: replay.keystrokesWithoutSuggestions,

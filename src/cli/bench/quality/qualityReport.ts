@@ -1,10 +1,11 @@
 // The quality benchmark's result: one JSON object (`--json`; the field names under `quality` are
 // the contract the issue names) and a readable table with the variants side by side.
 import type { QualityFigures } from "./measureQuality";
+import type { SpotKind } from "./qualitySpots";
 
 export interface QualitySample {
     readonly variant: string;
-    readonly kind: "line" | "block";
+    readonly kind: SpotKind;
     readonly file: string;
     readonly line: number;
     readonly character: number;
@@ -22,7 +23,7 @@ export interface QualityResult {
     readonly quick: boolean;
     readonly seed: number;
     readonly model: { readonly path: string; readonly contextSize: number; readonly threads: number };
-    readonly corpus: { readonly stdlib: string; readonly heldOutFiles: number; readonly lineSpots: number; readonly blockSpots: number; readonly replayFunctions: number };
+    readonly corpus: { readonly stdlib: string; readonly heldOutFiles: number; readonly lineSpots: number; readonly blockSpots: number; readonly crossFileSpots: number; readonly replayFunctions: number };
     /** The default variant's figures, plus every variant's under `variants`. */
     readonly quality: QualityFigures & {
         readonly variants: Readonly<Record<string, QualityFigures & { readonly description: string }>>;
@@ -52,6 +53,10 @@ const COLUMNS: readonly [title: string, value: (figures: QualityFigures) => stri
     ["block exact", (f) => percent(f.multiLine.blockExactMatch)],
     ["block sim", (f) => f.multiLine.blockEditSimilarity.toFixed(3)],
     ["keys saved", (f) => percent(f.keystrokesSaved)],
+    ["xfile exact", (f) => percent(f.crossFile.exactMatch)],
+    ["xfile sim", (f) => f.crossFile.editSimilarity.toFixed(3)],
+    ["ctx tok", (f) => f.contextTokensPerRequest.toFixed(0)],
+    ["eval tok", (f) => f.evaluatedTokensPerRequest.toFixed(0)],
     ["parse err", (f) => String(f.parseErrorsAdded)],
     ["suffix dup", (f) => String(f.suffixDuplicates)],
     ["latency p50", (f) => `${f.latencyMs.p50.toFixed(0)} ms`],
@@ -66,7 +71,7 @@ export function formatQualityTable(result: QualityResult): string {
     const out: string[] = [];
     const c = result.corpus;
     out.push(`phi2-complete bench quality${result.quick ? " (quick)" : ""}: ${result.model.path}`);
-    out.push(`held-out stdlib files ${c.heldOutFiles} (${c.stdlib}); ${c.lineSpots} line spots, ${c.blockSpots} block spots, ${c.replayFunctions} functions retyped; context ${result.model.contextSize}, ${result.model.threads} threads, seed ${result.seed}, ${(result.durationMs / 1000).toFixed(1)} s`);
+    out.push(`held-out stdlib files ${c.heldOutFiles} (${c.stdlib}); ${c.lineSpots} line spots, ${c.blockSpots} block spots, ${c.crossFileSpots} cross-file spots, ${c.replayFunctions} functions retyped; context ${result.model.contextSize}, ${result.model.threads} threads, seed ${result.seed}, ${(result.durationMs / 1000).toFixed(1)} s`);
     out.push("");
     out.push(`${"variant".padEnd(nameWidth)}  ${COLUMNS.map(([title], column) => title.padStart(widths[column]!)).join("  ")}`);
     names.forEach((name, row) => {
@@ -74,7 +79,8 @@ export function formatQualityTable(result: QualityResult): string {
     });
     out.push("");
     for (const name of names) out.push(`  ${name.padEnd(nameWidth)}  ${result.quality.variants[name]!.description}`);
-    out.push("", "ml = multi-line spots (cursor at the start of a block body); rates are over all spots, a spot without a suggestion counts as a miss.");
+    out.push("", "ml = multi-line spots (cursor at the start of a block body); xfile = cross-file spots (cursor before a use of a name imported from another module);");
+    out.push("ctx tok / eval tok = project-context tokens and prompt tokens evaluated per request; rates are over all spots, a spot without a suggestion counts as a miss.");
     out.push(result.safetyTargetMet
         ? `Safety target met: no parse errors added, no suffix duplicates, ${percent(result.quality.shownRate)} of spots shown (>= ${percent(MIN_SHOWN_RATE)}).`
         : `Safety target MISSED (default variant): parse errors added ${result.quality.parseErrorsAdded}, suffix duplicates ${result.quality.suffixDuplicates}, shown ${percent(result.quality.shownRate)} (needs 0, 0, >= ${percent(MIN_SHOWN_RATE)}).`);

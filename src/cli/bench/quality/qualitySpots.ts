@@ -3,12 +3,15 @@
 //                that line is what the user was going to type, the lines after it stay as the suffix
 //   block spots  the cursor at the start of a block body (the header `...:` typed, Enter pressed,
 //                the editor indented); the body is what the user was going to type
+//   cross-file   the cursor right before a use of a name the file imports from another module of
+//   spots        the library (`deque(`, `os.path.join(`, a sibling module's function): the rest of
+//                the line expected, where definitions from other files can help
 import { findFunctions } from "../pythonCorpus";
 import type { FunctionFilter, PythonFile } from "../pythonCorpus";
 import type { SeededRandom } from "../seededRandom";
 import { TypedDocument } from "../TypedDocument";
 
-export type SpotKind = "line" | "block";
+export type SpotKind = "line" | "block" | "crossFile";
 
 export interface QualitySpot {
     readonly kind: SpotKind;
@@ -91,8 +94,36 @@ function blockSpot(file: PythonFile, header: number): QualitySpot {
     return { kind: "block", file: file.path, lines, line: header + 1, character: indent.length, expected: body.join("\n").slice(indent.length) };
 }
 
+/**
+ * `count` cross-file spots: uses of the names `importedNames(file)` gives (the names a file binds by
+ * importing modules that are files of the corpus) inside function bodies, in the seeded order.
+ */
+export function pickCrossFileSpots(files: readonly PythonFile[], count: number, random: SeededRandom, importedNames: (file: PythonFile) => ReadonlySet<string>): QualitySpot[] {
+    const all: { file: PythonFile; line: number; character: number }[] = [];
+    for (const file of files) {
+        const names = importedNames(file);
+        if (names.size === 0) continue;
+        for (const line of lineCandidates(file)) {
+            const text = file.lines[line]!;
+            for (const match of text.matchAll(/(?<![\w.])[A-Za-z_]\w*/g)) {
+                const character = match.index;
+                if (names.has(match[0]) && character >= indentOf(text) && text.length - character >= MIN_LINE_REST * 2) {
+                    all.push({ file, line, character });
+                    break; // one spot per line
+                }
+            }
+        }
+    }
+    return random.shuffle(all).slice(0, count).map(({ file, line, character }) => {
+        const text = file.lines[line]!;
+        const lines = [...file.lines];
+        lines[line] = text.slice(0, character);
+        return { kind: "crossFile", file: file.path, lines, line, character, expected: text.slice(character).trimEnd() };
+    });
+}
+
 /** `count` spots of `kind` over the files, drawn by the seeded random order (repeatable). */
-export function pickSpots(files: readonly PythonFile[], kind: SpotKind, count: number, random: SeededRandom): QualitySpot[] {
+export function pickSpots(files: readonly PythonFile[], kind: "line" | "block", count: number, random: SeededRandom): QualitySpot[] {
     const all: { file: PythonFile; line: number }[] = [];
     for (const file of files) {
         for (const line of kind === "line" ? lineCandidates(file) : blockCandidates(file)) all.push({ file, line });

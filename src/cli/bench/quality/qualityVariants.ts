@@ -1,6 +1,8 @@
 // The variants the quality benchmark runs side by side, so each rule and setting is judged by its
 // effect on the same spots: the extension's defaults, then one change each.
 import type { CompletionSettings } from "../../../core/completion/CompletionSettings";
+import { DEFAULT_PROJECT_CONTEXT_MODE } from "../../../core/context/ProjectContext";
+import type { ProjectContextMode } from "../../../core/context/ProjectContext";
 import { UsageError } from "../../cliArguments";
 
 export interface QualityVariant {
@@ -11,6 +13,8 @@ export interface QualityVariant {
     readonly syntaxGuard?: boolean;
     /** Prompt-lookup speculative decoding in the model host (default off, as in the extension). */
     readonly speculative?: boolean;
+    /** Project context (phi2.context); the extension's default when not given. */
+    readonly context?: ProjectContextMode;
 }
 
 export const QUALITY_VARIANTS: readonly QualityVariant[] = [
@@ -22,7 +26,15 @@ export const QUALITY_VARIANTS: readonly QualityVariant[] = [
     { name: "prompt128", description: "prompt window 128 tokens", settings: { maxPromptTokens: 128 } },
     { name: "prompt256", description: "prompt window 256 tokens", settings: { maxPromptTokens: 256 } },
     { name: "speculative", description: "speculative decoding on (speed)", speculative: true },
+    { name: "contextNone", description: "phi2.context none (the file only)", context: "none" },
+    { name: "contextDefinitions", description: "phi2.context definitions", context: "definitions" },
+    { name: "contextRecent", description: "phi2.context definitions+recent", context: "definitions+recent" },
 ];
+
+/** The context mode a variant runs with. */
+export function variantContext(variant: QualityVariant): ProjectContextMode {
+    return variant.context ?? DEFAULT_PROJECT_CONTEXT_MODE;
+}
 
 export const DEFAULT_VARIANT = "default";
 

@@ -4,7 +4,15 @@
 import { writeFile } from "node:fs/promises";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
-import { DEFAULT_COMPLETION_SETTINGS, withSettings } from "../../../core/completion/CompletionSettings";
+import { DEFAULT_COMPLETION_SETTINGS, contextBudgetTokens, withSettings } from "../../../core/completion/CompletionSettings";
+import { createTextSnapshot } from "../../../core/completion/textSnapshot";
+import { moduleFileCandidates } from "../../../core/context/localImports";
+import type { ProjectContext, ProjectContextMode, RenderedProjectContext } from "../../../core/context/ProjectContext";
+import { RecentSnippets } from "../../../core/context/RecentSnippets";
+import { parseImportStatement, topLevelImports } from "../../../core/explain/importContext";
+import type { DocumentSnapshot } from "../../../core/types";
+import { DiskProjectFiles } from "../../DiskProjectFiles";
+import { createWorkspaceContext } from "../../workspaceContext";
 import type { CompletionSettings } from "../../../core/completion/CompletionSettings";
 import { createTreeSitterSyntaxGuard } from "../../../core/syntax/treeSitterSyntaxGuard";
 import { defaultThreadCount } from "../../../hostClient/defaultThreadCount";
@@ -23,8 +31,9 @@ import { measureVariant } from "./measureQuality";
 import type { QualityFigures, SpotResult, VariantMeasurement } from "./measureQuality";
 import { formatQualityTable, meetsSafetyTarget } from "./qualityReport";
 import type { QualityResult, QualitySample } from "./qualityReport";
-import { pickSpots } from "./qualitySpots";
-import { DEFAULT_VARIANT, QUALITY_VARIANTS, selectVariants } from "./qualityVariants";
+import { pickCrossFileSpots, pickSpots } from "./qualitySpots";
+import type { QualitySpot } from "./qualitySpots";
+import { DEFAULT_VARIANT, QUALITY_VARIANTS, selectVariants, variantContext } from "./qualityVariants";
 import type { QualityVariant } from "./qualityVariants";
 import { loadStdlibCorpus } from "./stdlibCorpus";
 
@@ -35,6 +44,9 @@ files the pocket model was not trained on; the split rule is in src/cli/bench/qu
   line spots      cursor inside a line of a function: exact match and edit similarity of the rest
                   of the line
   block spots     cursor at the start of a block body: first line and whole block
+  cross-file      cursor before a use of a name imported from another module of the library:
+  spots           exact match and edit similarity of the rest of the line (where project context
+                  can help; the context variants compare none / definitions / definitions+recent)
   keystrokes      held-out functions retyped by a user who accepts a suggestion (whole, its first
                   line or its first words) exactly when it matches what comes next
   safety          shown suggestions that add a parse error or repeat the text after the cursor
@@ -133,15 +145,19 @@ export async function runQualityBench(argv: string[]): Promise<number> {
     const stdlib = flags.stdlib !== undefined ? path.resolve(flags.stdlib) : await locatePythonStdlib();
     const heldOut = await readHeldOutFiles(stdlib);
     const spotRandom = new SeededRandom(seed);
+    const projectFiles = new DiskProjectFiles(stdlib);
+    const importedNames = await corpusImportedNames(heldOut, projectFiles);
     const spots = [
         ...pickSpots(heldOut, "line", lineSpotCount, spotRandom),
         ...pickSpots(heldOut, "block", Math.max(1, Math.floor(lineSpotCount / 2)), spotRandom),
+        ...pickCrossFileSpots(heldOut, Math.max(1, Math.floor(lineSpotCount / 2)), spotRandom, (file) => importedNames.get(file.path) ?? new Set()),
     ];
     const functions = functionCount === 0 ? [] : await pickFunctions(heldOut.map((file) => file.path), functionCount, REPLAY_FILTER, new SeededRandom(seed + 7));
     progress(`model ${modelPath}; ${heldOut.length} held-out files, ${spots.length} spots, ${functions.length} functions, variants ${variants.map((variant) => variant.name).join(", ")}`);
 
     const wasmDirectory = locateTreeSitterWasmDirectory();
     const syntaxGuard = await createTreeSitterSyntaxGuard({ wasmDirectory, timeBudgetMs: QUALITY_GUARD_BUDGET_MS });
+    const workspaceContext = await createWorkspaceContext(projectFiles);
     const checker = await createShownSuggestionChecker(wasmDirectory);
     const figures = new Map<string, QualityFigures>();
     const samples: QualitySample[] = [];
@@ -165,9 +181,11 @@ export async function runQualityBench(argv: string[]): Promise<number> {
                 const base = withSettings(DEFAULT_COMPLETION_SETTINGS, { contextTokens: model.contextSize, timeCapMs: QUALITY_TIME_CAP_MS });
                 for (const variant of group) {
                     progress(`variant ${variant.name} (${variant.description})`);
+                    const settings = variantSettings(base, variant);
                     const measurement = await measureVariant({
-                        generator: client, settings: variantSettings(base, variant), syntaxGuard: variant.syntaxGuard === false ? undefined : syntaxGuard,
+                        generator: client, settings, syntaxGuard: variant.syntaxGuard === false ? undefined : syntaxGuard,
                         checker, spots, replayFunctions: functions, seed, progress,
+                        projectContext: spotContext(workspaceContext.context, projectFiles, variantContext(variant), contextBudgetTokens(settings)),
                     });
                     figures.set(variant.name, measurement.figures);
                     samples.push(...samplesOf(variant.name, measurement, variant.name === DEFAULT_VARIANT ? LISTED_SAMPLES : 0));
@@ -182,7 +200,10 @@ export async function runQualityBench(argv: string[]): Promise<number> {
             quick,
             seed,
             model: { path: modelPath, ...loaded },
-            corpus: { stdlib, heldOutFiles: heldOut.length, lineSpots: spots.filter((spot) => spot.kind === "line").length, blockSpots: spots.filter((spot) => spot.kind === "block").length, replayFunctions: functions.length },
+            corpus: {
+                stdlib, heldOutFiles: heldOut.length, lineSpots: spots.filter((spot) => spot.kind === "line").length, blockSpots: spots.filter((spot) => spot.kind === "block").length,
+                crossFileSpots: spots.filter((spot) => spot.kind === "crossFile").length, replayFunctions: functions.length,
+            },
             quality: {
                 ...main,
                 variants: Object.fromEntries(variants.map((variant) => [variant.name, { description: variant.description, ...figures.get(variant.name)! }])),
@@ -204,5 +225,48 @@ export async function runQualityBench(argv: string[]): Promise<number> {
     } finally {
         syntaxGuard.dispose();
         checker.dispose();
+        workspaceContext.dispose();
     }
+}
+
+/**
+ * Names each file binds by importing a module that is a file of the library (`from collections
+ * import deque` -> deque, `import os.path` -> os): what its cross-file spots are made of.
+ */
+async function corpusImportedNames(files: readonly PythonFile[], projectFiles: DiskProjectFiles): Promise<Map<string, Set<string>>> {
+    const names = new Map<string, Set<string>>();
+    for (const file of files) {
+        const relativePath = projectFiles.relativePathOf(file.path);
+        if (relativePath === undefined) continue;
+        const isCorpusModule = async (module: string): Promise<boolean> => {
+            for (const candidate of moduleFileCandidates(relativePath, module)) if ((await projectFiles.read(candidate)) !== undefined) return true;
+            return false;
+        };
+        const bound = new Set<string>();
+        for (const { statement } of topLevelImports(createTextSnapshot(file.lines.join("\n")))) {
+            const parsed = parseImportStatement(statement);
+            if (parsed === undefined) continue;
+            for (const name of parsed.names) {
+                const module = parsed.fromModule ?? name.clause.split(/\s+as\s+/)[0]!;
+                if (await isCorpusModule(module)) bound.add(name.bound);
+            }
+        }
+        names.set(file.path, bound);
+    }
+    return names;
+}
+
+/**
+ * The project context of a spot under a variant's mode. For "definitions+recent" the ring holds
+ * the places of the spots visited before (the benchmark moves from spot to spot like a user moving
+ * between files), never the spot's own file.
+ */
+function spotContext(context: ProjectContext, projectFiles: DiskProjectFiles, mode: ProjectContextMode, budgetTokens: number) {
+    const recent = new RecentSnippets();
+    return async (spot: QualitySpot, document: DocumentSnapshot): Promise<RenderedProjectContext> => {
+        const relativePath = projectFiles.relativePathOf(spot.file);
+        const rendered = await context.render({ document, relativePath, budgetTokens, mode, recent: recent.all });
+        if (relativePath !== undefined) recent.remember(relativePath, (line) => spot.lines[line] ?? "", spot.lines.length, spot.line);
+        return rendered;
+    };
 }
