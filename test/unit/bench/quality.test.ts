@@ -2,7 +2,7 @@
 import * as assert from "node:assert/strict";
 import { firstLine, normalizeBlock } from "../../../src/cli/bench/quality/measureQuality";
 import { editSimilarity, levenshteinDistance } from "../../../src/cli/bench/quality/editSimilarity";
-import { pickSpots } from "../../../src/cli/bench/quality/qualitySpots";
+import { pickCrossFileSpots, pickSpots } from "../../../src/cli/bench/quality/qualitySpots";
 import { selectVariants } from "../../../src/cli/bench/quality/qualityVariants";
 import { isHeldOutFile } from "../../../src/cli/bench/quality/stdlibCorpus";
 import { SeededRandom } from "../../../src/cli/bench/seededRandom";
@@ -80,6 +80,19 @@ describe("quality benchmark: spots", () => {
         assert.equal(forBody.expected, "total += len(name)\n        if verbose:\n            print(name)");
         assert.deepEqual(forBody.lines, [...file.lines.slice(0, 5), "        ", "    return total", ""]);
         assert.equal(forBody.character, 8);
+    });
+
+    it("a cross-file spot puts the cursor right before a use of an imported name, and only there", () => {
+        const spots = pickCrossFileSpots([file], 5, new SeededRandom(3), () => new Set(["os"]));
+        assert.equal(spots.length, 1, "one body line uses os");
+        const [spot] = spots;
+        assert.equal(spot!.kind, "crossFile");
+        assert.equal(spot!.line, 4);
+        assert.equal(spot!.lines[4], "    for name in ");
+        assert.equal(spot!.expected, "os.listdir(root):");
+        assert.deepEqual(pickCrossFileSpots([file], 5, new SeededRandom(3), () => new Set(["json"])), []);
+        // `import os` on the top line is not a use inside a function.
+        assert.ok(spots.every((candidate) => candidate.line !== 0));
     });
 });
 
