@@ -99,11 +99,22 @@ function classStub(definition: SyntaxNode): string[] {
     return lines;
 }
 
-/** The definition's text before its body: `def f(a, b) -> int:` or `class C(Base):`. */
+/**
+ * The definition's text before its body (`def f(a, b) -> int:`, `class C(Base):`), without the
+ * comments the parser found inside it (a multi-line signature's `# the login` notes).
+ */
 function headerText(definition: SyntaxNode, body: SyntaxNode | null): string {
-    const text = definition.text;
-    if (body === null) return text;
-    return text.slice(0, body.startIndex - definition.startIndex).trimEnd();
+    const start = definition.startIndex;
+    const end = body === null ? definition.endIndex : body.startIndex;
+    const text = definition.text.slice(0, end - start);
+    let result = "";
+    let from = 0;
+    for (const comment of definition.descendantsOfType("comment")) {
+        if (comment === null || comment.startIndex >= end) continue;
+        result += text.slice(from, comment.startIndex - start);
+        from = comment.endIndex - start;
+    }
+    return (result + text.slice(from)).trimEnd();
 }
 
 /** The first line of a docstring as a one-line string literal, or undefined when there is none. */
@@ -159,30 +170,10 @@ function isConstantName(name: string): boolean {
 function oneLine(text: string): string {
     if (!text.includes("\n")) return text.trim();
     return text
-        .split("\n")
-        .map(withoutTrailingComment)
-        .join("\n")
         .replace(/\s*\n\s*/g, " ")
         .replace(/\(\s+/g, "(")
         .replace(/,?\s+\)/g, ")")
         .replace(/,?\s+\]/g, "]")
         .replace(/\s{2,}/g, " ")
         .trim();
-}
-
-/** A line without its `# comment`, when the `#` is outside quotes (headers rarely hold strings). */
-function withoutTrailingComment(line: string): string {
-    let quote: string | undefined;
-    for (let index = 0; index < line.length; index++) {
-        const char = line[index];
-        if (quote !== undefined) {
-            if (char === "\\") index++;
-            else if (char === quote) quote = undefined;
-        } else if (char === "'" || char === '"') {
-            quote = char;
-        } else if (char === "#") {
-            return line.slice(0, index);
-        }
-    }
-    return line;
 }

@@ -36,7 +36,7 @@ export interface SpotResult {
     readonly contextTokens: number;
 }
 
-/** Spots right before a use of a name imported from another module of the corpus. */
+/** Rest-of-line figures of one kind of spot; `crossFile`: right before a use of a name imported from another module. */
 export interface CrossFileFigures {
     readonly spots: number;
     readonly exactMatch: number;
@@ -125,24 +125,20 @@ function round(value: number): number {
     return Number(value.toFixed(4));
 }
 
-function scoreLineSpots(results: readonly SpotResult[]): Pick<QualityFigures, "lineSpots" | "lineExactMatch" | "lineEditSimilarity"> {
-    const lines = results.filter((result) => result.spot.kind === "line");
-    const suggested = lines.map((result) => firstLine(result.suggestion ?? ""));
-    return {
-        lineSpots: lines.length,
-        lineExactMatch: round(mean(lines.map((result, index) => (suggested[index] === result.spot.expected ? 1 : 0)))),
-        lineEditSimilarity: round(mean(lines.map((result, index) => editSimilarity(suggested[index]!, result.spot.expected)))),
-    };
-}
-
-function scoreCrossFileSpots(results: readonly SpotResult[]): CrossFileFigures {
-    const spots = results.filter((result) => result.spot.kind === "crossFile");
+/** Exact match and edit similarity of the first suggested line against the rest of the line, at spots of one kind. */
+function scoreRestOfLine(results: readonly SpotResult[], kind: "line" | "crossFile"): CrossFileFigures {
+    const spots = results.filter((result) => result.spot.kind === kind);
     const suggested = spots.map((result) => firstLine(result.suggestion ?? ""));
     return {
         spots: spots.length,
         exactMatch: round(mean(spots.map((result, index) => (suggested[index] === result.spot.expected ? 1 : 0)))),
         editSimilarity: round(mean(spots.map((result, index) => editSimilarity(suggested[index]!, result.spot.expected)))),
     };
+}
+
+function scoreLineSpots(results: readonly SpotResult[]): Pick<QualityFigures, "lineSpots" | "lineExactMatch" | "lineEditSimilarity"> {
+    const { spots, exactMatch, editSimilarity: similarity } = scoreRestOfLine(results, "line");
+    return { lineSpots: spots, lineExactMatch: exactMatch, lineEditSimilarity: similarity };
 }
 
 function scoreBlockSpots(results: readonly SpotResult[]): MultiLineFigures {
@@ -192,7 +188,7 @@ export async function measureVariant(input: VariantInput): Promise<VariantMeasur
         parseErrorsAdded: problemCount("parse errors") + replay.shown.parseErrorsAdded,
         suffixDuplicates: problemCount("duplicates") + replay.shown.suffixDuplicates,
         multiLine: scoreBlockSpots(results),
-        crossFile: scoreCrossFileSpots(results),
+        crossFile: scoreRestOfLine(results, "crossFile"),
         evaluatedTokensPerRequest: Number(mean(evaluated).toFixed(1)),
         contextTokensPerRequest: Number(mean(results.map((result) => result.contextTokens)).toFixed(1)),
         latencyMs: distributionOf(results.map((result) => result.latencyMs), 1),
