@@ -13,7 +13,10 @@ import { COMPLETION_ACCEPTED_COMMAND, Phi2InlineCompletionProvider, PYTHON_SELEC
 import { ModelManager } from "./vscode/ModelManager";
 import { ModelStatusBar } from "./vscode/ModelStatusBar";
 import { showNoModelNoticeOnce } from "./vscode/noModelNotice";
-import { loadSyntaxGuard } from "./vscode/syntaxGuardLoader";
+import { findTreeSitterWasmDirectory, loadSyntaxGuard } from "./vscode/syntaxGuardLoader";
+import { ProjectContextService } from "./vscode/ProjectContextService";
+import { contextBudgetTokens } from "./core/completion/CompletionSettings";
+import type { DocumentSnapshot } from "./core/types";
 import { affectsCompletion, affectsModel, readSettings, toCompletionSettings } from "./vscode/settings";
 import { createTestApi, isTestMode, type Phi2TestApi } from "./vscode/testApi";
 
@@ -33,9 +36,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<Phi2Te
         const describeSession = () => describeStatistics(statistics.summary());
         let generating = 0;
         const refreshStatusBar = () => statusBar.update({ status: models.status, enabled: settings.enable, generating, statistics: describeSession() });
+        const projectContext = new ProjectContextService({ wasmDirectory: findTreeSitterWasmDirectory(context.extensionPath), log, mode: () => settings.context });
+        const contextFor = (document: vscode.TextDocument, snapshot: DocumentSnapshot) =>
+            projectContext.contextFor(document, snapshot, contextBudgetTokens(toCompletionSettings(settings)));
         const provider = new Phi2InlineCompletionProvider({
             engine,
             log,
+            projectContext: contextFor,
+            alternatives: () => settings.alternatives,
             isEnabled: () => settings.enable,
             isModelReady: () => models.isReady,
             onActivity: (delta) => {
@@ -51,6 +59,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Phi2Te
             selector: PYTHON_SELECTOR,
             isEnabled: () => settings.enable && settings.backgroundPrefill,
             isModelReady: () => models.isReady,
+            projectContext: contextFor,
         });
         context.subscriptions.push(
             models,
@@ -58,6 +67,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Phi2Te
             statusBar,
             provider,
             prefill,
+            projectContext,
             models.onDidChangeStatus(refreshStatusBar),
             models.onDidBecomeReady(() => {
                 // A fresh model host (or another model) starts with empty KV caches: what the engine
@@ -79,6 +89,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Phi2Te
             vscode.workspace.onDidCloseTextDocument((document) => {
                 engine.forgetDocument(document.uri.toString());
                 provider.forgetDocument(document.uri.toString());
+                projectContext.forgetDocument(document.uri.toString());
             }),
             vscode.workspace.onDidChangeConfiguration((event) => {
                 settings = readSettings();
@@ -95,7 +106,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Phi2Te
         void models.loadConfiguredModel().then(() => {
             if (models.status.kind === "noModel") void showNoModelNoticeOnce(context.globalState, runModelAction);
         });
-        return isTestMode(context) ? createTestApi({ engine, models, provider, statusBar, prefill, statistics }) : undefined;
+        return isTestMode(context) ? createTestApi({ engine, models, provider, statusBar, prefill, statistics, projectContext }) : undefined;
     } catch (error) {
         const message = error instanceof Error ? error.message : String(error);
         log.error(`Phi-2 Complete failed to start: ${error instanceof Error ? error.stack ?? message : message}`);

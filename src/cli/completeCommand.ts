@@ -6,15 +6,19 @@ import { readFile } from "node:fs/promises";
 import * as path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { CompletionEngine } from "../core/completion/CompletionEngine";
-import { DEFAULT_COMPLETION_SETTINGS, withSettings } from "../core/completion/CompletionSettings";
+import { DEFAULT_COMPLETION_SETTINGS, contextBudgetTokens, withSettings } from "../core/completion/CompletionSettings";
 import type { MultilineMode } from "../core/completion/CompletionSettings";
 import { createTextSnapshot } from "../core/completion/textSnapshot";
+import { PROJECT_CONTEXT_MODES } from "../core/context/ProjectContext";
+import type { ProjectContextMode } from "../core/context/ProjectContext";
 import { createTreeSitterSyntaxGuard } from "../core/syntax/treeSitterSyntaxGuard";
 import { defaultThreadCount } from "../hostClient/defaultThreadCount";
 import { ModelHostClient, ModelHostError } from "../hostClient/ModelHostClient";
 import type { GpuMode } from "../modelHost/protocol";
 import { UsageError, integerFlag, parseFlags, requireFile } from "./cliArguments";
 import { writeStdout } from "./writeStdout";
+import { DiskProjectFiles } from "./DiskProjectFiles";
+import { renderWorkspaceContext } from "./workspaceContext";
 import { locateTreeSitterWasmDirectory } from "./treeSitterWasm";
 
 export const COMPLETE_USAGE = `Usage: phi2-complete complete --model PATH --file F --line L --column C [options]
@@ -35,6 +39,10 @@ Options:
   --context N         context size in tokens (default ${DEFAULT_COMPLETION_SETTINGS.contextTokens}, capped by the model)
   --multiline M       auto | always | never (default auto)
   --gpu MODE          auto | off (default auto: CUDA or Vulkan when present, else CPU)
+  --workspace DIR     workspace root: definitions the file imports from other files under DIR
+                      go into the prompt (project context)
+  --context-mode M    none | definitions | definitions+recent (default definitions with
+                      --workspace, else none)
   --no-syntax-guard   show the suggestion even if it adds a parse error
   --verbose           model host logs on stderr
 
@@ -43,7 +51,7 @@ Exit codes: 0 done (with or without a suggestion), 1 model or host error, 2 bad 
 const COMPLETE_FLAGS = {
     model: "string", file: "string", line: "string", column: "string", json: "boolean", threads: "string",
     "max-tokens": "string", context: "string", multiline: "string", gpu: "string", "no-syntax-guard": "boolean",
-    verbose: "boolean", help: "boolean",
+    workspace: "string", "context-mode": "string", verbose: "boolean", help: "boolean",
 } as const;
 
 /** The built model host next to this bundle (dist/cli.mjs -> dist/modelHost.mjs). */
@@ -69,6 +77,10 @@ export async function runComplete(argv: readonly string[]): Promise<number> {
     const gpu = (flags.gpu ?? "auto") as GpuMode;
     if (gpu !== "auto" && gpu !== "off") throw new UsageError(`--gpu must be auto or off, got "${gpu}".`);
 
+    const contextMode = (flags["context-mode"] ?? (flags.workspace === undefined ? "none" : "definitions")) as ProjectContextMode;
+    if (!PROJECT_CONTEXT_MODES.includes(contextMode)) throw new UsageError(`--context-mode must be ${PROJECT_CONTEXT_MODES.join(", ")}, got "${contextMode}".`);
+    if (contextMode !== "none" && flags.workspace === undefined) throw new UsageError("--context-mode needs --workspace DIR.");
+
     const modelPath = path.resolve(flags.model);
     await requireFile(modelPath, "model file");
     const filePath = path.resolve(flags.file);
@@ -91,7 +103,9 @@ export async function runComplete(argv: readonly string[]): Promise<number> {
         const settings = withSettings(DEFAULT_COMPLETION_SETTINGS, { maxTokens, contextTokens: model.contextSize, multiline });
         const syntaxGuard = flags["no-syntax-guard"] ? undefined : await createTreeSitterSyntaxGuard({ wasmDirectory: locateTreeSitterWasmDirectory() });
         const engine = new CompletionEngine(client, { settings, syntaxGuard });
-        const outcome = await engine.complete({ document, position: { line: line - 1, character: column - 1 }, signal: controller.signal, trigger: "explicit" });
+        const projectContext = flags.workspace === undefined ? undefined
+            : await renderWorkspaceContext(new DiskProjectFiles(path.resolve(flags.workspace)), filePath, document, contextMode, contextBudgetTokens(settings));
+        const outcome = await engine.complete({ document, position: { line: line - 1, character: column - 1 }, signal: controller.signal, trigger: "explicit", projectContext });
         syntaxGuard?.dispose();
         const text = outcome.suggestion?.insertText;
         if (flags.json) {

@@ -9,6 +9,7 @@ const USAGE = `phi2-complete: offline Python completions from a local Phi-2 GGUF
 Usage:
   phi2-complete complete --model PATH --file F --line L --column C [--json] [options]
   phi2-complete bench [options]          benchmark (typing replay, overhead, cancel, IPC)
+  phi2-complete bench quality [options]  suggestion quality on held-out stdlib files
   phi2-complete --help                   this text; "phi2-complete complete --help" for details
 
 ${COMPLETE_USAGE}`;

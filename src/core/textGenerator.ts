@@ -19,6 +19,8 @@ export interface GenerateOptions {
     readonly timeCapMs?: number;
     /** 0 (default) is greedy decoding. */
     readonly temperature?: number;
+    /** Sampling seed (with a temperature above 0): the same seed gives the same text. */
+    readonly seed?: number;
     /** Strings that end generation in the host (exact text; the stop string itself is not returned). */
     readonly stopStrings?: readonly string[];
     readonly priority?: RequestPriority;

@@ -171,6 +171,7 @@ export class ModelHostClient implements TextGenerator {
             maxTokens: rest.maxTokens,
             timeCapMs: rest.timeCapMs,
             temperature: rest.temperature,
+            seed: rest.seed,
             stopStrings: rest.stopStrings,
             priority: rest.priority,
         };

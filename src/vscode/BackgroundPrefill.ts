@@ -6,6 +6,8 @@
 // and a prefill for a place the user has left is wasted CPU.
 import * as path from "node:path";
 import * as vscode from "vscode";
+import type { RenderedProjectContext } from "../core/context/ProjectContext";
+import type { DocumentSnapshot } from "../core/types";
 import type { CompletionEngine } from "../core/completion/CompletionEngine";
 import type { PrefillResult } from "../core/textGenerator";
 import { TextDocumentSnapshot } from "./TextDocumentSnapshot";
@@ -56,6 +58,8 @@ export interface BackgroundPrefillOptions {
     /** Which documents are ours (the inline completion provider's selector). */
     readonly selector: vscode.DocumentSelector;
     readonly idleDelayMs?: number;
+    /** The same project context the completion requests use, so the warmed prompt is theirs. */
+    readonly projectContext?: (document: vscode.TextDocument, snapshot: DocumentSnapshot) => Promise<RenderedProjectContext>;
 }
 
 interface Planned {
@@ -178,10 +182,13 @@ export class BackgroundPrefill implements vscode.Disposable {
         const where = { uri, line: position.line, character: position.character, trigger };
         let record: PrefillRecord;
         try {
+            const snapshot = TextDocumentSnapshot.of(document);
+            const projectContext = await this.options.projectContext?.(document, snapshot);
             const result = await this.options.engine.prefill(
-                TextDocumentSnapshot.of(document),
+                snapshot,
                 { line: position.line, character: position.character },
                 abort.signal,
+                projectContext,
             );
             const elapsedMs = Date.now() - started;
             if (!result) record = { ...where, result: "skipped", elapsedMs };

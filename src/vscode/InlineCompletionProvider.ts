@@ -6,6 +6,8 @@
 import * as path from "node:path";
 import * as vscode from "vscode";
 import type { CompletionEngine, CompletionOutcome } from "../core/completion/CompletionEngine";
+import type { RenderedProjectContext } from "../core/context/ProjectContext";
+import type { DocumentSnapshot } from "../core/types";
 import { TextDocumentSnapshot } from "./TextDocumentSnapshot";
 
 export const COMPLETION_ACCEPTED_COMMAND = "phi2.completionAccepted";
@@ -24,6 +26,10 @@ export interface InlineCompletionProviderOptions {
     readonly isModelReady: () => boolean;
     /** Called with +1 when a request starts asking the model and -1 when it ends (status bar). */
     readonly onActivity: (delta: 1 | -1) => void;
+    /** Suggestions offered on an explicit request (Alt+\\, Alt+] / Alt+[ cycle them); 1 = only the greedy one. */
+    readonly alternatives?: () => number;
+    /** Definitions from other files for the prompt (cached; waits a few ms at most). */
+    readonly projectContext?: (document: vscode.TextDocument, snapshot: DocumentSnapshot) => Promise<RenderedProjectContext>;
 }
 
 /** Where a request ended, for the log and for tests (onDidComplete). */
@@ -33,6 +39,8 @@ export interface CompletionRecord {
     readonly character: number;
     readonly outcome: CompletionOutcome | undefined;
     readonly shown: string | undefined;
+    /** Further suggestions offered with it (explicit requests), in order. */
+    readonly alternatives?: readonly string[];
     readonly skipped?: "disabled" | "modelNotReady";
     readonly elapsedMs: number;
 }
@@ -69,25 +77,33 @@ export class Phi2InlineCompletionProvider implements vscode.InlineCompletionItem
         if (token.isCancellationRequested) abort.abort();
         this.options.onActivity(1);
         try {
-            const outcome = await this.options.engine.complete({
-                document: TextDocumentSnapshot.of(document),
+            const snapshot = TextDocumentSnapshot.of(document);
+            const projectContext = await this.options.projectContext?.(document, snapshot);
+            const request = {
+                document: snapshot,
                 position: { line: position.line, character: position.character },
                 signal: abort.signal,
-                trigger: context.triggerKind === vscode.InlineCompletionTriggerKind.Invoke ? "explicit" : "automatic",
+                trigger: context.triggerKind === vscode.InlineCompletionTriggerKind.Invoke ? "explicit" as const : "automatic" as const,
+                projectContext,
+            };
+            const { primary: outcome, alternatives } = request.trigger === "explicit"
+                ? await this.options.engine.completeWithAlternatives(request, this.options.alternatives?.() ?? 1)
+                : { primary: await this.options.engine.complete(request), alternatives: [] };
+            const offered = token.isCancellationRequested ? [] : [outcome, ...alternatives].filter((choice) => (choice.suggestion?.insertText.length ?? 0) > 0);
+            this.finish({
+                ...where, outcome, shown: offered[0]?.suggestion?.insertText, elapsedMs: Date.now() - started,
+                ...(offered.length > 1 ? { alternatives: offered.slice(1).map((choice) => choice.suggestion!.insertText) } : {}),
             });
-            const suggestion = token.isCancellationRequested ? undefined : outcome.suggestion;
-            this.finish({ ...where, outcome, shown: suggestion?.insertText, elapsedMs: Date.now() - started });
-            if (!suggestion || suggestion.insertText.length === 0) return undefined;
-            const { start, end } = suggestion.range;
-            const range = new vscode.Range(start.line, start.character, end.line, end.character);
-            this.options.engine.notifyShown(outcome);
-            return [
-                new vscode.InlineCompletionItem(suggestion.insertText, range, {
+            if (offered.length === 0) return undefined;
+            this.options.engine.notifyShown(offered[0]);
+            return offered.map((choice) => {
+                const { insertText, range: { start, end } } = choice.suggestion!;
+                return new vscode.InlineCompletionItem(insertText, new vscode.Range(start.line, start.character, end.line, end.character), {
                     title: "Accept Phi-2 Suggestion",
                     command: COMPLETION_ACCEPTED_COMMAND,
-                    arguments: [outcome],
-                }),
-            ];
+                    arguments: [choice],
+                });
+            });
         } catch (error) {
             if (abort.signal.aborted) return undefined;
             this.options.log.error(`Completion failed at ${describeLocation(document, position)}: ${error instanceof Error ? error.stack ?? error.message : String(error)}`);
@@ -151,8 +167,10 @@ export function formatRequestLine(record: CompletionRecord): string {
     const parts = [`complete ${name}:${record.line + 1}:${record.character + 1}`];
     if (stats) parts.push(stats.trigger);
     parts.push(record.shown !== undefined ? `shown ${JSON.stringify(truncate(record.shown, 60))} (${record.shown.length} chars)` : `nothing (${outcome?.reason ?? record.skipped ?? "cancelled"})`);
+    if (record.alternatives) parts.push(`+${record.alternatives.length} alternatives`);
     if (stats) {
         parts.push(`| ${stats.source ?? "-"} ${stats.mode}/${stats.modeBecause}${stats.stopReason ? ` stop=${stats.stopReason}` : ""}`);
+        if (stats.prompt.contextTokens > 0) parts.push(`| context ~${stats.prompt.contextTokens} tok`);
         const counters = stats.counters;
         if (counters) {
             parts.push(

@@ -4,6 +4,8 @@ import * as os from "node:os";
 import * as vscode from "vscode";
 import { defaultThreadCount } from "../hostClient/defaultThreadCount";
 import { DEFAULT_COMPLETION_SETTINGS, withSettings, type CompletionSettings, type MultilineMode } from "../core/completion/CompletionSettings";
+import { MAX_ALTERNATIVES } from "../core/completion/CompletionEngine";
+import { DEFAULT_PROJECT_CONTEXT_MODE, PROJECT_CONTEXT_MODES, type ProjectContextMode } from "../core/context/ProjectContext";
 import { DEFAULT_SEQUENCES, type GpuMode, type LoadParams } from "../modelHost/protocol";
 
 export const SETTINGS_SECTION = "phi2";
@@ -28,6 +30,10 @@ export interface Phi2Settings {
     readonly backgroundPrefill: boolean;
     /** Most tokens in one explanation (`phi2.explain.maxTokens`). */
     readonly explainMaxTokens: number;
+    /** Project context in the completion prompt (`phi2.context`). */
+    readonly context: ProjectContextMode;
+    /** Suggestions offered when the user asks for them (`phi2.alternatives`). */
+    readonly alternatives: number;
 }
 
 /** Default of phi2.explain.maxTokens (package.json declares the same). */
@@ -57,7 +63,13 @@ export function readSettings(): Phi2Settings {
         debounceMs: integer("debounceMs", DEFAULT_COMPLETION_SETTINGS.debounce.maxMs, 0, 5_000),
         backgroundPrefill: config.get<boolean>("backgroundPrefill", true),
         explainMaxTokens: integer("explain.maxTokens", DEFAULT_EXPLAIN_MAX_TOKENS, 16, 1536),
+        alternatives: integer("alternatives", MAX_ALTERNATIVES, 1, MAX_ALTERNATIVES),
+        context: projectContextMode(config.get<string>("context", DEFAULT_PROJECT_CONTEXT_MODE)),
     };
+}
+
+function projectContextMode(value: string): ProjectContextMode {
+    return (PROJECT_CONTEXT_MODES as readonly string[]).includes(value) ? value as ProjectContextMode : DEFAULT_PROJECT_CONTEXT_MODE;
 }
 
 /** 0 means "cores - 1" (defaultThreadCount). */

@@ -8,11 +8,19 @@ import { createTreeSitterSyntaxGuard } from "../core/syntax/treeSitterSyntaxGuar
 
 const PYTHON_GRAMMAR = "tree-sitter-python.wasm";
 
+/** The folder holding the tree-sitter WASM files: dist/ when packaged, node_modules in a checkout. */
+export function findTreeSitterWasmDirectory(extensionPath: string): string | undefined {
+    return wasmCandidates(extensionPath).find((directory) => fs.existsSync(path.join(directory, PYTHON_GRAMMAR)));
+}
+
+function wasmCandidates(extensionPath: string): string[] {
+    return [path.join(extensionPath, "dist"), path.join(extensionPath, "node_modules", "@vscode", "tree-sitter-wasm", "wasm")];
+}
+
 export async function loadSyntaxGuard(extensionPath: string, log: vscode.LogOutputChannel): Promise<SyntaxGuard | undefined> {
-    // A packaged extension carries the WASM files in dist/; a development checkout has them in node_modules.
-    const candidates = [path.join(extensionPath, "dist"), path.join(extensionPath, "node_modules", "@vscode", "tree-sitter-wasm", "wasm")];
-    const wasmDirectory = candidates.find((directory) => fs.existsSync(path.join(directory, PYTHON_GRAMMAR)));
+    const wasmDirectory = findTreeSitterWasmDirectory(extensionPath);
     if (!wasmDirectory) {
+        const candidates = wasmCandidates(extensionPath);
         log.warn(`${PYTHON_GRAMMAR} not found in ${candidates.join(" or ")}: suggestions are not syntax-checked.`);
         return undefined;
     }

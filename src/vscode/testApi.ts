@@ -9,6 +9,7 @@ import type { CompletionStatistics } from "./CompletionStatistics";
 import type { Phi2InlineCompletionProvider } from "./InlineCompletionProvider";
 import type { ModelManager } from "./ModelManager";
 import type { ModelStatusBar } from "./ModelStatusBar";
+import type { ProjectContextService } from "./ProjectContextService";
 
 export interface Phi2TestApi {
     readonly engine: CompletionEngine;
@@ -20,6 +21,8 @@ export interface Phi2TestApi {
     /** Background warm-ups: counts, the last one and an event per finished one. */
     readonly prefill: BackgroundPrefill;
     readonly statistics: CompletionStatistics;
+    /** Definitions from other files for the prompt. */
+    readonly projectContext: ProjectContextService;
     whenReady(timeoutMs?: number): Promise<ModelInfo>;
 }
 

@@ -2,12 +2,14 @@
 // workspace test/fixtures/workspace. Prints the URL to open in a browser; runs until Ctrl+C.
 //
 //   PHI2_MODEL_PATH=/path/to/phi-2.Q4_K_M.gguf npm start    use a real Phi-2
-//   npm start                                               use the tiny scripted test model
+//   npm start                                               use the pocket model (not Phi-2)
+//   PHI2_START_MODEL=scripted npm start                     use the tiny scripted test model
 //   PHI2_PORT=9000 npm start                                another port (default 8080, else a free one)
 import * as fs from "node:fs";
 import { createServer } from "node:net";
 import * as path from "node:path";
 import { ARTIFACTS_DIR, CODE_SERVER_VERSION, CodeServer, editorSettings, findFreePort, REPO_ROOT, SAMPLE_WORKSPACE } from "./codeServer";
+import { verifyPocketModel } from "./pocket/pocketModel";
 import { ensureScriptedModel, SCRIPTS } from "./tinyModels";
 
 const DEFAULT_PORT = 8080;
@@ -55,13 +57,21 @@ async function chooseModel(): Promise<string> {
         console.log(`Model: ${resolved} (from PHI2_MODEL_PATH)`);
         return resolved;
     }
-    const scripted = await ensureScriptedModel([SCRIPTS.add, SCRIPTS.explain]);
-    console.log(`Model: ${path.relative(process.cwd(), scripted)}`);
-    console.log("  NOTE: this is the tiny scripted TEST model, not Phi-2. It only replays fixed text: in a .py file,");
-    console.log('  "def add(a, b):" + Enter suggests "return a + b". For real suggestions download a Phi-2 GGUF');
-    console.log("  (e.g. phi-2.Q4_K_M.gguf from https://huggingface.co/TheBloke/phi-2-GGUF) and run:");
-    console.log("      PHI2_MODEL_PATH=/path/to/phi-2.Q4_K_M.gguf npm start");
-    return scripted;
+    if (process.env.PHI2_START_MODEL === "scripted") {
+        const scripted = await ensureScriptedModel([SCRIPTS.add, SCRIPTS.explain]);
+        console.log(`Model: ${path.relative(process.cwd(), scripted)}`);
+        console.log("  NOTE: this is the tiny scripted TEST model, not Phi-2. It only replays fixed text: in a .py file,");
+        console.log('  "def add(a, b):" + Enter suggests "return a + b".');
+        return scripted;
+    }
+    const { path: pocket } = await verifyPocketModel();
+    console.log(`Model: ${path.relative(process.cwd(), pocket)}`);
+    console.log("  NOTE: this is the pocket model, NOT Phi-2: a 128-wide, 4-layer model of Phi-2's architecture that");
+    console.log("  this project trained in an hour on the Python standard library. Its suggestions look like Python");
+    console.log("  but are often wrong. PHI2_START_MODEL=scripted npm start uses the scripted test model instead.");
+    console.log("  For real suggestions download a Phi-2 GGUF (e.g. phi-2.Q4_K_M.gguf from");
+    console.log("  https://huggingface.co/TheBloke/phi-2-GGUF) and run: PHI2_MODEL_PATH=/path/to/phi-2.Q4_K_M.gguf npm start");
+    return pocket;
 }
 
 function readJson(file: string): Record<string, unknown> {

@@ -4,13 +4,14 @@
 // reacts to shown suggestions: accepts one that is what they were going to type, and for others
 // sometimes accepts and undoes, or types a few of its characters and deletes them again, else
 // types over it. Whatever happens, the document ends exactly as the original file.
-import type { SeededRandom } from "./seededRandom";
-import type { DocumentState, TypedDocument } from "./TypedDocument";
+import { SeededRandom } from "./seededRandom";
+import { TypedDocument } from "./TypedDocument";
+import type { DocumentState } from "./TypedDocument";
 
 export type TypistAction =
     | { readonly kind: "type"; readonly text: string; readonly targetLength: number; readonly autoCloser?: { readonly char: string; readonly targetIndex: number } }
     | { readonly kind: "typeOver" }
-    | { readonly kind: "accept"; readonly text: string; readonly matchesTarget: boolean }
+    | { readonly kind: "accept"; readonly text: string; readonly matchesTarget: boolean; readonly keystrokes: number }
     | { readonly kind: "undo"; readonly state: DocumentState }
     | { readonly kind: "typeJunk"; readonly text: string }
     | { readonly kind: "backspace" };
@@ -32,9 +33,18 @@ export interface TypistRhythm {
     readonly thinkPause: number;
     /** Shortest and longest thinking pause. */
     readonly thinkPauseMs: readonly [number, number];
+    /**
+     * Accept the part of a suggestion that matches what comes next when the whole does not: its
+     * first line (one keystroke, VS Code's accept line) or its first words (one keystroke each,
+     * accept word), whichever saves more.
+     */
+    readonly partialAccept?: boolean;
 }
 
 export const DEFAULT_RHYTHM: TypistRhythm = { acceptAndUndo: 0.1, typeAlong: 0.15, thinkPause: 0.04, thinkPauseMs: [1500, 4000] };
+
+/** The user of the quality benchmark: accepts exactly what matches (whole or part), nothing else. */
+export const EXACT_ACCEPTING_RHYTHM: TypistRhythm = { ...DEFAULT_RHYTHM, acceptAndUndo: 0, typeAlong: 0, partialAccept: true };
 
 const OPENERS: Readonly<Record<string, string>> = { "(": ")", "[": "]", "{": "}" };
 
@@ -106,7 +116,12 @@ export class Typist {
         if (this.reactions.length > 0) return "typeOver";
         const remaining = this.target.slice(this.index, this.pendingClosers[0]?.targetIndex ?? this.target.length);
         if (insertText.length > 0 && remaining.startsWith(insertText)) {
-            this.reactions.push({ action: { kind: "accept", text: insertText, matchesTarget: true }, delayMs: this.random.between(250, 500) });
+            this.reactions.push({ action: { kind: "accept", text: insertText, matchesTarget: true, keystrokes: 1 }, delayMs: this.random.between(250, 500) });
+            return "accept";
+        }
+        const partial = this.rhythm.partialAccept ? matchingPart(insertText, remaining) : undefined;
+        if (partial) {
+            this.reactions.push({ action: { kind: "accept", text: partial.text, matchesTarget: true, keystrokes: partial.keystrokes }, delayMs: this.random.between(250, 500) });
             return "accept";
         }
         if (insertText.length > 0 && remaining.length > 0 && insertText[0] === remaining[0]) return "typeOver"; // typing it anyway
@@ -114,7 +129,7 @@ export class Typist {
         if (roll < this.rhythm.acceptAndUndo) {
             const state = document.save();
             this.reactions.push(
-                { action: { kind: "accept", text: insertText, matchesTarget: false }, delayMs: this.random.between(300, 600) },
+                { action: { kind: "accept", text: insertText, matchesTarget: false, keystrokes: 1 }, delayMs: this.random.between(300, 600) },
                 { action: { kind: "undo", state }, delayMs: this.random.between(500, 1200) },
             );
             return "acceptAndUndo";
@@ -161,6 +176,43 @@ export class Typist {
         const r = this.random.next();
         return Math.round(90 + 160 * r * r + extra + think);
     }
+}
+
+/** Keystrokes that typing `text` takes without any suggestion (Enter indents, closers are typed over). */
+export function keystrokesToType(text: string): number {
+    const typist = new Typist(text, new SeededRandom(0));
+    const document = new TypedDocument("untitled:keystrokes", [""], { line: 0, character: 0 });
+    let count = 0;
+    for (let planned = typist.next(); planned; planned = typist.next()) {
+        typist.perform(planned.action, document);
+        count++;
+    }
+    return count;
+}
+
+/** Word-by-word acceptance takes a word and the non-word characters before it per keystroke. */
+const ACCEPT_WORD = /^\W*\w+/;
+
+/**
+ * The largest part of `suggestion` that starts `remaining` and can be accepted in pieces, with the
+ * keystrokes it costs: its first line without the line break (when the suggestion has more; the
+ * user presses Enter, which also indents), or its first whole words.
+ * Undefined when no part saves a keystroke over typing it.
+ */
+export function matchingPart(suggestion: string, remaining: string): { text: string; keystrokes: number } | undefined {
+    const newline = suggestion.indexOf("\n");
+    if (newline > 1 && remaining.startsWith(suggestion.slice(0, newline + 1))) {
+        return { text: suggestion.slice(0, newline), keystrokes: 1 };
+    }
+    let taken = 0;
+    let words = 0;
+    for (;;) {
+        const word = ACCEPT_WORD.exec(suggestion.slice(taken, newline < 0 ? undefined : newline));
+        if (!word || !remaining.startsWith(suggestion.slice(0, taken + word[0].length))) break;
+        taken += word[0].length;
+        words++;
+    }
+    return taken > words ? { text: suggestion.slice(0, taken), keystrokes: words } : undefined;
 }
 
 /**

@@ -20,6 +20,7 @@ import type { BenchResult } from "./benchReport";
 import { measureCancelLatency } from "./cancelLatency";
 import { measureIpcThroughput } from "./ipcThroughput";
 import { measurePipelineOverhead } from "./pipelineOverhead";
+import { runQualityBench } from "./quality/runQualityBench";
 import { findFunctions, listPythonFiles, locatePythonStdlib, pickFunctions, readPythonFile, synthesizeLongFile } from "./pythonCorpus";
 import type { FunctionFilter, PythonFunction } from "./pythonCorpus";
 import { SeededRandom } from "./seededRandom";
@@ -29,6 +30,7 @@ import { checkRealtimeTargets, formatRealtimeTable, REALTIME_FULL_MS, REALTIME_Q
 import type { RealtimeBenchResult } from "./realtimeBench";
 
 export const BENCH_USAGE = `Usage: phi2-complete bench [options]     (from a clone: npm run bench -- [options])
+       phi2-complete bench quality [options]   suggestion quality ("bench quality --help")
 
 Measures, with the extension's completion engine and model host:
   typing replay   functions of the Python standard library (python3 on PATH) and of
@@ -114,6 +116,7 @@ function positiveNumberFlag(name: string, value: string | undefined, fallback: n
 }
 
 export async function runBench(argv: string[]): Promise<number> {
+    if (argv[0] === "quality") return runQualityBench(argv.slice(1));
     const flags = parseFlags(argv, BENCH_FLAGS);
     if (flags.help) {
         process.stdout.write(`${BENCH_USAGE}\n`);

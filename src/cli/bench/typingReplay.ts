@@ -17,14 +17,14 @@ import type { PythonFunction } from "./pythonCorpus";
 import type { SeededRandom } from "./seededRandom";
 import type { ShownSuggestionChecker } from "./ShownSuggestionChecker";
 import { TypedDocument } from "./TypedDocument";
-import { Typist } from "./Typist";
-import type { Reaction } from "./Typist";
+import { keystrokesToType, Typist } from "./Typist";
+import type { Reaction, TypistRhythm } from "./Typist";
 import { VirtualClock } from "./VirtualClock";
 
 export interface ReplayOptions {
     readonly generator: TextGenerator;
     readonly settings: CompletionSettings;
-    readonly syntaxGuard: SyntaxGuard;
+    readonly syntaxGuard: SyntaxGuard | undefined;
     readonly checker: ShownSuggestionChecker;
     readonly functions: readonly PythonFunction[];
     readonly random: SeededRandom;
@@ -33,6 +33,8 @@ export interface ReplayOptions {
     readonly generationRate: number;
     /** Progress lines (stderr). */
     readonly progress?: (message: string) => void;
+    /** How the simulated user reacts to suggestions (default: Typist's DEFAULT_RHYTHM). */
+    readonly rhythm?: TypistRhythm;
 }
 
 export interface ShownExample {
@@ -48,6 +50,8 @@ export interface ReplayReport {
     readonly places: number;
     readonly files: readonly string[];
     readonly keystrokes: number;
+    /** Keystrokes the same functions take without any suggestion. */
+    readonly keystrokesWithoutSuggestions: number;
     readonly typedCharacters: number;
     readonly simulatedSeconds: number;
     /** Completion requests (one per keystroke, accept or undo). */
@@ -108,6 +112,7 @@ export async function runTypingReplay(options: ReplayOptions): Promise<ReplayRep
     const reactions: Record<Reaction, number> = { accept: 0, acceptAndUndo: 0, typeAlong: 0, typeOver: 0 };
     const shownExamples: ShownExample[] = [];
     let keystrokes = 0;
+    let keystrokesWithoutSuggestions = 0;
     let typedCharacters = 0;
     let shownCount = 0;
     let suffixDuplicates = 0;
@@ -188,7 +193,8 @@ export async function runTypingReplay(options: ReplayOptions): Promise<ReplayRep
         const original = fn.file.lines;
         const lines = [...original.slice(0, fn.startLine), fn.indent, ...original.slice(fn.endLine)];
         const document = new TypedDocument(`file://${fn.file.path}`, lines, { line: fn.startLine, character: fn.indent.length });
-        const typist = new Typist(fn.text, options.random);
+        const typist = new Typist(fn.text, options.random, options.rhythm);
+        keystrokesWithoutSuggestions += keystrokesToType(fn.text);
 
         // The cursor jumped here: the extension warms the cache while the user reads.
         await engine.prefill(document.snapshot(), document.position, new AbortController().signal);
@@ -212,7 +218,7 @@ export async function runTypingReplay(options: ReplayOptions): Promise<ReplayRep
             if (active && !active.outcome) active.controller.abort(); // the new keystroke cancels it
             const action = planned.action;
             typist.perform(action, document);
-            keystrokes++;
+            keystrokes += action.kind === "accept" ? action.keystrokes : 1;
             if (action.kind === "type" || action.kind === "typeJunk") typedCharacters += action.text.length;
             if (action.kind === "accept") {
                 engine.notifyAccepted(active?.outcome);
@@ -252,6 +258,7 @@ export async function runTypingReplay(options: ReplayOptions): Promise<ReplayRep
         places: options.functions.length,
         files,
         keystrokes,
+        keystrokesWithoutSuggestions,
         typedCharacters,
         simulatedSeconds: Math.round(clock.now() / 100) / 10,
         requests: totals.requests,

@@ -20,6 +20,8 @@ import type { Timers } from "./scheduler";
 import type { StopRuleContext } from "./stopRules";
 import { SuggestionCache, typedAheadRemainder } from "./suggestionCache";
 import { enclosingBlockSource } from "./syntaxGuard";
+import { NO_PROJECT_CONTEXT } from "../context/ProjectContext";
+import type { RenderedProjectContext } from "../context/ProjectContext";
 import type { SyntaxGuard, SyntaxGuardVerdict } from "./syntaxGuard";
 
 export type CompletionTrigger = "automatic" | "explicit";
@@ -29,6 +31,8 @@ export interface CompletionRequest {
     readonly position: Position;
     readonly signal: AbortSignal;
     readonly trigger: CompletionTrigger;
+    /** Definitions and snippets from other files, put before the document's text (see ProjectContext). */
+    readonly projectContext?: RenderedProjectContext;
 }
 
 export interface Suggestion {
@@ -66,6 +70,8 @@ export interface CompletionStats {
         readonly estimatedTokens: number;
         readonly windowStartLine: number;
         readonly headerLines: number;
+        /** Estimated tokens of project context at the start of the prompt (0 without). */
+        readonly contextTokens: number;
     };
     /** From the call to the answer. */
     readonly latencyMs: number;
@@ -103,6 +109,20 @@ export interface CompletionEngineOptions {
     readonly timers?: Timers;
 }
 
+/** Suggestions offered for an explicit request at most: the greedy one, then sampled ones. */
+export const MAX_ALTERNATIVES = 3;
+/** Sampled generations tried for the alternatives (duplicates and cut-away ones do not count). */
+const ALTERNATIVE_TRIES = 4;
+/** Sampling for the alternatives; fixed seeds make the same request give the same list. */
+const ALTERNATIVE_TEMPERATURE = 0.8;
+const ALTERNATIVE_FIRST_SEED = 1;
+
+/** An explicit request's answer: the greedy outcome and up to MAX_ALTERNATIVES - 1 different suggestions. */
+export interface CompletionChoices {
+    readonly primary: CompletionOutcome;
+    readonly alternatives: readonly CompletionOutcome[];
+}
+
 /** Lines after the cursor that post-processing compares with the suggestion. */
 const FOLLOWING_LINES = 12;
 /** Lines scanned for the next non-blank line after the cursor (the suffix-echo stop rule). */
@@ -110,6 +130,7 @@ const NEXT_LINE_SCAN = 50;
 
 interface PreparedRequest {
     readonly window: PrefixWindow;
+    readonly context: RenderedProjectContext;
     readonly prompt: string;
     readonly mode: CompletionModeDecision;
     readonly stopContext: StopRuleContext;
@@ -156,7 +177,7 @@ export class CompletionEngine {
         const timing: Timing = { startedAt: this.now(), modelMs: 0, debounceMs: 0 };
         this.totals.requests++;
         const { document, position, signal } = request;
-        const prepared = this.prepare(document, position);
+        const prepared = this.prepare(document, position, request.projectContext);
         const uri = document.uri;
         if (signal.aborted) return this.noSuggestion(request, prepared, timing, "cancelled");
         if (isBlank(prepared.prompt)) return this.noSuggestion(request, prepared, timing, "emptyPrompt");
@@ -191,9 +212,7 @@ export class CompletionEngine {
             if (newer) newer.abort();
         }
 
-        const maxTokens = prepared.mode.mode === "multiLine"
-            ? this.settings.maxTokens
-            : Math.min(this.settings.maxTokens, this.settings.singleLineMaxTokens);
+        const maxTokens = this.maxTokensFor(prepared);
         const modelStart = this.now();
         const flight = new GenerationFlight(this.generator, {
             uri,
@@ -226,15 +245,53 @@ export class CompletionEngine {
     }
 
     /**
+     * For an explicit request (the user asked for suggestions, e.g. Alt+\\ or Alt+]): the greedy
+     * suggestion first, then sampled ones with fixed seeds, each through the same stop rules,
+     * post-processing and syntax guard, without duplicates. The prompt is in the KV cache after the
+     * first, so each alternative costs its generation only. Automatic requests keep one, greedy.
+     */
+    async completeWithAlternatives(request: CompletionRequest, count = MAX_ALTERNATIVES): Promise<CompletionChoices> {
+        const primary = await this.complete(request);
+        const alternatives: CompletionOutcome[] = [];
+        if (request.trigger !== "explicit" || count <= 1 || primary.reason === "cancelled" || primary.reason === "emptyPrompt") return { primary, alternatives };
+        const prepared = this.prepare(request.document, request.position, request.projectContext);
+        const seen = new Set(primary.suggestion ? [primary.suggestion.insertText] : []);
+        const wanted = primary.suggestion ? count - 1 : count;
+        for (let attempt = 0; attempt < ALTERNATIVE_TRIES && alternatives.length < wanted && !request.signal.aborted; attempt++) {
+            const timing: Timing = { startedAt: this.now(), modelMs: 0, debounceMs: 0 };
+            const flight = new GenerationFlight(this.generator, {
+                uri: request.document.uri,
+                prompt: prepared.prompt,
+                mode: prepared.mode.mode,
+                stopContext: prepared.stopContext,
+                maxTokens: this.maxTokensFor(prepared),
+                timeCapMs: this.settings.timeCapMs,
+                abandonGraceMs: 0,
+                sampling: { temperature: ALTERNATIVE_TEMPERATURE, seed: ALTERNATIVE_FIRST_SEED + attempt },
+            }, this.timers);
+            this.totals.modelCalls++;
+            const result = await flight.attach(request.signal);
+            timing.modelMs = this.now() - timing.startedAt;
+            if (result === "cancelled") break;
+            const outcome = this.finish(request, prepared, timing, { text: result.text, source: "model", cuts: stopCuts(result), flight: result });
+            const text = outcome.suggestion?.insertText;
+            if (text === undefined || text.trim().length === 0 || seen.has(text)) continue;
+            seen.add(text);
+            alternatives.push(outcome);
+        }
+        return { primary, alternatives };
+    }
+
+    /**
      * Evaluates the prompt for a position into the document's KV sequence in the background (a
      * document was opened or the cursor jumped), so the first real request there is fast. Skipped
      * while a generation for the document runs and when the sequence already holds this prompt.
      * Resolves undefined when skipped.
      */
-    async prefill(document: DocumentSnapshot, position: Position, signal: AbortSignal): Promise<PrefillResult | undefined> {
+    async prefill(document: DocumentSnapshot, position: Position, signal: AbortSignal, projectContext?: RenderedProjectContext): Promise<PrefillResult | undefined> {
         const uri = document.uri;
         if (signal.aborted || this.flights.has(uri)) return undefined;
-        const prepared = this.prepare(document, position);
+        const prepared = this.prepare(document, position, projectContext);
         if (isBlank(prepared.prompt) || this.lastPrompts.get(uri) === prepared.prompt) return undefined;
         const result = await this.generator.prefill({ sequenceKey: uri, prompt: prepared.prompt, priority: "background", signal });
         if (result.completed && !this.flights.has(uri)) this.lastPrompts.set(uri, prepared.prompt);
@@ -266,16 +323,21 @@ export class CompletionEngine {
         this.flights.clear();
     }
 
+    private maxTokensFor(prepared: PreparedRequest): number {
+        return prepared.mode.mode === "multiLine" ? this.settings.maxTokens : Math.min(this.settings.maxTokens, this.settings.singleLineMaxTokens);
+    }
+
     /** The window, prompt, mode and rule contexts for a position: the per-keystroke work. */
-    private prepare(document: DocumentSnapshot, position: Position): PreparedRequest {
+    private prepare(document: DocumentSnapshot, position: Position, projectContext = NO_PROJECT_CONTEXT): PreparedRequest {
         const settings = this.settings;
         const tabSize = document.indent?.tabSize ?? 4;
+        // The context was rendered within its own share of the budget; the file gets the rest.
         const window = computePrefixWindow(document, position, {
-            budgetTokens: promptBudgetTokens(settings),
+            budgetTokens: Math.max(16, promptBudgetTokens(settings) - projectContext.estimatedTokens),
             stepLines: settings.windowStepLines,
             headerShare: settings.headerShare,
         });
-        const prompt = buildPhi2Prompt(document, window);
+        const prompt = projectContext.text + buildPhi2Prompt(document, window);
         const mode = chooseCompletionMode(document, position, settings.multiline, tabSize);
         const line = document.lineAt(position.line);
         const textBeforeCursor = line.slice(0, position.character);
@@ -298,9 +360,10 @@ export class CompletionEngine {
         const docstringQuote = mode.because === "docstring" ? (textBeforeCursor.trimEnd().endsWith("'''") ? "'''" : '"""') : undefined;
         return {
             window,
+            context: projectContext,
             prompt,
             mode,
-            stopContext: { mode: mode.mode, blockIndent, tabSize, openStringQuote: docstringQuote, nextDocumentLine },
+            stopContext: { mode: mode.mode, blockIndent, tabSize, openStringQuote: docstringQuote, nextDocumentLine, contentRules: this.settings.stopRules !== "minimal" },
             postprocess: { textBeforeCursor, restOfLine, followingLines, indent: document.indent, omittedIndentation: omittedCursorIndentation(textBeforeCursor) },
         };
     }
@@ -385,6 +448,7 @@ export class CompletionEngine {
                 estimatedTokens: prepared.window.estimatedTokens,
                 windowStartLine: prepared.window.startLine,
                 headerLines: prepared.window.headerEndLine,
+                contextTokens: prepared.context.estimatedTokens,
             },
             latencyMs,
             modelMs: timing.modelMs,

@@ -4,6 +4,8 @@
 /** "auto": multi-line only where the cursor opens a block; "always"/"never" force one mode. */
 export type MultilineMode = "auto" | "always" | "never";
 
+export type StopRuleSet = "all" | "minimal";
+
 export interface DebounceSettings {
     /** Delay when the model's KV cache already holds almost the whole prompt (a cheap request). */
     readonly warmMs: number;
@@ -28,9 +30,16 @@ export interface CompletionSettings {
     readonly windowStepLines: number;
     /** Share of the prompt budget the file header (imports, module docstring) may take. */
     readonly headerShare: number;
+    /** Share of the prompt budget that project context (definitions from other files) may take. */
+    readonly contextShare: number;
     /** Stop generating after this many ms of generation (the prompt evaluation before it is not capped) and show what is ready. */
     readonly timeCapMs: number;
     readonly multiline: MultilineMode;
+    /**
+     * "all" (default): every stop rule. "minimal": only the end of text and the end of a single
+     * line; the quality benchmark's variant that shows what the content rules are worth.
+     */
+    readonly stopRules?: StopRuleSet;
     readonly debounce: DebounceSettings;
     /** Entries kept in the LRU of recent suggestions. */
     readonly cacheEntries: number;
@@ -51,6 +60,7 @@ export const DEFAULT_COMPLETION_SETTINGS: CompletionSettings = {
     maxPromptTokens: 1024,
     windowStepLines: 32,
     headerShare: 0.25,
+    contextShare: 0.3,
     timeCapMs: 4000,
     multiline: "auto",
     debounce: { warmMs: 25, coldMs: 120, maxMs: 600, fastTypingIntervalMs: 250 },
@@ -73,4 +83,9 @@ export function withSettings(
     changes: Partial<Omit<CompletionSettings, "debounce">> & { debounce?: Partial<DebounceSettings> },
 ): CompletionSettings {
     return { ...base, ...changes, debounce: { ...base.debounce, ...changes.debounce } };
+}
+
+/** Token budget for project context at the start of the prompt. */
+export function contextBudgetTokens(settings: CompletionSettings): number {
+    return Math.floor(promptBudgetTokens(settings) * settings.contextShare);
 }

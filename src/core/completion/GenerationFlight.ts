@@ -22,6 +22,8 @@ export interface GenerationFlightParams {
     readonly timeCapMs: number;
     /** How long a generation nobody waits for keeps running before it is aborted. */
     readonly abandonGraceMs: number;
+    /** Sampled instead of greedy (alternatives); the seed makes it repeatable. */
+    readonly sampling?: { readonly temperature: number; readonly seed: number };
 }
 
 export interface FlightResult {
@@ -49,6 +51,7 @@ export class GenerationFlight {
             timeCapMs: params.timeCapMs,
             stopStrings: PHI2_STOP_STRINGS,
             priority: "foreground",
+            ...(params.sampling ? { temperature: params.sampling.temperature, seed: params.sampling.seed } : {}),
             signal: this.controller.signal,
             onText: (chunk) => {
                 this.receivedLength += chunk.length;

@@ -29,6 +29,8 @@ export interface StopRuleContext {
     readonly openStringQuote?: '"""' | "'''";
     /** The first non-blank line of the document after the cursor's line, if any. */
     readonly nextDocumentLine?: string;
+    /** false: only the end of text and the single-line end stop (a benchmark variant). */
+    readonly contentRules?: boolean;
 }
 
 export interface StopCut {
@@ -158,6 +160,7 @@ export class StreamingStopRules {
     private checkLine(line: string, start: number): boolean {
         const insideString = this.openQuote !== undefined;
         this.trackQuotes(line);
+        if (this.context.contentRules === false) return false;
         const cutBefore = Math.max(0, start - 1); // drop the newline that led to the rejected line
         const firstLine = this.lineIndex === 0;
         if (!insideString) {

@@ -2,10 +2,10 @@
 // `@vscode/tree-sitter-wasm` (no native module). The WASM files are loaded from a folder given by
 // the caller: the package's own `wasm/` folder for the CLI and tests, a copy inside the extension
 // for the VSIX bundle.
-import * as treeSitterNamespace from "@vscode/tree-sitter-wasm";
 import type { Edit, Parser as TreeSitterParser, Point, Tree } from "@vscode/tree-sitter-wasm";
 import { guardSuggestion } from "../completion/syntaxGuard";
 import type { ParseProblem, ParseProblemFinder, SyntaxGuard, SyntaxGuardInput, SyntaxGuardVerdict } from "../completion/syntaxGuard";
+import { loadPythonParser } from "./pythonParser";
 
 export interface TreeSitterSyntaxGuardOptions {
     /** Folder holding `tree-sitter.wasm` and `tree-sitter-python.wasm`. */
@@ -14,33 +14,9 @@ export interface TreeSitterSyntaxGuardOptions {
     readonly timeBudgetMs?: number;
 }
 
-// The package is CommonJS (`module.exports = {...}`): loaded from ESM its API sits on `default`.
-type TreeSitterApi = typeof treeSitterNamespace;
-const TreeSitter: TreeSitterApi = (treeSitterNamespace as unknown as { default?: TreeSitterApi }).default ?? treeSitterNamespace;
-
-const RUNTIME_WASM = "tree-sitter.wasm";
-const PYTHON_WASM = "tree-sitter-python.wasm";
-
-let runtimeReady: Promise<void> | undefined;
-
 /** Loads the tree-sitter runtime (once per process) and the Python grammar. */
 export async function createTreeSitterSyntaxGuard(options: TreeSitterSyntaxGuardOptions): Promise<TreeSitterSyntaxGuard> {
-    const directory = options.wasmDirectory.replace(/[\\/]+$/, "");
-    runtimeReady ??= TreeSitter.Parser.init({ locateFile: (file: string) => `${directory}/${file}` });
-    try {
-        await runtimeReady;
-    } catch (error) {
-        runtimeReady = undefined;
-        throw new Error(`Could not start the tree-sitter parser from ${directory}/${RUNTIME_WASM}: ${String(error)}`);
-    }
-    let python;
-    try {
-        python = await TreeSitter.Language.load(`${directory}/${PYTHON_WASM}`);
-    } catch (error) {
-        throw new Error(`Could not load the Python grammar ${directory}/${PYTHON_WASM}: ${String(error)}`);
-    }
-    const parser = new TreeSitter.Parser();
-    parser.setLanguage(python);
+    const parser = await loadPythonParser(options.wasmDirectory);
     const guard = new TreeSitterSyntaxGuard(parser, options.timeBudgetMs);
     guard.warmUp();
     return guard;

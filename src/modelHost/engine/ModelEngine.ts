@@ -207,6 +207,7 @@ export class ModelEngine {
         const background = params.priority === "background";
         const iterator = sequence.evaluate([lastPromptToken], {
             temperature,
+            ...(params.seed !== undefined ? { seed: params.seed } : {}),
             evaluationPriority: background ? BACKGROUND_PRIORITY : FOREGROUND_PRIORITY,
         });
         const textStream = loaded.vocabulary.createStream();

@@ -88,11 +88,21 @@ export interface TinyPhi2FileOptions {
     /** Element type of the two big matrices (token_embd, output); everything else is f32. */
     readonly embeddingType: GgmlTypeName;
     readonly outputType: GgmlTypeName;
+    /** `general.description`, when given. */
+    readonly description?: string;
+    /** Element type of the blocks' matrices (default f32); norms and biases are always f32. */
+    readonly layerType?: GgmlTypeName;
+    /** Hyperparameters of the weights (default TINY_PHI2). */
+    readonly shape?: Phi2Shape;
 }
 
 export function buildTinyPhi2Gguf(weights: Phi2Weights, options: TinyPhi2FileOptions): Buffer {
-    const { embedding: e, vocabSize: v, feedForward: f } = TINY_PHI2;
-    const writer = createPhi2Writer(TINY_PHI2, options.name, options.embeddingType === "f32" && options.outputType === "f32" ? 0 : 1);
+    const shape = options.shape ?? TINY_PHI2;
+    const layerType = options.layerType ?? "f32";
+    const { embedding: e, vocabSize: v, feedForward: f } = shape;
+    const allF32 = options.embeddingType === "f32" && options.outputType === "f32" && layerType === "f32";
+    const writer = createPhi2Writer(shape, options.name, allF32 ? 0 : 1);
+    if (options.description !== undefined) writer.setString("general.description", options.description);
     writer.addTensor({ name: "token_embd.weight", dims: [e, v], type: options.embeddingType, data: weights.tokenEmbedding });
     writer.addTensor({ name: "output_norm.weight", dims: [e], type: "f32", data: weights.outputNormWeight });
     writer.addTensor({ name: "output_norm.bias", dims: [e], type: "f32", data: weights.outputNormBias });
@@ -102,13 +112,13 @@ export function buildTinyPhi2Gguf(weights: Phi2Weights, options: TinyPhi2FileOpt
         const prefix = `blk.${index}`;
         writer.addTensor({ name: `${prefix}.attn_norm.weight`, dims: [e], type: "f32", data: layer.attnNormWeight });
         writer.addTensor({ name: `${prefix}.attn_norm.bias`, dims: [e], type: "f32", data: layer.attnNormBias });
-        writer.addTensor({ name: `${prefix}.attn_qkv.weight`, dims: [e, 3 * e], type: "f32", data: layer.attnQkvWeight });
+        writer.addTensor({ name: `${prefix}.attn_qkv.weight`, dims: [e, 3 * e], type: layerType, data: layer.attnQkvWeight });
         writer.addTensor({ name: `${prefix}.attn_qkv.bias`, dims: [3 * e], type: "f32", data: layer.attnQkvBias });
-        writer.addTensor({ name: `${prefix}.attn_output.weight`, dims: [e, e], type: "f32", data: layer.attnOutputWeight });
+        writer.addTensor({ name: `${prefix}.attn_output.weight`, dims: [e, e], type: layerType, data: layer.attnOutputWeight });
         writer.addTensor({ name: `${prefix}.attn_output.bias`, dims: [e], type: "f32", data: layer.attnOutputBias });
-        writer.addTensor({ name: `${prefix}.ffn_up.weight`, dims: [e, f], type: "f32", data: layer.ffnUpWeight });
+        writer.addTensor({ name: `${prefix}.ffn_up.weight`, dims: [e, f], type: layerType, data: layer.ffnUpWeight });
         writer.addTensor({ name: `${prefix}.ffn_up.bias`, dims: [f], type: "f32", data: layer.ffnUpBias });
-        writer.addTensor({ name: `${prefix}.ffn_down.weight`, dims: [f, e], type: "f32", data: layer.ffnDownWeight });
+        writer.addTensor({ name: `${prefix}.ffn_down.weight`, dims: [f, e], type: layerType, data: layer.ffnDownWeight });
         writer.addTensor({ name: `${prefix}.ffn_down.bias`, dims: [e], type: "f32", data: layer.ffnDownBias });
     });
     return writer.toBuffer();

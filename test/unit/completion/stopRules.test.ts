@@ -155,3 +155,18 @@ describe("StreamingStopRules", () => {
         assert.equal(rules.text, "x");
     });
 });
+
+describe("stop rules: the minimal set (quality benchmark variant)", () => {
+    const minimal: StopRuleContext = { ...multiLine, contentRules: false };
+
+    it("keeps lines the content rules would cut: dedent, top-level def, blank run, preamble", () => {
+        const text = "x = 1\nreturn x\n\n\ndef other():\nInstruct: more\n";
+        assert.deepEqual(stream(minimal, [text]), { text, rule: undefined, chunksUsed: 1 });
+        assert.equal(stream(multiLine, [text]).rule, "dedent");
+    });
+
+    it("still stops at the end of text and at the end of a single line", () => {
+        assert.deepEqual(stream(minimal, ["a = 1\n<|endoftext|>junk"]).rule, "endOfText");
+        assert.deepEqual(stream({ ...singleLine, contentRules: false }, ["a = 1\nb = 2"]), { text: "a = 1", rule: "singleLineEnd", chunksUsed: 1 });
+    });
+});

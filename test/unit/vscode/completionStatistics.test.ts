@@ -11,7 +11,7 @@ function counters(promptTokens: number, evaluatedTokens: number): GenerationCoun
 function outcome(latencyMs: number, options: { suggestion?: boolean; source?: CompletionStats["source"]; counters?: GenerationCounters; reason?: CompletionOutcome["reason"] } = {}): CompletionOutcome {
     const stats: CompletionStats = {
         trigger: "automatic", source: options.source, mode: "singleLine", modeBecause: "insideLine", counters: options.counters, cuts: [],
-        prompt: { characters: 100, estimatedTokens: 30, windowStartLine: 0, headerLines: 0 },
+        prompt: { characters: 100, estimatedTokens: 30, windowStartLine: 0, headerLines: 0, contextTokens: 0 },
         latencyMs, modelMs: latencyMs, debounceMs: 0, overheadMs: 0,
     };
     const suggestion = options.suggestion === false ? undefined : { insertText: "x", range: { start: { line: 0, character: 0 }, end: { line: 0, character: 0 } } };

@@ -1,0 +1,56 @@
+// Project context in a real VS Code: a workspace file that imports from another one gets that
+// file's definitions at the start of its prompt (the scripted model still completes it), and the
+// context follows an edit of the imports.
+import * as assert from "node:assert/strict";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import * as vscode from "vscode";
+import type { Phi2TestApi } from "../../src/vscode/testApi";
+import { activatePhi2WithModel, closeAllEditors, showAtEnd, sleep, triggerSuggestion } from "./editorHelpers";
+import { suiteEnvironment } from "./suiteEnvironment";
+
+describe("project context in a real VS Code", () => {
+    const suite = suiteEnvironment();
+    let api: Phi2TestApi;
+    let file: string;
+
+    before(async () => {
+        api = await activatePhi2WithModel();
+        file = path.join(suite.workspace, "shapes_report.py");
+        // geometry.py (in the sample workspace) defines Point and circle_area.
+        fs.writeFileSync(file, "from geometry import Point, circle_area\n\ndef add(a, b):\n    ");
+    });
+
+    after(async () => {
+        await closeAllEditors();
+        fs.rmSync(file, { force: true });
+    });
+
+    it("puts the imported definitions of geometry.py before the file and still completes", async () => {
+        const document = await vscode.workspace.openTextDocument(file);
+        const editor = await showAtEnd(document);
+        await sleep(500);
+        const record = await triggerSuggestion(api, editor);
+        assert.equal(record.shown, "return a + b");
+        assert.ok((record.outcome?.stats.prompt.contextTokens ?? 0) > 10, JSON.stringify(record.outcome?.stats.prompt));
+        const rendered = api.projectContext.lastRendered(document.uri.toString());
+        assert.ok(rendered, "a rendered context for the document");
+        assert.ok(rendered.text.startsWith("# file: geometry.py\n@dataclass(frozen=True)\nclass Point:\n    x: float\n    y: float\n"), rendered.text);
+        assert.ok(rendered.text.includes("def circle_area(radius: float) -> float:\n    \"\"\"Area of a circle with the given radius.\"\"\""), rendered.text);
+        assert.ok(rendered.text.endsWith("# file: shapes_report.py\n"), rendered.text);
+        assert.deepEqual(rendered.files, ["geometry.py"]);
+        // The prompt sent holds the context: more prompt tokens than the file alone has.
+        const counters = record.outcome?.stats.counters;
+        assert.ok(counters && counters.promptTokens > 30, JSON.stringify(counters));
+    });
+
+    it("follows the imports: importing nothing local leaves the prompt to the file alone", async () => {
+        const document = await vscode.workspace.openTextDocument(file);
+        const editor = await showAtEnd(document);
+        await editor.edit((edit) => edit.replace(new vscode.Range(0, 0, 0, document.lineAt(0).text.length), "import math"));
+        await showAtEnd(document);
+        const record = await triggerSuggestion(api, editor);
+        assert.equal(record.shown, "return a + b");
+        assert.equal(record.outcome?.stats.prompt.contextTokens, 0);
+    });
+});
