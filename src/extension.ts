@@ -8,6 +8,7 @@ import { CompletionEngine } from "./core/completion/CompletionEngine";
 import { BackgroundPrefill } from "./vscode/BackgroundPrefill";
 import { CompletionStatistics, describeStatistics } from "./vscode/CompletionStatistics";
 import { registerCommands, runModelAction } from "./vscode/commands";
+import { registerDownloadCommand } from "./vscode/downloadModelCommand";
 import { registerExplainCommand } from "./vscode/explainCommand";
 import { COMPLETION_ACCEPTED_COMMAND, Phi2InlineCompletionProvider, PYTHON_SELECTOR } from "./vscode/InlineCompletionProvider";
 import { ModelManager } from "./vscode/ModelManager";
@@ -26,6 +27,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Phi2Te
 
         // Read once and refreshed on configuration changes: requests and keystrokes only look at it.
         let settings = readSettings();
+        // Downloaded models live with the extension's global storage (on the remote machine in a remote window).
+        const modelsFolder = path.join(context.globalStorageUri.fsPath, "models");
         const models = new ModelManager({ hostScriptPath, log, runAction: runModelAction });
         const engine = new CompletionEngine(models, { settings: toCompletionSettings(settings), syntaxGuard: await loadSyntaxGuard(context.extensionPath, log) });
         const statusBar = new ModelStatusBar();
@@ -75,7 +78,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Phi2Te
                 engine.notifyAccepted(outcome);
                 refreshStatusBar();
             }),
-            ...registerCommands(models, log, describeSession),
+            ...registerCommands(models, log, modelsFolder, describeSession),
+            registerDownloadCommand({ modelsFolder, log, reloadModel: () => models.loadConfiguredModel() }),
             vscode.workspace.onDidCloseTextDocument((document) => {
                 engine.forgetDocument(document.uri.toString());
                 provider.forgetDocument(document.uri.toString());
@@ -83,7 +87,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Phi2Te
             vscode.workspace.onDidChangeConfiguration((event) => {
                 settings = readSettings();
                 if (affectsCompletion(event)) engine.updateSettings(toCompletionSettings(settings));
-                if (affectsModel(event)) void models.loadConfiguredModel();
+                if (affectsModel(event)) void models.reloadIfSettingsChanged();
                 if (!settings.enable || !settings.backgroundPrefill) prefill.cancel();
                 refreshStatusBar();
             }),

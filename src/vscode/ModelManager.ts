@@ -8,6 +8,8 @@ import type { GenerateOptions, PrefillOptions, PrefillResult, TextGenerator } fr
 import type { GenerationResult } from "../core/types";
 import type { ModelInfo } from "../modelHost/protocol";
 import { ACTION_LABELS, describeModelError, type ModelAction } from "./modelErrors";
+import { describeThreads } from "./ModelStatusBar";
+import { errorToasts } from "./OneErrorAtATime";
 import { readSettings, toLoadParams } from "./settings";
 
 export type ModelStatus =
@@ -34,6 +36,8 @@ export class ModelManager implements TextGenerator, vscode.Disposable {
     private clientSubscription: { dispose(): void };
     private current: ModelStatus = { kind: "noModel" };
     private modelPath = "";
+    /** The load parameters of the last load attempt ("" = none): a reload happens only when they change. */
+    private loadedParamsKey: string | undefined;
     /** Increases per load attempt: a stale attempt's result must not overwrite a newer one. */
     private generation = 0;
     /** Loads awaited by loadConfiguredModel(), which reports their errors itself. */
@@ -73,11 +77,21 @@ export class ModelManager implements TextGenerator, vscode.Disposable {
         return this.client.prefill(options);
     }
 
+    /**
+     * Loads the configured model again only if the effective model settings differ from the last
+     * load: a workspace value of a machine-scoped setting is ignored by VS Code, and a change to it
+     * must not cost a reload.
+     */
+    async reloadIfSettingsChanged(): Promise<void> {
+        if (effectiveParamsKey() !== this.loadedParamsKey) await this.loadConfiguredModel();
+    }
+
     /** Loads the configured model; resolves when loaded, failed, or there is nothing to load. */
     async loadConfiguredModel(): Promise<void> {
         const settings = readSettings();
         const attempt = ++this.generation;
         this.modelPath = settings.modelPath;
+        this.loadedParamsKey = effectiveParamsKey();
         if (!settings.modelPath) {
             if (this.client.state.kind !== "stopped") {
                 await this.client.unload().catch((error: unknown) => this.options.log.warn(`Unloading the model failed: ${String(error)}`));
@@ -86,7 +100,7 @@ export class ModelManager implements TextGenerator, vscode.Disposable {
             return;
         }
         const params = toLoadParams(settings);
-        this.options.log.info(`Loading ${params.modelPath} (gpu ${params.gpu}, ${params.threads} threads, context ${params.contextSize}).`);
+        this.options.log.info(`Loading ${params.modelPath} (gpu ${params.gpu}, ${describeThreads(params.threads)}, context ${params.contextSize}).`);
         this.setStatus({ kind: "starting" });
         this.loadsInFlight++;
         try {
@@ -94,7 +108,7 @@ export class ModelManager implements TextGenerator, vscode.Disposable {
             if (attempt !== this.generation) return;
             this.options.log.info(
                 `Model ready in ${info.loadMs} ms: ${info.architecture}, context ${info.contextSize}/${info.trainContextSize}, ` +
-                    `${info.gpu === false ? "CPU" : info.gpu}, ${info.threads} threads.`,
+                    `${info.gpu === false ? "CPU" : info.gpu}, ${describeThreads(info.threads)}.`,
             );
         } catch (error) {
             if (attempt !== this.generation) return;
@@ -191,10 +205,7 @@ export class ModelManager implements TextGenerator, vscode.Disposable {
         this.options.log.error(`Model error ${error.code}: ${error.message}`);
         this.setStatus({ kind: "error", error, modelPath: this.modelPath });
         const report = describeModelError(error.code, error.message, this.modelPath);
-        const labels = report.actions.map((action) => ({ title: ACTION_LABELS[action], action }));
-        void vscode.window.showErrorMessage(report.message, ...labels).then((picked) => {
-            if (picked) this.options.runAction(picked.action);
-        });
+        errorToasts.show(report.message, report.actions.map((action) => ({ title: ACTION_LABELS[action], run: () => this.options.runAction(action) })));
     }
 
     private setStatus(status: ModelStatus): void {
@@ -203,4 +214,9 @@ export class ModelManager implements TextGenerator, vscode.Disposable {
         this.statusEmitter.fire(status);
         if (status.kind === "ready" && !wasReady) this.readyEmitter.fire(status.info);
     }
+}
+
+function effectiveParamsKey(): string {
+    const settings = readSettings();
+    return settings.modelPath ? JSON.stringify(toLoadParams(settings)) : "";
 }

@@ -68,10 +68,14 @@ function describe(view: StatusBarView): { text: string; tooltip: string; backgro
         case "error":
             return { text: "$(error) Phi-2: error", tooltip: `${status.error.message}\nClick for actions.`, background: "statusBarItem.errorBackground" };
         case "ready": {
-            const model = `${path.basename(status.info.modelPath)} (${status.info.gpu === false ? "CPU" : status.info.gpu}, ${status.info.threads} threads)`;
+            const model = `${path.basename(status.info.modelPath)} (${status.info.gpu === false ? "CPU" : status.info.gpu}, ${describeThreads(status.info.threads)})`;
             if (!view.enabled) return { text: "$(circle-slash) Phi-2: off", tooltip: `Completions are turned off. Model: ${model}` };
             if (view.generating > 0) return { text: "$(loading~spin) Phi-2", tooltip: `Generating a suggestion. Model: ${model}` };
             return { text: "$(sparkle) Phi-2", tooltip: `Ready. Model: ${model}` };
         }
     }
+}
+
+export function describeThreads(threads: number): string {
+    return threads === 1 ? "1 thread" : `${threads} threads`;
 }

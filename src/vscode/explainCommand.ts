@@ -187,7 +187,7 @@ export class ExplainController implements vscode.Disposable {
                 this.startSession(job);
                 return;
             case "noModel":
-                this.fail(job, `No Phi-2 model is configured, so there is nothing to explain with. ${NO_MODEL_MESSAGE}`, ["selectModelFile", "retry"]);
+                this.fail(job, `No Phi-2 model is configured, so there is nothing to explain with. ${NO_MODEL_MESSAGE}`, ["downloadModel", "selectModelFile", "retry"]);
                 return;
             case "error": {
                 const report = describeModelError(status.error.code, status.error.message, status.modelPath);
@@ -397,6 +397,7 @@ export class ExplainController implements vscode.Disposable {
 
 const PANEL_ACTION_LABELS: Record<ExplainPanelAction, string> = {
     retry: "Retry",
+    downloadModel: ACTION_LABELS.downloadModel,
     selectModelFile: ACTION_LABELS.selectModelFile,
     restartModel: ACTION_LABELS.restartModel,
     showLogs: ACTION_LABELS.showLogs,

@@ -2,7 +2,7 @@
 // requests, redirects), and misbehaves on request: drops the connection mid-file, stalls, answers
 // an error status. For the downloader's tests and the UI test's download.
 import * as http from "node:http";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 
 export interface ServedFile {
     readonly body: Buffer;
@@ -32,7 +32,7 @@ export class ModelFileServer {
     private readonly redirects = new Map<string, string>();
     private readonly drops = new Map<string, number>();
     private readonly server = http.createServer((request, response) => this.handle(request, response));
-    private readonly sockets = new Set<import("node:net").Socket>();
+    private readonly sockets = new Set<Socket>();
 
     constructor() {
         this.server.on("connection", (socket) => {
