@@ -16,7 +16,7 @@ import { ModelStatusBar } from "./vscode/ModelStatusBar";
 import { showNoModelNoticeOnce } from "./vscode/noModelNotice";
 import { loadSyntaxGuard } from "./vscode/syntaxGuardLoader";
 import { affectsCompletion, affectsModel, readSettings, toCompletionSettings } from "./vscode/settings";
-import { createTestApi, isTestMode, type Phi2TestApi } from "./vscode/testApi";
+import { createTestApi, isTestMode, readTestCatalogue, type Phi2TestApi } from "./vscode/testApi";
 
 export async function activate(context: vscode.ExtensionContext): Promise<Phi2TestApi | undefined> {
     const log = vscode.window.createOutputChannel("Phi-2", { log: true });
@@ -79,7 +79,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<Phi2Te
                 refreshStatusBar();
             }),
             ...registerCommands(models, log, modelsFolder, describeSession),
-            registerDownloadCommand({ modelsFolder, log, reloadModel: () => models.loadConfiguredModel() }),
+            registerDownloadCommand({
+                modelsFolder,
+                log,
+                reloadModel: () => models.loadConfiguredModel(),
+                testCatalogue: isTestMode(context) ? readTestCatalogue : undefined,
+            }),
             vscode.workspace.onDidCloseTextDocument((document) => {
                 engine.forgetDocument(document.uri.toString());
                 provider.forgetDocument(document.uri.toString());

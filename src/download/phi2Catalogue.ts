@@ -41,8 +41,8 @@ export const PHI2_CATALOGUE: readonly CatalogueEntry[] = [
 
 export const DEFAULT_CATALOGUE_ENTRY = PHI2_CATALOGUE[0];
 
-export function findCatalogueEntry(id: string): CatalogueEntry | undefined {
-    return PHI2_CATALOGUE.find((entry) => entry.id.toLowerCase() === id.toLowerCase() || entry.fileName === id);
+export function findCatalogueEntry(id: string, catalogue: readonly CatalogueEntry[] = PHI2_CATALOGUE): CatalogueEntry | undefined {
+    return catalogue.find((entry) => entry.id.toLowerCase() === id.toLowerCase() || entry.fileName === id);
 }
 
 /** The file's URL under a base URL (a Hugging Face `resolve/<revision>` folder or a mirror's folder). */

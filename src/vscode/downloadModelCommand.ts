@@ -18,6 +18,11 @@ export interface DownloadCommandDependencies {
     readonly log: vscode.LogOutputChannel;
     /** Loads the configured model again (after a download of the file that is already configured). */
     readonly reloadModel: () => Promise<void>;
+    /**
+     * Test mode only: the catalogue to offer instead of the pinned one, so the tests can download a
+     * tiny generated model (whose hash they know) from a local server.
+     */
+    readonly testCatalogue?: () => readonly CatalogueEntry[] | undefined;
 }
 
 export function registerDownloadCommand(dependencies: DownloadCommandDependencies): vscode.Disposable {
@@ -27,17 +32,18 @@ export function registerDownloadCommand(dependencies: DownloadCommandDependencie
             void vscode.window.showInformationMessage("Phi-2: the model is already downloading (see the notification).");
             return;
         }
-        const entry = typeof id === "string" ? findCatalogueEntry(id) : await pickEntry();
+        const catalogue = dependencies.testCatalogue?.() ?? PHI2_CATALOGUE;
+        const entry = typeof id === "string" ? findCatalogueEntry(id, catalogue) : await pickEntry(catalogue);
         if (!entry) return;
         running = download(entry, dependencies).finally(() => (running = undefined));
         await running;
     });
 }
 
-async function pickEntry(): Promise<CatalogueEntry | undefined> {
-    const items = PHI2_CATALOGUE.map((entry) => ({
+async function pickEntry(catalogue: readonly CatalogueEntry[]): Promise<CatalogueEntry | undefined> {
+    const items = catalogue.map((entry) => ({
         label: entry.fileName,
-        description: `${(entry.approximateBytes / 1e9).toFixed(2)} GB${entry === DEFAULT_CATALOGUE_ENTRY ? " · recommended" : ""}`,
+        description: `${(entry.approximateBytes / 1e9).toFixed(2)} GB${entry.id === DEFAULT_CATALOGUE_ENTRY.id ? " · recommended" : ""}`,
         detail: entry.description,
         entry,
     }));
