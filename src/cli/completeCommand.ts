@@ -12,7 +12,7 @@ import { createTextSnapshot } from "../core/completion/textSnapshot";
 import { createTreeSitterSyntaxGuard } from "../core/syntax/treeSitterSyntaxGuard";
 import { defaultThreadCount } from "../hostClient/defaultThreadCount";
 import { ModelHostClient, ModelHostError } from "../hostClient/ModelHostClient";
-import type { GpuMode } from "../modelHost/protocol";
+import { normalizeGpuMode, type GpuMode } from "../modelHost/protocol";
 import { UsageError, integerFlag, parseFlags, requireFile } from "./cliArguments";
 import { writeStdout } from "./writeStdout";
 import { locateTreeSitterWasmDirectory } from "./treeSitterWasm";
@@ -34,7 +34,7 @@ Options:
   --max-tokens N      generation cap (default ${DEFAULT_COMPLETION_SETTINGS.maxTokens})
   --context N         context size in tokens (default ${DEFAULT_COMPLETION_SETTINGS.contextTokens}, capped by the model)
   --multiline M       auto | always | never (default auto)
-  --gpu MODE          auto | off (default auto: CUDA or Vulkan when present, else CPU)
+  --gpu MODE          auto | cpu | cuda | vulkan | metal (default auto: a GPU when present, else CPU)
   --no-syntax-guard   show the suggestion even if it adds a parse error
   --verbose           model host logs on stderr
 
@@ -66,8 +66,8 @@ export async function runComplete(argv: readonly string[]): Promise<number> {
     const contextTokens = integerFlag("context", flags.context, 64, DEFAULT_COMPLETION_SETTINGS.contextTokens);
     const multiline = (flags.multiline ?? "auto") as MultilineMode;
     if (!["auto", "always", "never"].includes(multiline)) throw new UsageError(`--multiline must be auto, always or never, got "${multiline}".`);
-    const gpu = (flags.gpu ?? "auto") as GpuMode;
-    if (gpu !== "auto" && gpu !== "off") throw new UsageError(`--gpu must be auto or off, got "${gpu}".`);
+    const gpu: GpuMode | undefined = normalizeGpuMode(flags.gpu ?? "auto");
+    if (!gpu) throw new UsageError(`--gpu must be auto, cpu, cuda, vulkan or metal, got "${flags.gpu}".`);
 
     const modelPath = path.resolve(flags.model);
     await requireFile(modelPath, "model file");

@@ -8,7 +8,7 @@ import type { GenerateOptions, PrefillOptions, PrefillResult, TextGenerator } fr
 import type { GenerationResult } from "../core/types";
 import type { ModelInfo } from "../modelHost/protocol";
 import { ACTION_LABELS, describeModelError, type ModelAction } from "./modelErrors";
-import { describeThreads } from "./ModelStatusBar";
+import { describePlacement, describeThreads } from "./ModelStatusBar";
 import { errorToasts } from "./OneErrorAtATime";
 import { readSettings, toLoadParams } from "./settings";
 
@@ -38,6 +38,7 @@ export class ModelManager implements TextGenerator, vscode.Disposable {
     private modelPath = "";
     /** The load parameters of the last load attempt ("" = none): a reload happens only when they change. */
     private loadedParamsKey: string | undefined;
+    private gpuFallbackReported = false;
     /** Increases per load attempt: a stale attempt's result must not overwrite a newer one. */
     private generation = 0;
     /** Loads awaited by loadConfiguredModel(), which reports their errors itself. */
@@ -108,8 +109,9 @@ export class ModelManager implements TextGenerator, vscode.Disposable {
             if (attempt !== this.generation) return;
             this.options.log.info(
                 `Model ready in ${info.loadMs} ms: ${info.architecture}, context ${info.contextSize}/${info.trainContextSize}, ` +
-                    `${info.gpu === false ? "CPU" : info.gpu}, ${describeThreads(info.threads)}.`,
+                    `${describePlacement(info)}, ${describeThreads(info.threads)}.`,
             );
+            if (info.gpuFallback) this.reportGpuFallback(info.gpuFallback);
         } catch (error) {
             if (attempt !== this.generation) return;
             const hostError = error instanceof ModelHostError ? error : new ModelHostError("INTERNAL", String(error));
@@ -199,6 +201,16 @@ export class ModelManager implements TextGenerator, vscode.Disposable {
                 if (!this.modelPath) this.setStatus({ kind: "noModel" });
                 break;
         }
+    }
+
+    /** Once per session: the GPU failed and the model runs on the CPU (slower, but it works). */
+    private reportGpuFallback(reason: string): void {
+        this.options.log.warn(`The GPU could not be used, the model runs on the CPU: ${reason}`);
+        if (this.gpuFallbackReported) return;
+        this.gpuFallbackReported = true;
+        void vscode.window.showWarningMessage(`Phi-2 could not use the GPU and runs on the CPU instead (slower). ${reason}`, "Show Logs").then((picked) => {
+            if (picked) this.options.runAction("showLogs");
+        });
     }
 
     private fail(error: ModelHostError): void {

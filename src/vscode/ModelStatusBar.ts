@@ -2,6 +2,7 @@
 // restarting / error, or completions turned off), and a click that offers the actions that fit.
 import * as path from "node:path";
 import * as vscode from "vscode";
+import type { ModelInfo } from "../modelHost/protocol";
 import type { ModelStatus } from "./ModelManager";
 
 export const STATUS_BAR_ACTIONS_COMMAND = "phi2.statusBarActions";
@@ -68,7 +69,7 @@ function describe(view: StatusBarView): { text: string; tooltip: string; backgro
         case "error":
             return { text: "$(error) Phi-2: error", tooltip: `${status.error.message}\nClick for actions.`, background: "statusBarItem.errorBackground" };
         case "ready": {
-            const model = `${path.basename(status.info.modelPath)} (${status.info.gpu === false ? "CPU" : status.info.gpu}, ${describeThreads(status.info.threads)})`;
+            const model = `${path.basename(status.info.modelPath)} (${describePlacement(status.info)}, ${describeThreads(status.info.threads)})`;
             if (!view.enabled) return { text: "$(circle-slash) Phi-2: off", tooltip: `Completions are turned off. Model: ${model}` };
             if (view.generating > 0) return { text: "$(loading~spin) Phi-2", tooltip: `Generating a suggestion. Model: ${model}` };
             return { text: "$(sparkle) Phi-2", tooltip: `Ready. Model: ${model}` };
@@ -78,4 +79,10 @@ function describe(view: StatusBarView): { text: string; tooltip: string; backgro
 
 export function describeThreads(threads: number): string {
     return threads === 1 ? "1 thread" : `${threads} threads`;
+}
+
+/** "CPU", "vulkan, 33 layers offloaded", or "CPU (the GPU failed)" after a fallback. */
+export function describePlacement(info: Pick<ModelInfo, "gpu" | "gpuLayers" | "gpuFallback">): string {
+    if (info.gpu === false) return info.gpuFallback ? "CPU (the GPU failed)" : "CPU";
+    return `${info.gpu}, ${info.gpuLayers ?? 0} layers offloaded`;
 }

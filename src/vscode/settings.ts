@@ -4,7 +4,7 @@ import * as os from "node:os";
 import * as vscode from "vscode";
 import { defaultThreadCount } from "../hostClient/defaultThreadCount";
 import { DEFAULT_COMPLETION_SETTINGS, withSettings, type CompletionSettings, type MultilineMode } from "../core/completion/CompletionSettings";
-import { DEFAULT_SEQUENCES, type GpuMode, type LoadParams } from "../modelHost/protocol";
+import { DEFAULT_SEQUENCES, normalizeGpuMode, type GpuMode, type LoadParams } from "../modelHost/protocol";
 
 export const SETTINGS_SECTION = "phi2";
 
@@ -46,7 +46,7 @@ export function readSettings(): Phi2Settings {
     return {
         enable: config.get<boolean>("enable", true),
         modelPath: expandHome(config.get<string>("modelPath", "").trim()),
-        gpu: config.get<string>("gpu", "auto") === "off" ? "off" : "auto",
+        gpu: normalizeGpuMode(config.get<string>("gpu", "auto")) ?? "auto",
         threads: resolveThreads(integer("threads", 0, 0, 256)),
         contextSize: integer("contextSize", 2048, 256, 2048),
         speculativeDecoding: config.get<boolean>("speculativeDecoding", false),
