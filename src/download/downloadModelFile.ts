@@ -8,6 +8,7 @@ import { createReadStream, createWriteStream } from "node:fs";
 import * as fs from "node:fs/promises";
 import type * as http from "node:http";
 import * as path from "node:path";
+import { once } from "node:events";
 import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { DownloadError, isOfflineErrno } from "./DownloadError";
@@ -162,7 +163,14 @@ async function transferOnce(options: DownloadOptions, partial: string, resumedFr
                 callback(null, chunk);
             },
         });
-        await pipeline(response, counter, createWriteStream(partial, { flags: start > 0 ? "a" : "w" }));
+        const file = createWriteStream(partial, { flags: start > 0 ? "a" : "w" });
+        try {
+            await pipeline(response, counter, file);
+        } finally {
+            // A broken pipeline rejects while the last write may still be in flight: the next
+            // attempt (or a later resume) must see the file's final size.
+            if (!file.closed) await once(file, "close");
+        }
         report(true);
         if (totalBytes !== undefined && received < totalBytes) {
             throw new DownloadError("NETWORK", `The connection closed at ${received} of ${totalBytes} bytes.`);

