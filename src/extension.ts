@@ -8,6 +8,7 @@ import { CompletionEngine } from "./core/completion/CompletionEngine";
 import { BackgroundPrefill } from "./vscode/BackgroundPrefill";
 import { CompletionStatistics, describeStatistics } from "./vscode/CompletionStatistics";
 import { registerCommands, runModelAction } from "./vscode/commands";
+import { completionsEnabledFor } from "./vscode/completionsEnabled";
 import { registerDownloadCommand } from "./vscode/downloadModelCommand";
 import { registerExplainCommand } from "./vscode/explainCommand";
 import { COMPLETION_ACCEPTED_COMMAND, Phi2InlineCompletionProvider, PYTHON_SELECTOR } from "./vscode/InlineCompletionProvider";
@@ -30,6 +31,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Phi2Te
         // Downloaded models live with the extension's global storage (on the remote machine in a remote window).
         const modelsFolder = path.join(context.globalStorageUri.fsPath, "models");
         const models = new ModelManager({ hostScriptPath, log, runAction: runModelAction });
+        models.setIdleUnloadMinutes(settings.idleUnloadMinutes);
         const engine = new CompletionEngine(models, { settings: toCompletionSettings(settings), syntaxGuard: await loadSyntaxGuard(context.extensionPath, log) });
         const statusBar = new ModelStatusBar();
         const statistics = new CompletionStatistics(() => engine.totals);
@@ -39,8 +41,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Phi2Te
         const provider = new Phi2InlineCompletionProvider({
             engine,
             log,
-            isEnabled: () => settings.enable,
-            isModelReady: () => models.isReady,
+            isEnabled: completionsEnabledFor,
+            isModelReady: () => models.readyOrWake(),
             onActivity: (delta) => {
                 const wasGenerating = generating > 0;
                 generating += delta;
@@ -52,8 +54,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Phi2Te
             engine,
             log,
             selector: PYTHON_SELECTOR,
-            isEnabled: () => settings.enable && settings.backgroundPrefill,
-            isModelReady: () => models.isReady,
+            isEnabled: (document) => settings.backgroundPrefill && completionsEnabledFor(document),
+            isModelReady: () => models.readyOrWake(),
         });
         context.subscriptions.push(
             models,
@@ -62,6 +64,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Phi2Te
             provider,
             prefill,
             models.onDidChangeStatus(refreshStatusBar),
+            models.onDidChangeStatus(hideStaleGhostText()),
             models.onDidBecomeReady(() => {
                 // A fresh model host (or another model) starts with empty KV caches: what the engine
                 // remembers about prompts and suggestions is stale.
@@ -93,6 +96,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Phi2Te
                 settings = readSettings();
                 if (affectsCompletion(event)) engine.updateSettings(toCompletionSettings(settings));
                 if (affectsModel(event)) void models.reloadIfSettingsChanged();
+                models.setIdleUnloadMinutes(settings.idleUnloadMinutes);
                 if (!settings.enable || !settings.backgroundPrefill) prefill.cancel();
                 refreshStatusBar();
             }),
@@ -117,4 +121,17 @@ export async function activate(context: vscode.ExtensionContext): Promise<Phi2Te
 
 export function deactivate(): void {
     // Everything is disposed through context.subscriptions (the model host is stopped by ModelManager).
+}
+
+/**
+ * A suggestion on screen came from the model that is going away (a reload, a restart, an idle
+ * unload): hide it rather than leave the previous model's text showing while the next one loads.
+ */
+function hideStaleGhostText(): (status: { readonly kind: string }) => void {
+    let wasReady = false;
+    return (status) => {
+        const ready = status.kind === "ready";
+        if (wasReady && !ready) void vscode.commands.executeCommand("editor.action.inlineSuggest.hide");
+        wasReady = ready;
+    };
 }

@@ -4,6 +4,8 @@
 // with the actions that fix them.
 import * as vscode from "vscode";
 import { ModelHostClient, ModelHostError, type HostClientLogLevel, type HostState } from "../hostClient/ModelHostClient";
+import { SYSTEM_TIMERS } from "../core/completion/scheduler";
+import { IdleUnloadTimer } from "../core/model/IdleUnloadTimer";
 import type { GenerateOptions, PrefillOptions, PrefillResult, TextGenerator } from "../core/textGenerator";
 import type { GenerationResult } from "../core/types";
 import type { ModelInfo } from "../modelHost/protocol";
@@ -17,6 +19,8 @@ export type ModelStatus =
     | { readonly kind: "starting" }
     | { readonly kind: "loading"; readonly progress: number }
     | { readonly kind: "ready"; readonly info: ModelInfo }
+    /** Unloaded after phi2.idleUnloadMinutes without requests; the next request loads it again. */
+    | { readonly kind: "idle"; readonly idleMinutes: number }
     | { readonly kind: "restarting"; readonly attempt: number; readonly delayMs: number }
     | { readonly kind: "error"; readonly error: ModelHostError; readonly modelPath: string };
 
@@ -39,6 +43,8 @@ export class ModelManager implements TextGenerator, vscode.Disposable {
     /** The load parameters of the last load attempt ("" = none): a reload happens only when they change. */
     private loadedParamsKey: string | undefined;
     private gpuFallbackReported = false;
+    private idleMinutes = 0;
+    private readonly idleTimer = new IdleUnloadTimer(SYSTEM_TIMERS, () => void this.unloadIdle());
     /** Increases per load attempt: a stale attempt's result must not overwrite a newer one. */
     private generation = 0;
     /** Loads awaited by loadConfiguredModel(), which reports their errors itself. */
@@ -71,11 +77,49 @@ export class ModelManager implements TextGenerator, vscode.Disposable {
     }
 
     generate(options: GenerateOptions): Promise<GenerationResult> {
-        return this.client.generate(options);
+        return this.whileBusy(() => this.client.generate(options));
     }
 
     prefill(options: PrefillOptions): Promise<PrefillResult> {
-        return this.client.prefill(options);
+        return this.whileBusy(() => this.client.prefill(options));
+    }
+
+    /** phi2.idleUnloadMinutes: unload after this long without requests (0 = never). */
+    setIdleUnloadMinutes(minutes: number): void {
+        this.idleMinutes = minutes;
+        this.idleTimer.setIdleMs(this.isReady ? minutes * 60_000 : 0);
+    }
+
+    /**
+     * Whether the model can answer now; an idle (unloaded) model starts loading again, so the
+     * request that found it idle gets its answer once it is ready (onDidBecomeReady).
+     */
+    readyOrWake(): boolean {
+        this.wakeIfIdle();
+        return this.isReady;
+    }
+
+    wakeIfIdle(): void {
+        if (this.current.kind !== "idle") return;
+        this.options.log.info("A request after the idle unload: loading the model again.");
+        void this.loadConfiguredModel();
+    }
+
+    private async whileBusy<T>(request: () => Promise<T>): Promise<T> {
+        this.idleTimer.begin();
+        try {
+            return await request();
+        } finally {
+            this.idleTimer.end();
+        }
+    }
+
+    private async unloadIdle(): Promise<void> {
+        if (!this.isReady) return;
+        this.options.log.info(`No requests for ${this.idleMinutes} min: unloading the model to free its memory; it loads again on the next request.`);
+        this.generation++;
+        this.setStatus({ kind: "idle", idleMinutes: this.idleMinutes });
+        await this.client.unload().catch((error: unknown) => this.options.log.warn(`Unloading the idle model failed: ${String(error)}`));
     }
 
     /**
@@ -159,6 +203,7 @@ export class ModelManager implements TextGenerator, vscode.Disposable {
 
     dispose(): void {
         this.generation++;
+        this.idleTimer.cancel();
         this.clientSubscription.dispose();
         this.client.dispose();
         this.statusEmitter.dispose();
@@ -223,6 +268,7 @@ export class ModelManager implements TextGenerator, vscode.Disposable {
     private setStatus(status: ModelStatus): void {
         const wasReady = this.current.kind === "ready";
         this.current = status;
+        this.idleTimer.setIdleMs(status.kind === "ready" ? this.idleMinutes * 60_000 : 0);
         this.statusEmitter.fire(status);
         if (status.kind === "ready" && !wasReady) this.readyEmitter.fire(status.info);
     }

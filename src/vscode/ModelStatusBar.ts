@@ -59,7 +59,17 @@ function describe(view: StatusBarView): { text: string; tooltip: string; backgro
         case "starting":
             return { text: "$(sync~spin) Phi-2: starting", tooltip: "Starting the Phi-2 model process." };
         case "loading":
+            // llama.cpp reports no progress while it maps and reads the file: say what happens
+            // instead of a "0%" that looks like a hang.
+            if (status.progress <= 0) {
+                return { text: "$(sync~spin) Phi-2: reading model file", tooltip: "Reading the Phi-2 model file from disk. The first load after the machine starts takes longest (tens of seconds for 1.8 GB)." };
+            }
             return { text: `$(sync~spin) Phi-2: loading ${Math.round(status.progress * 100)}%`, tooltip: "Loading the Phi-2 model." };
+        case "idle":
+            return {
+                text: "$(circle-outline) Phi-2: idle",
+                tooltip: `The model was unloaded after ${status.idleMinutes} min without requests, to free its memory. It loads again when you type (setting phi2.idleUnloadMinutes).`,
+            };
         case "restarting":
             return {
                 text: "$(warning) Phi-2: restarting",

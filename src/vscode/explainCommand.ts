@@ -28,6 +28,8 @@ const RENDER_INTERVAL_MS = 50;
 export interface ExplainModel extends TextGenerator {
     readonly status: ModelStatus;
     readonly onDidChangeStatus: vscode.Event<ModelStatus>;
+    /** Loads the model again if it was unloaded for being idle (an explanation is a request). */
+    wakeIfIdle(): void;
 }
 
 export interface ExplainDependencies {
@@ -181,6 +183,7 @@ export class ExplainController implements vscode.Disposable {
         this.cancel();
         this.stoppedWhileWaiting = false;
         this.panel.show();
+        this.dependencies.models.wakeIfIdle();
         const status = this.dependencies.models.status;
         switch (status.kind) {
             case "ready":

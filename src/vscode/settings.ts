@@ -28,6 +28,16 @@ export interface Phi2Settings {
     readonly backgroundPrefill: boolean;
     /** Most tokens in one explanation (`phi2.explain.maxTokens`). */
     readonly explainMaxTokens: number;
+    /** Unload the model after this many minutes without requests (0 = never). */
+    readonly idleUnloadMinutes: number;
+}
+
+/** Default of phi2.idleUnloadMinutes (package.json declares the same). */
+export const DEFAULT_IDLE_UNLOAD_MINUTES = 15;
+
+/** Minutes may be fractional (tests use seconds); a day is the longest wait that means anything. */
+function nonNegative(value: number, fallback: number): number {
+    return Number.isFinite(value) ? Math.min(1440, Math.max(0, value)) : fallback;
 }
 
 /** Default of phi2.explain.maxTokens (package.json declares the same). */
@@ -57,6 +67,7 @@ export function readSettings(): Phi2Settings {
         debounceMs: integer("debounceMs", DEFAULT_COMPLETION_SETTINGS.debounce.maxMs, 0, 5_000),
         backgroundPrefill: config.get<boolean>("backgroundPrefill", true),
         explainMaxTokens: integer("explain.maxTokens", DEFAULT_EXPLAIN_MAX_TOKENS, 16, 1536),
+        idleUnloadMinutes: nonNegative(config.get<number>("idleUnloadMinutes", DEFAULT_IDLE_UNLOAD_MINUTES), DEFAULT_IDLE_UNLOAD_MINUTES),
     };
 }
 

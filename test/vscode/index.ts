@@ -15,6 +15,7 @@ const SUITES: ReadonlyArray<() => Promise<unknown>> = [
     () => import("./surface.test"),
     () => import("./explain.test"),
     () => import("./download.test"),
+    () => import("./idleUnload.test"),
 ];
 
 export interface TestReportEntry {
