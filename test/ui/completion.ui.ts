@@ -100,7 +100,7 @@ function typingScenario({ page, workspace, screenshot }: Scenario): Check[] {
 }
 
 /** No model configured: the one-time notification, and its Select Model File... button working. */
-function noModelScenario({ page, screenshot }: Scenario, modelPath: string): Check[] {
+function noModelScenario({ page, screenshot, workspace }: Scenario, modelPath: string): Check[] {
     const toast = noModelToast(page);
     return [
         {
@@ -120,7 +120,10 @@ function noModelScenario({ page, screenshot }: Scenario, modelPath: string): Che
                 const input = page.locator(".quick-input-widget input.input");
                 await input.waitFor({ timeout: 15_000 });
                 // Type over the prefilled folder once the dialog has listed it (it resets the value until then).
-                await page.locator(".quick-input-widget .monaco-list-row", { hasText: FILE_NAME }).first().waitFor({ timeout: 15_000 });
+                // It opens where models are (here: home, nothing is downloaded yet), not in the workspace.
+                await page.locator(".quick-input-widget .monaco-list-row").first().waitFor({ timeout: 15_000 });
+                const folder = await input.inputValue();
+                if (folder.startsWith(workspace)) throw new Error(`the model file dialog opened in the workspace (${folder})`);
                 await page.keyboard.press("Control+A");
                 await page.keyboard.type(modelPath, { delay: 5 });
                 await page.locator(".quick-input-widget .monaco-list-row", { hasText: path.basename(modelPath) }).first().waitFor({ timeout: 15_000 });
