@@ -2,6 +2,7 @@
 //   src/core      pure TypeScript: no vscode, no node-llama-cpp, no Node-only process APIs
 //   src/modelHost the only importer of node-llama-cpp; never vscode
 //   src/vscode    the only importer of vscode (with src/extension.ts)
+//   src/hostClient, src/cli, src/download, src/modelFile: headless (neither vscode nor node-llama-cpp)
 import tseslint from "typescript-eslint";
 
 const noVscode = { name: "vscode", message: "Only src/vscode and src/extension.ts may import vscode." };
@@ -37,7 +38,7 @@ export default tseslint.config(
         },
     },
     {
-        files: ["src/hostClient/**/*.ts", "src/cli/**/*.ts"],
+        files: ["src/hostClient/**/*.ts", "src/cli/**/*.ts", "src/download/**/*.ts", "src/modelFile/**/*.ts"],
         rules: {
             "no-restricted-imports": ["error", {
                 paths: [noVscode, noLlama],

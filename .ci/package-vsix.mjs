@@ -178,9 +178,12 @@ function parseOptions() {
     return { target, binaryPackages, out: values.out };
 }
 
+/** The README the extension page shows (vsce's --readme-path): for users, not developers. */
+const USER_README = "README.extension.md";
+
 async function stage(stagingDirectory, closure) {
     // The extension's own files, as .vscodeignore allows them (node_modules is not looked at).
-    const ownFiles = await vsce.listFiles({ cwd: projectRoot, packageManager: vsce.PackageManager.None });
+    const ownFiles = await vsce.listFiles({ cwd: projectRoot, packageManager: vsce.PackageManager.None, readmePath: USER_README });
     for (const file of ownFiles) {
         mkdirSync(path.dirname(path.join(stagingDirectory, file)), { recursive: true });
         copyFileSync(path.join(projectRoot, file), path.join(stagingDirectory, file));
@@ -228,6 +231,8 @@ async function main() {
             // A private project: no repository to link to (vsce would stop and ask y/N).
             allowMissingRepository: true,
             skipLicense: !hasLicense,
+            // The extension page shows the users' README; the repository's README.md is for developers.
+            readmePath: USER_README,
         });
     } finally {
         rmSync(stagingDirectory, { recursive: true, force: true });

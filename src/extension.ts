@@ -8,6 +8,8 @@ import { CompletionEngine } from "./core/completion/CompletionEngine";
 import { BackgroundPrefill } from "./vscode/BackgroundPrefill";
 import { CompletionStatistics, describeStatistics } from "./vscode/CompletionStatistics";
 import { registerCommands, runModelAction } from "./vscode/commands";
+import { completionsEnabledFor } from "./vscode/completionsEnabled";
+import { registerDownloadCommand } from "./vscode/downloadModelCommand";
 import { registerExplainCommand } from "./vscode/explainCommand";
 import { COMPLETION_ACCEPTED_COMMAND, Phi2InlineCompletionProvider, PYTHON_SELECTOR } from "./vscode/InlineCompletionProvider";
 import { ModelManager } from "./vscode/ModelManager";
@@ -18,7 +20,7 @@ import { ProjectContextService } from "./vscode/ProjectContextService";
 import { contextBudgetTokens } from "./core/completion/CompletionSettings";
 import type { DocumentSnapshot } from "./core/types";
 import { affectsCompletion, affectsModel, readSettings, toCompletionSettings } from "./vscode/settings";
-import { createTestApi, isTestMode, type Phi2TestApi } from "./vscode/testApi";
+import { createTestApi, isTestMode, readTestCatalogue, type Phi2TestApi } from "./vscode/testApi";
 
 export async function activate(context: vscode.ExtensionContext): Promise<Phi2TestApi | undefined> {
     const log = vscode.window.createOutputChannel("Phi-2", { log: true });
@@ -29,7 +31,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<Phi2Te
 
         // Read once and refreshed on configuration changes: requests and keystrokes only look at it.
         let settings = readSettings();
+        // Downloaded models live with the extension's global storage (on the remote machine in a remote window).
+        const modelsFolder = path.join(context.globalStorageUri.fsPath, "models");
         const models = new ModelManager({ hostScriptPath, log, runAction: runModelAction });
+        models.setIdleUnloadMinutes(settings.idleUnloadMinutes);
         const engine = new CompletionEngine(models, { settings: toCompletionSettings(settings), syntaxGuard: await loadSyntaxGuard(context.extensionPath, log) });
         const statusBar = new ModelStatusBar();
         const statistics = new CompletionStatistics(() => engine.totals);
@@ -44,8 +49,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Phi2Te
             log,
             projectContext: contextFor,
             alternatives: () => settings.alternatives,
-            isEnabled: () => settings.enable,
-            isModelReady: () => models.isReady,
+            isEnabled: completionsEnabledFor,
+            isModelReady: () => models.readyOrWake(),
             onActivity: (delta) => {
                 const wasGenerating = generating > 0;
                 generating += delta;
@@ -57,8 +62,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Phi2Te
             engine,
             log,
             selector: PYTHON_SELECTOR,
-            isEnabled: () => settings.enable && settings.backgroundPrefill,
-            isModelReady: () => models.isReady,
+            isEnabled: (document) => settings.backgroundPrefill && completionsEnabledFor(document),
+            isModelReady: () => models.readyOrWake(),
             projectContext: contextFor,
         });
         context.subscriptions.push(
@@ -69,6 +74,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Phi2Te
             prefill,
             projectContext,
             models.onDidChangeStatus(refreshStatusBar),
+            models.onDidChangeStatus(hideStaleGhostText()),
             models.onDidBecomeReady(() => {
                 // A fresh model host (or another model) starts with empty KV caches: what the engine
                 // remembers about prompts and suggestions is stale.
@@ -85,7 +91,13 @@ export async function activate(context: vscode.ExtensionContext): Promise<Phi2Te
                 engine.notifyAccepted(outcome);
                 refreshStatusBar();
             }),
-            ...registerCommands(models, log, describeSession),
+            ...registerCommands(models, log, modelsFolder, describeSession),
+            registerDownloadCommand({
+                modelsFolder,
+                log,
+                reloadModel: () => models.loadConfiguredModel(),
+                testCatalogue: isTestMode(context) ? readTestCatalogue : undefined,
+            }),
             vscode.workspace.onDidCloseTextDocument((document) => {
                 engine.forgetDocument(document.uri.toString());
                 provider.forgetDocument(document.uri.toString());
@@ -94,7 +106,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Phi2Te
             vscode.workspace.onDidChangeConfiguration((event) => {
                 settings = readSettings();
                 if (affectsCompletion(event)) engine.updateSettings(toCompletionSettings(settings));
-                if (affectsModel(event)) void models.loadConfiguredModel();
+                if (affectsModel(event)) void models.reloadIfSettingsChanged();
+                models.setIdleUnloadMinutes(settings.idleUnloadMinutes);
                 if (!settings.enable || !settings.backgroundPrefill) prefill.cancel();
                 refreshStatusBar();
             }),
@@ -119,4 +132,17 @@ export async function activate(context: vscode.ExtensionContext): Promise<Phi2Te
 
 export function deactivate(): void {
     // Everything is disposed through context.subscriptions (the model host is stopped by ModelManager).
+}
+
+/**
+ * A suggestion on screen came from the model that is going away (a reload, a restart, an idle
+ * unload): hide it rather than leave the previous model's text showing while the next one loads.
+ */
+function hideStaleGhostText(): (status: { readonly kind: string }) => void {
+    let wasReady = false;
+    return (status) => {
+        const ready = status.kind === "ready";
+        if (wasReady && !ready) void vscode.commands.executeCommand("editor.action.inlineSuggest.hide");
+        wasReady = ready;
+    };
 }

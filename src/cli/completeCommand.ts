@@ -14,7 +14,7 @@ import type { ProjectContextMode } from "../core/context/ProjectContext";
 import { createTreeSitterSyntaxGuard } from "../core/syntax/treeSitterSyntaxGuard";
 import { defaultThreadCount } from "../hostClient/defaultThreadCount";
 import { ModelHostClient, ModelHostError } from "../hostClient/ModelHostClient";
-import type { GpuMode } from "../modelHost/protocol";
+import { normalizeGpuMode, type GpuMode } from "../modelHost/protocol";
 import { UsageError, integerFlag, parseFlags, requireFile } from "./cliArguments";
 import { writeStdout } from "./writeStdout";
 import { DiskProjectFiles } from "./DiskProjectFiles";
@@ -38,7 +38,7 @@ Options:
   --max-tokens N      generation cap (default ${DEFAULT_COMPLETION_SETTINGS.maxTokens})
   --context N         context size in tokens (default ${DEFAULT_COMPLETION_SETTINGS.contextTokens}, capped by the model)
   --multiline M       auto | always | never (default auto)
-  --gpu MODE          auto | off (default auto: CUDA or Vulkan when present, else CPU)
+  --gpu MODE          auto | cpu | cuda | vulkan | metal (default auto: a GPU when present, else CPU)
   --workspace DIR     workspace root: definitions the file imports from other files under DIR
                       go into the prompt (project context)
   --context-mode M    none | definitions | definitions+recent (default definitions with
@@ -74,8 +74,8 @@ export async function runComplete(argv: readonly string[]): Promise<number> {
     const contextTokens = integerFlag("context", flags.context, 64, DEFAULT_COMPLETION_SETTINGS.contextTokens);
     const multiline = (flags.multiline ?? "auto") as MultilineMode;
     if (!["auto", "always", "never"].includes(multiline)) throw new UsageError(`--multiline must be auto, always or never, got "${multiline}".`);
-    const gpu = (flags.gpu ?? "auto") as GpuMode;
-    if (gpu !== "auto" && gpu !== "off") throw new UsageError(`--gpu must be auto or off, got "${gpu}".`);
+    const gpu: GpuMode | undefined = normalizeGpuMode(flags.gpu ?? "auto");
+    if (!gpu) throw new UsageError(`--gpu must be auto, cpu, cuda, vulkan or metal, got "${flags.gpu}".`);
 
     const contextMode = (flags["context-mode"] ?? (flags.workspace === undefined ? "none" : "definitions")) as ProjectContextMode;
     if (!PROJECT_CONTEXT_MODES.includes(contextMode)) throw new UsageError(`--context-mode must be ${PROJECT_CONTEXT_MODES.join(", ")}, got "${contextMode}".`);

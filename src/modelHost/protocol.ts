@@ -5,7 +5,20 @@ import type { GenerateOptions, PrefillOptions, PrefillResult } from "../core/tex
 
 export const PROTOCOL_VERSION = 1;
 
-export type GpuMode = "auto" | "off";
+/**
+ * Where the model runs: "auto" uses a GPU node-llama-cpp finds (CUDA, Vulkan, Metal) and falls back
+ * to the CPU; a named backend asks for that one (and falls back to the CPU if it fails). "off" is
+ * the older name of "cpu", still accepted.
+ */
+export type GpuMode = "auto" | "cpu" | "cuda" | "vulkan" | "metal" | "off";
+
+export const GPU_MODES: readonly GpuMode[] = ["auto", "cpu", "cuda", "vulkan", "metal", "off"];
+
+/** The mode a setting or flag names ("off" becomes "cpu"); undefined for anything else. */
+export function normalizeGpuMode(value: string): Exclude<GpuMode, "off"> | undefined {
+    if (value === "off") return "cpu";
+    return (GPU_MODES as readonly string[]).includes(value) ? (value as Exclude<GpuMode, "off">) : undefined;
+}
 
 export interface LoadParams {
     readonly modelPath: string;
@@ -40,6 +53,10 @@ export interface ModelInfo {
     readonly vocabularySize: number;
     /** "cuda" / "vulkan" / "metal" or false for CPU. */
     readonly gpu: string | false;
+    /** Layers offloaded to the GPU (0 on the CPU). */
+    readonly gpuLayers?: number;
+    /** Set when the GPU was asked for but failed, and the model was loaded on the CPU instead: why. */
+    readonly gpuFallback?: string;
     readonly threads: number;
     readonly loadMs: number;
 }

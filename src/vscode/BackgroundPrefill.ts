@@ -53,7 +53,7 @@ export interface BackgroundPrefillOptions {
     readonly engine: Pick<CompletionEngine, "prefill">;
     readonly log: vscode.LogOutputChannel;
     /** `phi2.enable` and `phi2.backgroundPrefill`. */
-    readonly isEnabled: () => boolean;
+    readonly isEnabled: (document: vscode.TextDocument) => boolean;
     readonly isModelReady: () => boolean;
     /** Which documents are ours (the inline completion provider's selector). */
     readonly selector: vscode.DocumentSelector;
@@ -162,7 +162,7 @@ export class BackgroundPrefill implements vscode.Disposable {
     }
 
     private wanted(editor: vscode.TextEditor): boolean {
-        return this.options.isEnabled()
+        return this.options.isEnabled(editor.document)
             && this.options.isModelReady()
             && vscode.languages.match(this.options.selector, editor.document) > 0;
     }

@@ -13,7 +13,7 @@ import type { SafeNode } from "../core/explain/safeMarkdown";
 export type ExplainViewStatus = "waiting" | "streaming" | "done" | "stopped" | "error";
 
 /** Buttons the panel can offer in its error box. */
-export type ExplainPanelAction = "retry" | "selectModelFile" | "restartModel" | "showLogs";
+export type ExplainPanelAction = "retry" | "downloadModel" | "selectModelFile" | "restartModel" | "showLogs";
 
 /** Everything the panel shows; the script renders it as a whole (no model text as HTML). */
 export interface ExplainViewState {
@@ -47,7 +47,7 @@ export type ExplainPanelMessage =
 
 const VIEW_TYPE = "phi2.explainPanel";
 const TITLE = "Phi-2: Explain";
-const ACTIONS: readonly ExplainPanelAction[] = ["retry", "selectModelFile", "restartModel", "showLogs"];
+const ACTIONS: readonly ExplainPanelAction[] = ["retry", "downloadModel", "selectModelFile", "restartModel", "showLogs"];
 
 export const EMPTY_VIEW_STATE: ExplainViewState = {
     status: "waiting",

@@ -22,7 +22,8 @@ export const PYTHON_SELECTOR: vscode.DocumentSelector = [
 export interface InlineCompletionProviderOptions {
     readonly engine: CompletionEngine;
     readonly log: vscode.LogOutputChannel;
-    readonly isEnabled: () => boolean;
+    /** Completions are on for this document (phi2.enable, per language, and phi2.exclude). */
+    readonly isEnabled: (document: vscode.TextDocument) => boolean;
     readonly isModelReady: () => boolean;
     /** Called with +1 when a request starts asking the model and -1 when it ends (status bar). */
     readonly onActivity: (delta: 1 | -1) => void;
@@ -63,7 +64,7 @@ export class Phi2InlineCompletionProvider implements vscode.InlineCompletionItem
     ): Promise<vscode.InlineCompletionItem[] | undefined> {
         const started = Date.now();
         const where = { uri: document.uri.toString(), line: position.line, character: position.character };
-        if (!this.options.isEnabled()) return this.finish({ ...where, outcome: undefined, shown: undefined, skipped: "disabled", elapsedMs: 0 });
+        if (!this.options.isEnabled(document)) return this.finish({ ...where, outcome: undefined, shown: undefined, skipped: "disabled", elapsedMs: 0 });
         // Never wait for the model: an editor must stay responsive while it loads.
         if (!this.options.isModelReady()) {
             this.declinedWhileNotReady.add(where.uri);
@@ -126,7 +127,7 @@ export class Phi2InlineCompletionProvider implements vscode.InlineCompletionItem
         const editor = vscode.window.activeTextEditor;
         if (!editor || !declined.has(editor.document.uri.toString())) return false;
         // A selection is being made, not a place to insert at.
-        if (!editor.selection.isEmpty || !this.options.isEnabled()) return false;
+        if (!editor.selection.isEmpty || !this.options.isEnabled(editor.document)) return false;
         this.readyRetriggers++;
         await vscode.commands.executeCommand(TRIGGER_INLINE_SUGGEST_COMMAND);
         return true;

@@ -4,10 +4,14 @@
 // with the actions that fix them.
 import * as vscode from "vscode";
 import { ModelHostClient, ModelHostError, type HostClientLogLevel, type HostState } from "../hostClient/ModelHostClient";
+import { SYSTEM_TIMERS } from "../core/completion/scheduler";
+import { IdleUnloadTimer } from "../core/model/IdleUnloadTimer";
 import type { GenerateOptions, PrefillOptions, PrefillResult, TextGenerator } from "../core/textGenerator";
 import type { GenerationResult } from "../core/types";
 import type { ModelInfo } from "../modelHost/protocol";
 import { ACTION_LABELS, describeModelError, type ModelAction } from "./modelErrors";
+import { describePlacement, describeThreads } from "./ModelStatusBar";
+import { errorToasts } from "./OneErrorAtATime";
 import { readSettings, toLoadParams } from "./settings";
 
 export type ModelStatus =
@@ -15,6 +19,8 @@ export type ModelStatus =
     | { readonly kind: "starting" }
     | { readonly kind: "loading"; readonly progress: number }
     | { readonly kind: "ready"; readonly info: ModelInfo }
+    /** Unloaded after phi2.idleUnloadMinutes without requests; the next request loads it again. */
+    | { readonly kind: "idle"; readonly idleMinutes: number }
     | { readonly kind: "restarting"; readonly attempt: number; readonly delayMs: number }
     | { readonly kind: "error"; readonly error: ModelHostError; readonly modelPath: string };
 
@@ -34,6 +40,11 @@ export class ModelManager implements TextGenerator, vscode.Disposable {
     private clientSubscription: { dispose(): void };
     private current: ModelStatus = { kind: "noModel" };
     private modelPath = "";
+    /** The load parameters of the last load attempt ("" = none): a reload happens only when they change. */
+    private loadedParamsKey: string | undefined;
+    private gpuFallbackReported = false;
+    private idleMinutes = 0;
+    private readonly idleTimer = new IdleUnloadTimer(SYSTEM_TIMERS, () => void this.unloadIdle());
     /** Increases per load attempt: a stale attempt's result must not overwrite a newer one. */
     private generation = 0;
     /** Loads awaited by loadConfiguredModel(), which reports their errors itself. */
@@ -66,11 +77,58 @@ export class ModelManager implements TextGenerator, vscode.Disposable {
     }
 
     generate(options: GenerateOptions): Promise<GenerationResult> {
-        return this.client.generate(options);
+        return this.whileBusy(() => this.client.generate(options));
     }
 
     prefill(options: PrefillOptions): Promise<PrefillResult> {
-        return this.client.prefill(options);
+        return this.whileBusy(() => this.client.prefill(options));
+    }
+
+    /** phi2.idleUnloadMinutes: unload after this long without requests (0 = never). */
+    setIdleUnloadMinutes(minutes: number): void {
+        this.idleMinutes = minutes;
+        this.idleTimer.setIdleMs(this.isReady ? minutes * 60_000 : 0);
+    }
+
+    /**
+     * Whether the model can answer now; an idle (unloaded) model starts loading again, so the
+     * request that found it idle gets its answer once it is ready (onDidBecomeReady).
+     */
+    readyOrWake(): boolean {
+        this.wakeIfIdle();
+        return this.isReady;
+    }
+
+    wakeIfIdle(): void {
+        if (this.current.kind !== "idle") return;
+        this.options.log.info("A request after the idle unload: loading the model again.");
+        void this.loadConfiguredModel();
+    }
+
+    private async whileBusy<T>(request: () => Promise<T>): Promise<T> {
+        this.idleTimer.begin();
+        try {
+            return await request();
+        } finally {
+            this.idleTimer.end();
+        }
+    }
+
+    private async unloadIdle(): Promise<void> {
+        if (!this.isReady) return;
+        this.options.log.info(`No requests for ${this.idleMinutes} min: unloading the model to free its memory; it loads again on the next request.`);
+        this.generation++;
+        this.setStatus({ kind: "idle", idleMinutes: this.idleMinutes });
+        await this.client.unload().catch((error: unknown) => this.options.log.warn(`Unloading the idle model failed: ${String(error)}`));
+    }
+
+    /**
+     * Loads the configured model again only if the effective model settings differ from the last
+     * load: a workspace value of a machine-scoped setting is ignored by VS Code, and a change to it
+     * must not cost a reload.
+     */
+    async reloadIfSettingsChanged(): Promise<void> {
+        if (effectiveParamsKey() !== this.loadedParamsKey) await this.loadConfiguredModel();
     }
 
     /** Loads the configured model; resolves when loaded, failed, or there is nothing to load. */
@@ -78,6 +136,7 @@ export class ModelManager implements TextGenerator, vscode.Disposable {
         const settings = readSettings();
         const attempt = ++this.generation;
         this.modelPath = settings.modelPath;
+        this.loadedParamsKey = effectiveParamsKey();
         if (!settings.modelPath) {
             if (this.client.state.kind !== "stopped") {
                 await this.client.unload().catch((error: unknown) => this.options.log.warn(`Unloading the model failed: ${String(error)}`));
@@ -86,7 +145,7 @@ export class ModelManager implements TextGenerator, vscode.Disposable {
             return;
         }
         const params = toLoadParams(settings);
-        this.options.log.info(`Loading ${params.modelPath} (gpu ${params.gpu}, ${params.threads} threads, context ${params.contextSize}).`);
+        this.options.log.info(`Loading ${params.modelPath} (gpu ${params.gpu}, ${describeThreads(params.threads)}, context ${params.contextSize}).`);
         this.setStatus({ kind: "starting" });
         this.loadsInFlight++;
         try {
@@ -94,8 +153,9 @@ export class ModelManager implements TextGenerator, vscode.Disposable {
             if (attempt !== this.generation) return;
             this.options.log.info(
                 `Model ready in ${info.loadMs} ms: ${info.architecture}, context ${info.contextSize}/${info.trainContextSize}, ` +
-                    `${info.gpu === false ? "CPU" : info.gpu}, ${info.threads} threads.`,
+                    `${describePlacement(info)}, ${describeThreads(info.threads)}.`,
             );
+            if (info.gpuFallback) this.reportGpuFallback(info.gpuFallback);
         } catch (error) {
             if (attempt !== this.generation) return;
             const hostError = error instanceof ModelHostError ? error : new ModelHostError("INTERNAL", String(error));
@@ -143,6 +203,7 @@ export class ModelManager implements TextGenerator, vscode.Disposable {
 
     dispose(): void {
         this.generation++;
+        this.idleTimer.cancel();
         this.clientSubscription.dispose();
         this.client.dispose();
         this.statusEmitter.dispose();
@@ -187,20 +248,33 @@ export class ModelManager implements TextGenerator, vscode.Disposable {
         }
     }
 
+    /** Once per session: the GPU failed and the model runs on the CPU (slower, but it works). */
+    private reportGpuFallback(reason: string): void {
+        this.options.log.warn(`The GPU could not be used, the model runs on the CPU: ${reason}`);
+        if (this.gpuFallbackReported) return;
+        this.gpuFallbackReported = true;
+        void vscode.window.showWarningMessage(`Phi-2 could not use the GPU and runs on the CPU instead (slower). ${reason}`, "Show Logs").then((picked) => {
+            if (picked) this.options.runAction("showLogs");
+        });
+    }
+
     private fail(error: ModelHostError): void {
         this.options.log.error(`Model error ${error.code}: ${error.message}`);
         this.setStatus({ kind: "error", error, modelPath: this.modelPath });
         const report = describeModelError(error.code, error.message, this.modelPath);
-        const labels = report.actions.map((action) => ({ title: ACTION_LABELS[action], action }));
-        void vscode.window.showErrorMessage(report.message, ...labels).then((picked) => {
-            if (picked) this.options.runAction(picked.action);
-        });
+        errorToasts.show(report.message, report.actions.map((action) => ({ title: ACTION_LABELS[action], run: () => this.options.runAction(action) })));
     }
 
     private setStatus(status: ModelStatus): void {
         const wasReady = this.current.kind === "ready";
         this.current = status;
+        this.idleTimer.setIdleMs(status.kind === "ready" ? this.idleMinutes * 60_000 : 0);
         this.statusEmitter.fire(status);
         if (status.kind === "ready" && !wasReady) this.readyEmitter.fire(status.info);
     }
+}
+
+function effectiveParamsKey(): string {
+    const settings = readSettings();
+    return settings.modelPath ? JSON.stringify(toLoadParams(settings)) : "";
 }

@@ -2,6 +2,7 @@
 // restarting / error, or completions turned off), and a click that offers the actions that fit.
 import * as path from "node:path";
 import * as vscode from "vscode";
+import type { ModelInfo } from "../modelHost/protocol";
 import type { ModelStatus } from "./ModelManager";
 
 export const STATUS_BAR_ACTIONS_COMMAND = "phi2.statusBarActions";
@@ -58,7 +59,17 @@ function describe(view: StatusBarView): { text: string; tooltip: string; backgro
         case "starting":
             return { text: "$(sync~spin) Phi-2: starting", tooltip: "Starting the Phi-2 model process." };
         case "loading":
+            // llama.cpp reports no progress while it maps and reads the file: say what happens
+            // instead of a "0%" that looks like a hang.
+            if (status.progress <= 0) {
+                return { text: "$(sync~spin) Phi-2: reading model file", tooltip: "Reading the Phi-2 model file from disk. The first load after the machine starts takes longest (tens of seconds for 1.8 GB)." };
+            }
             return { text: `$(sync~spin) Phi-2: loading ${Math.round(status.progress * 100)}%`, tooltip: "Loading the Phi-2 model." };
+        case "idle":
+            return {
+                text: "$(circle-outline) Phi-2: idle",
+                tooltip: `The model was unloaded after ${status.idleMinutes} min without requests, to free its memory. It loads again when you type (setting phi2.idleUnloadMinutes).`,
+            };
         case "restarting":
             return {
                 text: "$(warning) Phi-2: restarting",
@@ -68,10 +79,20 @@ function describe(view: StatusBarView): { text: string; tooltip: string; backgro
         case "error":
             return { text: "$(error) Phi-2: error", tooltip: `${status.error.message}\nClick for actions.`, background: "statusBarItem.errorBackground" };
         case "ready": {
-            const model = `${path.basename(status.info.modelPath)} (${status.info.gpu === false ? "CPU" : status.info.gpu}, ${status.info.threads} threads)`;
+            const model = `${path.basename(status.info.modelPath)} (${describePlacement(status.info)}, ${describeThreads(status.info.threads)})`;
             if (!view.enabled) return { text: "$(circle-slash) Phi-2: off", tooltip: `Completions are turned off. Model: ${model}` };
             if (view.generating > 0) return { text: "$(loading~spin) Phi-2", tooltip: `Generating a suggestion. Model: ${model}` };
             return { text: "$(sparkle) Phi-2", tooltip: `Ready. Model: ${model}` };
         }
     }
+}
+
+export function describeThreads(threads: number): string {
+    return threads === 1 ? "1 thread" : `${threads} threads`;
+}
+
+/** "CPU", "vulkan, 33 layers offloaded", or "CPU (the GPU failed)" after a fallback. */
+export function describePlacement(info: Pick<ModelInfo, "gpu" | "gpuLayers" | "gpuFallback">): string {
+    if (info.gpu === false) return info.gpuFallback ? "CPU (the GPU failed)" : "CPU";
+    return `${info.gpu}, ${info.gpuLayers ?? 0} layers offloaded`;
 }

@@ -1,7 +1,12 @@
 // The Phi-2 commands (declared in package.json under the "Phi-2" category) and the status bar's
 // action picker.
+import * as fs from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
 import * as vscode from "vscode";
-import { ACTION_LABELS, NO_MODEL_MESSAGE, PHI2_DOWNLOAD_URL, type ModelAction } from "./modelErrors";
+import { validateModelFile } from "../modelFile/validateModelFile";
+import { DOWNLOAD_MODEL_COMMAND } from "./downloadModelCommand";
+import { ACTION_LABELS, NO_MODEL_MESSAGE, PHI2_DOWNLOAD_URL, remoteWindowNote, type ModelAction } from "./modelErrors";
 import type { ModelManager } from "./ModelManager";
 import { STATUS_BAR_ACTIONS_COMMAND } from "./ModelStatusBar";
 import { SETTINGS_SECTION } from "./settings";
@@ -11,9 +16,12 @@ export const COMMANDS = {
     toggleCompletions: "phi2.toggleCompletions",
     restartModel: "phi2.restartModel",
     showLogs: "phi2.showLogs",
+    /** "Phi-2: Explain This Code" in the editor's context menu, where a command's category is not shown. */
+    explainFromContextMenu: "phi2.explainFromContextMenu",
 } as const;
 
 const ACTION_COMMANDS: Record<ModelAction, () => Thenable<unknown> | void> = {
+    downloadModel: () => vscode.commands.executeCommand(DOWNLOAD_MODEL_COMMAND),
     selectModelFile: () => vscode.commands.executeCommand(COMMANDS.selectModelFile),
     restartModel: () => vscode.commands.executeCommand(COMMANDS.restartModel),
     showLogs: () => vscode.commands.executeCommand(COMMANDS.showLogs),
@@ -28,33 +36,54 @@ export function runModelAction(action: ModelAction): void {
  * `describeStatistics` gives this session's local completion numbers (CompletionStatistics), listed
  * at the end of the status bar's menu.
  */
-export function registerCommands(models: ModelManager, log: vscode.LogOutputChannel, describeStatistics?: () => readonly string[]): vscode.Disposable[] {
+export function registerCommands(models: ModelManager, log: vscode.LogOutputChannel, modelsFolder: string, describeStatistics?: () => readonly string[]): vscode.Disposable[] {
     return [
-        vscode.commands.registerCommand(COMMANDS.selectModelFile, () => selectModelFile()),
+        vscode.commands.registerCommand(COMMANDS.selectModelFile, () => selectModelFile(modelsFolder, log)),
         vscode.commands.registerCommand(COMMANDS.toggleCompletions, () => toggleCompletions()),
         vscode.commands.registerCommand(COMMANDS.restartModel, () =>
             vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: "Restarting Phi-2" }, () => models.restart()),
         ),
         vscode.commands.registerCommand(COMMANDS.showLogs, () => log.show(true)),
+        vscode.commands.registerCommand(COMMANDS.explainFromContextMenu, () => vscode.commands.executeCommand("phi2.explain")),
         vscode.commands.registerCommand(STATUS_BAR_ACTIONS_COMMAND, () => pickStatusAction(models, describeStatistics?.() ?? [])),
     ];
 }
 
-/** Lets the user pick a GGUF and stores it in the machine-scoped phi2.modelPath (the change reloads). */
-async function selectModelFile(): Promise<void> {
+/**
+ * Lets the user pick a GGUF and stores it in the machine-scoped phi2.modelPath (the change reloads).
+ * The file's header is checked first, so a wrong pick never replaces a working model.
+ */
+async function selectModelFile(modelsFolder: string, log: vscode.LogOutputChannel): Promise<void> {
     const current = vscode.workspace.getConfiguration(SETTINGS_SECTION).get<string>("modelPath", "");
     const picked = await vscode.window.showOpenDialog({
-        title: "Select a Phi-2 model file (GGUF)",
+        title: "Phi-2: Select a Phi-2 model file (GGUF)",
         openLabel: "Use This Model",
         canSelectFiles: true,
         canSelectFolders: false,
         canSelectMany: false,
-        filters: { "GGUF models": ["gguf"], "All files": ["*"] },
-        defaultUri: current ? vscode.Uri.file(current) : undefined,
+        filters: { "GGUF models": ["gguf"] },
+        defaultUri: vscode.Uri.file(dialogFolder(current, modelsFolder)),
     });
     const file = picked?.[0];
     if (!file) return;
+    const check = await validateModelFile(file.fsPath);
+    if (!check.ok) {
+        log.warn(`Not using ${file.fsPath}: ${check.reason}`);
+        const again = "Select Another File...";
+        const choice = await vscode.window.showErrorMessage(`Phi-2: ${check.reason} The model setting was not changed.`, again, ACTION_LABELS.downloadModel);
+        if (choice === again) await vscode.commands.executeCommand(COMMANDS.selectModelFile);
+        else if (choice) await vscode.commands.executeCommand(DOWNLOAD_MODEL_COMMAND);
+        return;
+    }
+    // Global is the user's machine settings; in a remote window VS Code writes a machine-scoped
+    // setting to the Remote settings, which the remote extension host reads.
     await vscode.workspace.getConfiguration(SETTINGS_SECTION).update("modelPath", file.fsPath, vscode.ConfigurationTarget.Global);
+}
+
+/** Where the dialog opens: the configured model's folder, else the downloads folder, else home (never the workspace). */
+function dialogFolder(currentModel: string, modelsFolder: string): string {
+    const candidates = [currentModel ? path.dirname(currentModel) : "", modelsFolder, os.homedir()];
+    return candidates.find((folder) => folder && fs.existsSync(folder)) ?? os.homedir();
 }
 
 async function toggleCompletions(): Promise<void> {
@@ -85,15 +114,15 @@ async function pickStatusAction(models: ModelManager, statistics: readonly strin
     switch (status.kind) {
         case "noModel":
             placeHolder = "No Phi-2 model file is configured";
-            items = [action("selectModelFile"), action("openDownloadPage", NO_MODEL_MESSAGE), action("showLogs")];
+            items = [action("downloadModel", NO_MODEL_MESSAGE + remoteWindowNote(vscode.env.remoteName)), action("selectModelFile"), action("showLogs")];
             break;
         case "error":
             placeHolder = status.error.message;
-            items = [action("selectModelFile"), action("restartModel"), action("showLogs"), action("openDownloadPage")];
+            items = [action("selectModelFile"), action("downloadModel"), action("restartModel"), action("showLogs")];
             break;
         case "ready":
             placeHolder = `Phi-2 is ready (${status.info.modelPath})`;
-            items = [toggle, action("selectModelFile"), action("restartModel"), action("showLogs")];
+            items = [toggle, action("selectModelFile"), action("downloadModel"), action("restartModel"), action("showLogs")];
             break;
         default:
             placeHolder = `Phi-2 is ${status.kind}`;

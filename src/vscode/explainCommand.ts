@@ -28,6 +28,8 @@ const RENDER_INTERVAL_MS = 50;
 export interface ExplainModel extends TextGenerator {
     readonly status: ModelStatus;
     readonly onDidChangeStatus: vscode.Event<ModelStatus>;
+    /** Loads the model again if it was unloaded for being idle (an explanation is a request). */
+    wakeIfIdle(): void;
 }
 
 export interface ExplainDependencies {
@@ -181,13 +183,14 @@ export class ExplainController implements vscode.Disposable {
         this.cancel();
         this.stoppedWhileWaiting = false;
         this.panel.show();
+        this.dependencies.models.wakeIfIdle();
         const status = this.dependencies.models.status;
         switch (status.kind) {
             case "ready":
                 this.startSession(job);
                 return;
             case "noModel":
-                this.fail(job, `No Phi-2 model is configured, so there is nothing to explain with. ${NO_MODEL_MESSAGE}`, ["selectModelFile", "retry"]);
+                this.fail(job, `No Phi-2 model is configured, so there is nothing to explain with. ${NO_MODEL_MESSAGE}`, ["downloadModel", "selectModelFile", "retry"]);
                 return;
             case "error": {
                 const report = describeModelError(status.error.code, status.error.message, status.modelPath);
@@ -397,6 +400,7 @@ export class ExplainController implements vscode.Disposable {
 
 const PANEL_ACTION_LABELS: Record<ExplainPanelAction, string> = {
     retry: "Retry",
+    downloadModel: ACTION_LABELS.downloadModel,
     selectModelFile: ACTION_LABELS.selectModelFile,
     restartModel: ACTION_LABELS.restartModel,
     showLogs: ACTION_LABELS.showLogs,

@@ -6,9 +6,10 @@ import type { ClientErrorCode } from "../hostClient/ModelHostClient";
 export const PHI2_DOWNLOAD_URL = "https://huggingface.co/TheBloke/phi-2-GGUF";
 export const PHI2_RECOMMENDED_FILE = "phi-2.Q4_K_M.gguf";
 
-export type ModelAction = "selectModelFile" | "openDownloadPage" | "restartModel" | "showLogs";
+export type ModelAction = "downloadModel" | "selectModelFile" | "openDownloadPage" | "restartModel" | "showLogs";
 
 export const ACTION_LABELS: Record<ModelAction, string> = {
+    downloadModel: "Download Phi-2",
     selectModelFile: "Select Model File...",
     openDownloadPage: "Where to Get Phi-2",
     restartModel: "Restart Model",
@@ -21,8 +22,17 @@ export interface ModelErrorReport {
 }
 
 export const NO_MODEL_MESSAGE =
-    "Phi-2 Complete needs a Phi-2 model file (GGUF) on this machine; nothing is downloaded or sent anywhere. " +
-    `Download one, e.g. ${PHI2_RECOMMENDED_FILE} (about 1.7 GB) from TheBloke/phi-2-GGUF on Hugging Face, then select it.`;
+    `Phi-2 Complete needs the Phi-2 model on this machine: download ${PHI2_RECOMMENDED_FILE} (1.8 GB, checked against its published SHA-256), ` +
+    "or select a GGUF you already have. Your code never leaves this machine.";
+
+/**
+ * In a remote window (SSH, WSL, containers, Codespaces, code-server) the model runs on the remote
+ * machine and the machine-scoped phi2.modelPath is read from the Remote settings only.
+ */
+export function remoteWindowNote(remoteName: string | undefined): string {
+    if (!remoteName) return "";
+    return ` This is a remote window (${remoteName}): the model must be on the remote machine, and phi2.modelPath goes in the Remote settings (a value in your local User settings is ignored here). Download and Select Model File write it there.`;
+}
 
 /**
  * The user-facing report for a failed load or a failed model host. The host's messages for model
@@ -32,9 +42,9 @@ export function describeModelError(code: ClientErrorCode, detail: string, modelP
     switch (code) {
         case "MODEL_NOT_FOUND":
         case "MODEL_INVALID":
-            return { message: detail, actions: ["selectModelFile", "openDownloadPage", "showLogs"] };
+            return { message: detail, actions: ["downloadModel", "selectModelFile", "showLogs"] };
         case "WRONG_ARCHITECTURE":
-            return { message: detail, actions: ["selectModelFile", "openDownloadPage"] };
+            return { message: detail, actions: ["downloadModel", "selectModelFile"] };
         case "HOST_EXITED":
         case "HOST_UNAVAILABLE":
             return {

@@ -6,7 +6,7 @@ import { defaultThreadCount } from "../hostClient/defaultThreadCount";
 import { DEFAULT_COMPLETION_SETTINGS, withSettings, type CompletionSettings, type MultilineMode } from "../core/completion/CompletionSettings";
 import { MAX_ALTERNATIVES } from "../core/completion/CompletionEngine";
 import { DEFAULT_PROJECT_CONTEXT_MODE, PROJECT_CONTEXT_MODES, type ProjectContextMode } from "../core/context/ProjectContext";
-import { DEFAULT_SEQUENCES, type GpuMode, type LoadParams } from "../modelHost/protocol";
+import { DEFAULT_SEQUENCES, normalizeGpuMode, type GpuMode, type LoadParams } from "../modelHost/protocol";
 
 export const SETTINGS_SECTION = "phi2";
 
@@ -34,6 +34,16 @@ export interface Phi2Settings {
     readonly context: ProjectContextMode;
     /** Suggestions offered when the user asks for them (`phi2.alternatives`). */
     readonly alternatives: number;
+    /** Unload the model after this many minutes without requests (0 = never). */
+    readonly idleUnloadMinutes: number;
+}
+
+/** Default of phi2.idleUnloadMinutes (package.json declares the same). */
+export const DEFAULT_IDLE_UNLOAD_MINUTES = 15;
+
+/** Minutes may be fractional (tests use seconds); a day is the longest wait that means anything. */
+function nonNegative(value: number, fallback: number): number {
+    return Number.isFinite(value) ? Math.min(1440, Math.max(0, value)) : fallback;
 }
 
 /** Default of phi2.explain.maxTokens (package.json declares the same). */
@@ -52,7 +62,7 @@ export function readSettings(): Phi2Settings {
     return {
         enable: config.get<boolean>("enable", true),
         modelPath: expandHome(config.get<string>("modelPath", "").trim()),
-        gpu: config.get<string>("gpu", "auto") === "off" ? "off" : "auto",
+        gpu: normalizeGpuMode(config.get<string>("gpu", "auto")) ?? "auto",
         threads: resolveThreads(integer("threads", 0, 0, 256)),
         contextSize: integer("contextSize", 2048, 256, 2048),
         speculativeDecoding: config.get<boolean>("speculativeDecoding", false),
@@ -65,6 +75,7 @@ export function readSettings(): Phi2Settings {
         explainMaxTokens: integer("explain.maxTokens", DEFAULT_EXPLAIN_MAX_TOKENS, 16, 1536),
         alternatives: integer("alternatives", MAX_ALTERNATIVES, 1, MAX_ALTERNATIVES),
         context: projectContextMode(config.get<string>("context", DEFAULT_PROJECT_CONTEXT_MODE)),
+        idleUnloadMinutes: nonNegative(config.get<number>("idleUnloadMinutes", DEFAULT_IDLE_UNLOAD_MINUTES), DEFAULT_IDLE_UNLOAD_MINUTES),
     };
 }
 

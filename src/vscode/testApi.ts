@@ -2,6 +2,7 @@
 // the last request. Production activations return nothing: no API surface to keep stable.
 import * as vscode from "vscode";
 import type { CompletionEngine } from "../core/completion/CompletionEngine";
+import type { CatalogueEntry } from "../download/phi2Catalogue";
 import type { ModelHostClient } from "../hostClient/ModelHostClient";
 import type { ModelInfo } from "../modelHost/protocol";
 import type { BackgroundPrefill } from "./BackgroundPrefill";
@@ -31,6 +32,15 @@ const DEFAULT_READY_TIMEOUT_MS = 60_000;
 
 export function isTestMode(context: vscode.ExtensionContext): boolean {
     return process.env.PHI2_TEST === "1" || context.extensionMode === vscode.ExtensionMode.Test;
+}
+
+/**
+ * The download catalogue the tests set (PHI2_TEST_DOWNLOAD_CATALOGUE, JSON), read when the command
+ * runs; consulted only in test mode, so the pinned hashes always apply to users.
+ */
+export function readTestCatalogue(): readonly CatalogueEntry[] | undefined {
+    const raw = process.env.PHI2_TEST_DOWNLOAD_CATALOGUE;
+    return raw ? (JSON.parse(raw) as CatalogueEntry[]) : undefined;
 }
 
 export function createTestApi(parts: Omit<Phi2TestApi, "client" | "whenReady">): Phi2TestApi {

@@ -106,6 +106,15 @@ describe(`VSIX packaging (${TARGET})`, function () {
         assert.deepEqual(ownFiles.filter((entry) => !licenseFiles.includes(entry)).sort(), expected.sort());
     });
 
+    it("shows the users' README (not the developers') and the icon on the extension page", async () => {
+        const readme = await readFile(path.join(extensionDirectory, "readme.md"), "utf8");
+        assert.match(readme, /Phi-2: Download Model/);
+        assert.match(readme, /Remote windows/);
+        assert.doesNotMatch(readme, /npm start|apt-get/);
+        const manifest = await readFile(path.join(workDirectory, "unpacked", "extension.vsixmanifest"), "utf8");
+        assert.match(manifest, /Path="extension\/media\/icon\.png"/);
+    });
+
     it(`is marked for ${TARGET} and stays small`, async () => {
         const manifest = await readFile(path.join(workDirectory, "unpacked", "extension.vsixmanifest"), "utf8");
         assert.match(manifest, new RegExp(`TargetPlatform="${TARGET}"`));

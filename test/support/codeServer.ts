@@ -6,7 +6,7 @@
 // code-server's CLI rejects --extensionDevelopmentPath, so the extension under development (and the
 // mocha entry) are passed the way @vscode/test-web does it: a `payload` query parameter on the
 // workbench URL opened in the browser.
-import { spawn, type ChildProcess } from "node:child_process";
+import { execFileSync, spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream, existsSync, mkdirSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import * as fs from "node:fs/promises";
 import { createServer } from "node:net";
@@ -34,6 +34,8 @@ const CHROMIUM_FLAGS = [
 ];
 /** The server answers /healthz within a second or two; a cold 2-core machine under load can take longer. */
 const HEALTH_TIMEOUT_MS = 60_000;
+/** Unpacking a ~13 MB VSIX of ~1,500 files on a busy 2-core machine. */
+const INSTALL_TIMEOUT_MS = 120_000;
 const STOP_GRACE_MS = 5_000;
 
 /** The folder .ci/setup installs code-server into (same rule, same override). */
@@ -79,6 +81,8 @@ export interface CodeServerOptions {
     readonly port?: number;
     /** Mirror the server's output to this process's stdout (npm start). */
     readonly echoOutput?: boolean;
+    /** VSIX files installed with `--install-extension` before the server starts (the user's install path). */
+    readonly installVsix?: readonly string[];
 }
 
 export interface WorkbenchUrlOptions {
@@ -139,6 +143,10 @@ export class CodeServer {
         delete env.PASSWORD;
         delete env.HASHED_PASSWORD;
         delete env.PORT;
+        const profileArguments = ["--user-data-dir", dirs.userData, "--extensions-dir", dirs.extensions];
+        for (const vsix of options.installVsix ?? []) {
+            execFileSync(process.execPath, [entry, ...profileArguments, "--install-extension", vsix], { env, stdio: ["ignore", "pipe", "pipe"], timeout: INSTALL_TIMEOUT_MS });
+        }
         const child = spawn(
             process.execPath,
             [

@@ -26,7 +26,7 @@ const EXPECTED_GHOST_TEXT = "return a + b";
 const WORKBENCH_TIMEOUT_MS = 60_000;
 const GHOST_TEXT_TIMEOUT_MS = 30_000;
 
-interface Check {
+export interface Check {
     readonly name: string;
     readonly run: () => Promise<void>;
 }
@@ -38,7 +38,7 @@ export interface UiTestResult {
     readonly durationMs: number;
 }
 
-interface Scenario {
+export interface Scenario {
     readonly model: string | undefined;
     readonly workspace: string;
     readonly page: Page;
@@ -57,8 +57,8 @@ export async function runCompletionUiTests(): Promise<CompletionUiRun> {
     if (!SCRIPTS.add.startsWith(`${TYPED_LINE}\n    ${EXPECTED_GHOST_TEXT}`)) throw new Error("SCRIPTS.add changed: update test/ui/completion.ui.ts");
     const modelPath = await ensureScriptedModel([SCRIPTS.add, SCRIPTS.explain]);
     const run: CompletionUiRun = { results: [], screenshots: [], runDirs: [] };
-    await runScenario(run, "ui-test", modelPath, typingScenario);
-    await runScenario(run, "ui-test-no-model", undefined, (scenario) => noModelScenario(scenario, modelPath));
+    await runScenario(run, "ui-test", { modelPath }, typingScenario);
+    await runScenario(run, "ui-test-no-model", {}, (scenario) => noModelScenario(scenario, modelPath));
     return { ...run, screenshots: [...new Set(run.screenshots)] };
 }
 
@@ -100,8 +100,8 @@ function typingScenario({ page, workspace, screenshot }: Scenario): Check[] {
 }
 
 /** No model configured: the one-time notification, and its Select Model File... button working. */
-function noModelScenario({ page, screenshot }: Scenario, modelPath: string): Check[] {
-    const toast = page.locator(".notifications-toasts .notification-toast", { hasText: "needs a Phi-2 model file" });
+function noModelScenario({ page, screenshot, workspace }: Scenario, modelPath: string): Check[] {
+    const toast = noModelToast(page);
     return [
         {
             name: "without a model, opening a .py file shows the notification and 'Phi-2: no model'",
@@ -120,7 +120,10 @@ function noModelScenario({ page, screenshot }: Scenario, modelPath: string): Che
                 const input = page.locator(".quick-input-widget input.input");
                 await input.waitFor({ timeout: 15_000 });
                 // Type over the prefilled folder once the dialog has listed it (it resets the value until then).
-                await page.locator(".quick-input-widget .monaco-list-row", { hasText: FILE_NAME }).first().waitFor({ timeout: 15_000 });
+                // It opens where models are (here: home, nothing is downloaded yet), not in the workspace.
+                await page.locator(".quick-input-widget .monaco-list-row").first().waitFor({ timeout: 15_000 });
+                const folder = await input.inputValue();
+                if (folder.startsWith(workspace)) throw new Error(`the model file dialog opened in the workspace (${folder})`);
                 await page.keyboard.press("Control+A");
                 await page.keyboard.type(modelPath, { delay: 5 });
                 await page.locator(".quick-input-widget .monaco-list-row", { hasText: path.basename(modelPath) }).first().waitFor({ timeout: 15_000 });
@@ -132,12 +135,23 @@ function noModelScenario({ page, screenshot }: Scenario, modelPath: string): Che
     ];
 }
 
-async function runScenario(run: CompletionUiRun, name: string, modelPath: string | undefined, makeChecks: (scenario: Scenario) => Check[]): Promise<void> {
+export interface ScenarioSetup {
+    readonly modelPath?: string;
+    /** More phi2.* settings. */
+    readonly settings?: Record<string, unknown>;
+    /** Environment of the editor (the extension host inherits it). */
+    readonly env?: Record<string, string>;
+    /** Install this VSIX (the user's path) instead of loading the repository as the extension under development. */
+    readonly vsix?: string;
+}
+
+export async function runScenario(run: CompletionUiRun, name: string, setup: ScenarioSetup, makeChecks: (scenario: Scenario) => Check[]): Promise<void> {
     const runDir = freshRunDirectory(name);
     run.runDirs.push(runDir);
     const workspace = await copySampleWorkspace(path.join(runDir, "workspace"));
-    const phi2 = { "phi2.threads": 1, "phi2.gpu": "off", ...(modelPath ? { "phi2.modelPath": modelPath } : {}) };
-    const server = await CodeServer.start({ stateDir: runDir, settings: editorSettings(phi2) });
+    const { modelPath } = setup;
+    const phi2 = { "phi2.threads": 1, "phi2.gpu": "off", ...(modelPath ? { "phi2.modelPath": modelPath } : {}), ...setup.settings };
+    const server = await CodeServer.start({ stateDir: runDir, settings: editorSettings(phi2), env: setup.env, installVsix: setup.vsix ? [setup.vsix] : undefined });
     const browser = await launchBrowser(runDir);
     const page = browser.page;
     const screenshot = async (shot: string): Promise<void> => {
@@ -152,7 +166,7 @@ async function runScenario(run: CompletionUiRun, name: string, modelPath: string
         {
             name: `${name}: the workbench opens the sample workspace`,
             run: async () => {
-                await page.goto(server.workbenchUrl({ folder: workspace, extensionDevelopmentPath: REPO_ROOT }));
+                await page.goto(server.workbenchUrl({ folder: workspace, extensionDevelopmentPath: setup.vsix ? undefined : REPO_ROOT }));
                 await page.locator(".monaco-workbench").waitFor({ timeout: WORKBENCH_TIMEOUT_MS });
                 await explorerRow(page, FILE_NAME).waitFor({ timeout: WORKBENCH_TIMEOUT_MS });
             },
@@ -182,7 +196,7 @@ async function runScenario(run: CompletionUiRun, name: string, modelPath: string
     }
 }
 
-async function openFromExplorer(page: Page, fileName: string): Promise<void> {
+export async function openFromExplorer(page: Page, fileName: string): Promise<void> {
     await explorerRow(page, fileName).click();
     await page.locator(".tabs-container .tab.active", { hasText: fileName }).waitFor({ timeout: 15_000 });
     await page.locator(".monaco-editor .view-lines").first().waitFor();
@@ -206,7 +220,7 @@ function explorerRow(page: Page, fileName: string) {
  * The ghost text on screen: VS Code colours it by token, so it is several `.ghost-text-decoration`
  * spans; their text joined is what the user sees.
  */
-async function waitForGhostText(page: Page, expected: string): Promise<string> {
+export async function waitForGhostText(page: Page, expected: string): Promise<string> {
     const deadline = Date.now() + GHOST_TEXT_TIMEOUT_MS;
     let shown = "";
     while (Date.now() < deadline) {
@@ -224,7 +238,7 @@ async function waitForGhostText(page: Page, expected: string): Promise<string> {
 }
 
 /** Waits for the Phi-2 status bar item's text (icon excluded) to match; `failOn` ends the wait early. */
-async function waitForStatusBar(page: Page, matches: (text: string) => boolean, failOn?: RegExp): Promise<void> {
+export async function waitForStatusBar(page: Page, matches: (text: string) => boolean, failOn?: RegExp): Promise<void> {
     const item = page.locator(".statusbar-item", { hasText: "Phi-2" }).first();
     const deadline = Date.now() + WORKBENCH_TIMEOUT_MS;
     let text = "";
@@ -235,4 +249,9 @@ async function waitForStatusBar(page: Page, matches: (text: string) => boolean, 
         await delay(250);
     }
     throw new Error(`the Phi-2 status bar item says ${JSON.stringify(text)}`);
+}
+
+/** The one-time notification when no model is configured. */
+export function noModelToast(page: Page) {
+    return page.locator(".notifications-toasts .notification-toast", { hasText: "needs the Phi-2 model" });
 }

@@ -5,6 +5,7 @@ import { REPO_ROOT } from "../support/codeServer";
 import { runTestRunner } from "../support/runnerMain";
 import { runCompletionUiTests, type UiTestResult } from "./completion.ui";
 import { runExplainUiTests } from "./explain.ui";
+import { runInstallUiTests } from "./install.ui";
 
 const LABEL = "UI tests (code-server + Chromium)";
 
@@ -25,6 +26,14 @@ async function main(): Promise<number> {
         console.log(`  logs: ${completion.runDirs.map((dir) => path.relative(REPO_ROOT, dir)).join(", ")} (code-server.log, user-data/logs/)`);
     }
     all.push(...completion.results);
+
+    console.log("install from the VSIX, download the model");
+    const install = await runInstallUiTests();
+    print(install.results);
+    console.log(`  VSIX (linux-x64): ${(install.vsixBytes / 1024 / 1024).toFixed(1)} MB`);
+    if (install.screenshots.length > 0) console.log(`  screenshots: ${install.screenshots.map((file) => path.relative(REPO_ROOT, file)).join(", ")}`);
+    if (install.results.some((result) => !result.passed)) console.log(`  logs: ${install.runDirs.map((dir) => path.relative(REPO_ROOT, dir)).join(", ")}`);
+    all.push(...install.results);
 
     console.log("explain this code");
     const explain = await runExplainUiTests();

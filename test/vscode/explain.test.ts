@@ -168,7 +168,7 @@ describe("Explain This Code", function () {
             await vscode.commands.executeCommand(EXPLAIN);
             const failed = await waitForState((current) => current.status === "error" && current.rendered?.status === "error", "the no-model error");
             assert.match(failed.view.error?.message ?? "", /No Phi-2 model is configured/);
-            assert.deepEqual(failed.view.error?.actions.map((action) => action.id), ["selectModelFile", "retry"]);
+            assert.deepEqual(failed.view.error?.actions.map((action) => action.id), ["downloadModel", "selectModelFile", "retry"]);
         } finally {
             await setPhi2Setting("modelPath", suite.completionModel);
         }

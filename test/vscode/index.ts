@@ -15,6 +15,8 @@ const SUITES: ReadonlyArray<() => Promise<unknown>> = [
     () => import("./surface.test"),
     () => import("./explain.test"),
     () => import("./projectContext.test"),
+    () => import("./download.test"),
+    () => import("./idleUnload.test"),
 ];
 
 export interface TestReportEntry {

@@ -46,7 +46,7 @@ describe("the Phi-2 VS Code surface", () => {
 
     it("keeps file and model settings machine-scoped (a workspace cannot point them elsewhere)", () => {
         const properties = vscode.extensions.getExtension(EXTENSION_ID)?.packageJSON.contributes.configuration.properties as Record<string, { scope?: string }>;
-        for (const key of ["phi2.modelPath", "phi2.gpu", "phi2.threads", "phi2.contextSize", "phi2.speculativeDecoding"]) assert.equal(properties[key]?.scope, "machine", key);
+        for (const key of ["phi2.modelPath", "phi2.download.baseUrl", "phi2.gpu", "phi2.threads", "phi2.contextSize", "phi2.speculativeDecoding"]) assert.equal(properties[key]?.scope, "machine", key);
         assert.equal(vscode.workspace.getConfiguration("phi2").get("modelPath"), suite.completionModel);
     });
 

@@ -9,7 +9,7 @@ import { DEFAULT_COMPLETION_SETTINGS, withSettings } from "../../core/completion
 import { createTreeSitterSyntaxGuard } from "../../core/syntax/treeSitterSyntaxGuard";
 import { defaultThreadCount } from "../../hostClient/defaultThreadCount";
 import { ModelHostClient, ModelHostError } from "../../hostClient/ModelHostClient";
-import { DEFAULT_SEQUENCES, type GpuMode, type LoadParams } from "../../modelHost/protocol";
+import { DEFAULT_SEQUENCES, normalizeGpuMode, type GpuMode, type LoadParams } from "../../modelHost/protocol";
 import { UsageError, integerFlag, parseFlags, requireFile } from "../cliArguments";
 import { writeStdout } from "../writeStdout";
 import { hostScriptPath } from "../completeCommand";
@@ -64,7 +64,7 @@ Options:
   --threads N         CPU threads (default: cores - 1 = ${defaultThreadCount()})
   --functions N       functions to retype from the standard library (default 12, quick 2)
   --seed N            choice of functions and typing rhythm (default 1)
-  --gpu MODE          auto | off (default off: the figures are for a CPU)
+  --gpu MODE          auto | cpu | cuda | vulkan | metal (default cpu: the figures are for a CPU)
   --speculative       prompt-lookup speculative decoding on (compare with a run without it)
   --verbose           model host logs on stderr
 
@@ -129,8 +129,8 @@ export async function runBench(argv: string[]): Promise<number> {
     const generationRate = positiveNumberFlag("gen-rate", flags["gen-rate"], 15);
     const threads = integerFlag("threads", flags.threads, 1, defaultThreadCount());
     const seed = integerFlag("seed", flags.seed, 0, 1);
-    const gpu = (flags.gpu ?? "off") as GpuMode;
-    if (gpu !== "auto" && gpu !== "off") throw new UsageError(`--gpu must be auto or off, got "${gpu}".`);
+    const gpu: GpuMode | undefined = normalizeGpuMode(flags.gpu ?? "off");
+    if (!gpu) throw new UsageError(`--gpu must be auto, cpu, cuda, vulkan or metal, got "${flags.gpu}".`);
     const started = performance.now();
     const progress = (message: string): void => {
         process.stderr.write(`bench: [${((performance.now() - started) / 1000).toFixed(1)} s] ${message}\n`);

@@ -12,7 +12,7 @@ import {
 } from "node-llama-cpp";
 import type { GenerationCounters, GenerationResult, StopReason } from "../../core/types";
 import { Vocabulary } from "../detokenizer";
-import type { GenerateParams, GpuMode, HostStats, LoadParams, ModelInfo, PrefillParams, PrefillResponse } from "../protocol";
+import { normalizeGpuMode, type GenerateParams, type GpuMode, type HostStats, type LoadParams, type ModelInfo, type PrefillParams, type PrefillResponse } from "../protocol";
 import { HostFailure } from "./HostFailure";
 import { describe, inspectModelFile, vocabularyOf } from "./modelFile";
 import { PriorityGate } from "./PriorityGate";
@@ -60,14 +60,35 @@ export class ModelEngine {
         // failed load nothing is loaded, which is what the client's error state says.
         await this.unload();
         const fileInfo = await inspectModelFile(params.modelPath);
-        const { pieces, types } = vocabularyOf(fileInfo);
+        const gpu = normalizeGpuMode(params.gpu) ?? "cpu";
+        if (gpu === "cpu") return this.loadOn("cpu", params, fileInfo, started, onProgress);
+        try {
+            return await this.loadOn(gpu, params, fileInfo, started, onProgress);
+        } catch (error) {
+            // A GPU that fails (no driver, no binary for it, out of video memory) must not leave the
+            // user without completions: load on the CPU once, and say why.
+            const reason = error instanceof Error ? error.message : String(error);
+            this.log("warn", `Loading on the GPU (${gpu}) failed, loading on the CPU instead: ${reason}`);
+            await this.unload();
+            const info = await this.loadOn("cpu", params, fileInfo, started, onProgress);
+            return { ...info, gpuFallback: reason };
+        }
+    }
 
-        const llama = await this.llamaFor(params.gpu);
+    private async loadOn(
+        gpu: Exclude<GpuMode, "off">,
+        params: LoadParams,
+        fileInfo: Awaited<ReturnType<typeof inspectModelFile>>,
+        started: number,
+        onProgress: (loadProgress: number) => void,
+    ): Promise<ModelInfo> {
+        const { pieces, types } = vocabularyOf(fileInfo);
+        const llama = await this.llamaFor(gpu);
         let model: LlamaModel;
         try {
             model = await llama.loadModel({
                 modelPath: params.modelPath,
-                gpuLayers: params.gpu === "off" ? 0 : "auto",
+                gpuLayers: gpu === "cpu" ? 0 : "auto",
                 useMmap: useMmapFor(llama.gpu),
                 onLoadProgress: onProgress,
             });
@@ -103,6 +124,7 @@ export class ModelEngine {
             sequences: params.sequences,
             vocabularySize: pieces.length,
             gpu: model.gpuLayers > 0 ? String(llama.gpu) : false,
+            gpuLayers: model.gpuLayers,
             threads: params.threads,
             loadMs: Math.round(performance.now() - started),
         };
@@ -114,7 +136,7 @@ export class ModelEngine {
             info,
             chunkTokens: params.prefillChunkTokens ?? DEFAULT_PREFILL_CHUNK_TOKENS,
         };
-        this.log("info", `Loaded ${params.modelPath}: context ${info.contextSize} x ${info.sequences} sequences, ${info.threads} threads, gpu ${info.gpu || "off"}, ${info.loadMs} ms`);
+        this.log("info", `Loaded ${params.modelPath}: context ${info.contextSize} x ${info.sequences} sequences, ${info.threads} threads, ${info.gpu ? `${info.gpu} with ${info.gpuLayers} layers offloaded` : "on the CPU"}, ${info.loadMs} ms`);
         return info;
     }
 
@@ -355,7 +377,7 @@ export class ModelEngine {
         return this.loaded;
     }
 
-    private llamaFor(gpu: GpuMode): Promise<Llama> {
+    private llamaFor(gpu: Exclude<GpuMode, "off">): Promise<Llama> {
         let llama = this.llamas.get(gpu);
         if (!llama) {
             llama = getLlama({
@@ -372,7 +394,7 @@ export class ModelEngine {
             this.llamas.set(gpu, llama);
         }
         return llama.catch((error: unknown) => {
-            throw new HostFailure("INTERNAL", `The llama.cpp runtime could not start (${describe(error)}). Try without the GPU (setting phi2.gpu "off", CLI --gpu off).`);
+            throw new HostFailure("INTERNAL", `The llama.cpp runtime${gpu === "cpu" ? "" : ` for ${gpu}`} could not start (${describe(error)}). Try the CPU (setting phi2.gpu "cpu", CLI --gpu cpu).`);
         });
     }
 }
@@ -381,9 +403,10 @@ export class ModelEngine {
  * The runtime to start. On Apple Silicon the only prebuilt binary is the Metal one (a CPU-only
  * request finds no binary), so "off" starts it and relies on gpuLayers 0 to keep the model on the CPU.
  */
-function llamaGpuOption(gpu: GpuMode): false | "auto" {
+function llamaGpuOption(gpu: Exclude<GpuMode, "off">): false | "auto" | "cuda" | "vulkan" | "metal" {
     const onlyMetalBinaryExists = process.platform === "darwin" && process.arch === "arm64";
-    return gpu === "off" && !onlyMetalBinaryExists ? false : "auto";
+    if (gpu === "cpu") return onlyMetalBinaryExists ? "auto" : false;
+    return gpu;
 }
 
 function stopReasonOfAbort(signal: AbortSignal): StopReason {
@@ -422,7 +445,7 @@ function requireString(value: unknown, name: string): void {
 
 function validateLoadParams(params: LoadParams): void {
     requireString(params.modelPath, "modelPath");
-    if (params.gpu !== "auto" && params.gpu !== "off") throw new HostFailure("BAD_REQUEST", `gpu must be "auto" or "off".`);
+    if (normalizeGpuMode(params.gpu) === undefined) throw new HostFailure("BAD_REQUEST", `gpu must be one of auto, cpu, cuda, vulkan, metal (got ${String(params.gpu)}).`);
     for (const [name, value] of [["threads", params.threads], ["contextSize", params.contextSize], ["sequences", params.sequences]] as const) {
         if (!Number.isInteger(value) || value < 1) throw new HostFailure("BAD_REQUEST", `${name} must be a positive integer (got ${String(value)}).`);
     }
