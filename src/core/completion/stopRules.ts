@@ -18,6 +18,7 @@ export type StopRuleName =
     | "preamble"
     | "markdownFence"
     | "repeatedLine"
+    | "repeatedInLine"
     | "suffixEcho";
 
 export interface StopRuleContext {
@@ -65,6 +66,39 @@ export function isMarkdownFence(line: string): boolean {
 /** The line repeats what follows the cursor in the document: the model is re-typing existing code. */
 export function echoesNextDocumentLine(line: string, nextDocumentLine: string | undefined): boolean {
     return nextDocumentLine !== undefined && !isBlank(line) && line.trim() === nextDocumentLine.trim();
+}
+
+/** Units repeated this many times in a row are a loop (`_c_c_c_c_c`, `#  #  #  #  #`). */
+const IN_LINE_REPEATS = 5;
+const IN_LINE_UNIT_MAX = 4;
+/** One character repeated is a ruler (`-----`, `=====`) or a number (`0xFFFFFFFF`, `1000000`), not a loop. */
+const RULER_OR_DIGIT = /^[-=*~#+.\s0-9A-Fa-f]$/;
+
+function copiesAt(line: string, start: number, unit: number): number {
+    const text = line.slice(start, start + unit);
+    let copies = 1;
+    while (line.startsWith(text, start + copies * unit)) copies++;
+    return copies;
+}
+
+/**
+ * Where a degenerate loop inside one line starts: a unit of 1-4 characters repeated at least five
+ * times in a row (a small model stuck on a token pair); -1 when there is none. Runs of whitespace,
+ * of one ruler character or of one digit are not loops.
+ */
+export function repeatedRunStart(line: string): number {
+    let found = -1;
+    for (let unit = 1; unit <= IN_LINE_UNIT_MAX; unit++) {
+        for (let start = 0; start + unit * IN_LINE_REPEATS <= line.length && (found < 0 || start < found); start++) {
+            const text = line.slice(start, start + unit);
+            if (text.trim().length === 0 || (new Set(text).size === 1 && RULER_OR_DIGIT.test(text[0]!))) continue;
+            if (copiesAt(line, start, unit) >= IN_LINE_REPEATS) {
+                found = start;
+                break;
+            }
+        }
+    }
+    return found;
 }
 
 /**
@@ -166,6 +200,11 @@ export class StreamingStopRules {
         if (!insideString) {
             if (isMarkdownFence(line)) return this.stop("markdownFence", firstLine ? 0 : cutBefore);
             if (isPreamble(line)) return this.stop("preamble", firstLine ? 0 : cutBefore);
+        }
+        const loopStart = repeatedRunStart(line);
+        if (loopStart >= 0) {
+            const kept = line.slice(0, loopStart).trimEnd();
+            return this.stop("repeatedInLine", isBlank(kept) ? (firstLine ? 0 : cutBefore) : start + kept.length);
         }
         if (firstLine) {
             if (echoesNextDocumentLine(line, this.context.nextDocumentLine)) return this.stop("suffixEcho", 0);

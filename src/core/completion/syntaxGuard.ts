@@ -102,11 +102,19 @@ function zoneOf(problem: ParseProblem, place: InsertionPlace): ProblemZone {
 export function addsProblems(without: readonly ParseProblem[], withSuggestion: readonly ParseProblem[], place: InsertionPlace): boolean {
     const placeWithout: InsertionPlace = { ...place, insertEnd: place.insertStart };
     const countsWithout = { settled: 0, open: 0, inside: 0, after: 0 };
-    for (const problem of without) countsWithout[zoneOf(problem, placeWithout)]++;
+    let openStartWithout = Number.POSITIVE_INFINITY;
+    for (const problem of without) {
+        const zone = zoneOf(problem, placeWithout);
+        countsWithout[zone]++;
+        if (zone === "open") openStartWithout = Math.min(openStartWithout, problem.start);
+    }
     const countsWith = { settled: 0, open: 0, inside: 0, after: 0 };
     for (const problem of withSuggestion) {
         const zone = zoneOf(problem, place);
         if (zone === "inside") return true;
+        // The unfinished statement's problem now starts earlier: the suggestion broke code before
+        // it that parsed (`if ` + `x = 1` turns the whole block above into one error).
+        if (zone === "open" && problem.start < openStartWithout && countsWithout.open > 0) return true;
         countsWith[zone]++;
     }
     return countsWith.settled > countsWithout.settled || countsWith.open > countsWithout.open || countsWith.after > countsWithout.after;

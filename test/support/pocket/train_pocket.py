@@ -203,7 +203,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data", required=True, help="folder with train.u16 and heldout.u16")
     parser.add_argument("--out", required=True, help="folder for checkpoints, log and the weight dump")
-    parser.add_argument("--steps", type=int, default=3000)
+    parser.add_argument("--steps", type=int, default=340)
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--checkpoint-every", type=int, default=20)
     parser.add_argument("--eval-every", type=int, default=50)

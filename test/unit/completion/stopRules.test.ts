@@ -5,6 +5,7 @@ import {
     isMarkdownFence,
     isPreamble,
     leavesBlock,
+    repeatedRunStart,
     repeatsPreviousLines,
     startsTopLevelDefinition,
 } from "../../../src/core/completion/stopRules";
@@ -168,5 +169,25 @@ describe("stop rules: the minimal set (quality benchmark variant)", () => {
     it("still stops at the end of text and at the end of a single line", () => {
         assert.deepEqual(stream(minimal, ["a = 1\n<|endoftext|>junk"]).rule, "endOfText");
         assert.deepEqual(stream({ ...singleLine, contentRules: false }, ["a = 1\nb = 2"]), { text: "a = 1", rule: "singleLineEnd", chunksUsed: 1 });
+    });
+});
+
+describe("stop rules: a loop inside one line", () => {
+    it("finds a short unit repeated five times or more", () => {
+        assert.equal(repeatedRunStart("ips_c_c_c_c_c_c"), 3);
+        assert.equal(repeatedRunStart("__all__all____init______________"), 18);
+        assert.equal(repeatedRunStart("#  #  #  #  #  #"), 0);
+        assert.equal(repeatedRunStart("x = abababababab"), 4);
+    });
+
+    it("leaves rulers, numbers, whitespace and ordinary code alone", () => {
+        for (const line of ["# ----------------", '"""=========="""', "mask = 0xFFFFFFFF", "n = 1000000", "x = [0, 0, 0, 0]", "        return self._cache", "a_b_c_d = 1", "print('-' * 40)"]) {
+            assert.equal(repeatedRunStart(line), -1, line);
+        }
+    });
+
+    it("cuts the suggestion where the loop starts, or drops a line that is all loop", () => {
+        assert.deepEqual(stream(singleLine, ["_args__all__all____init____________"]), { text: "_args__all__all____init", rule: "repeatedInLine", chunksUsed: 1 });
+        assert.deepEqual(stream(multiLine, ["x = 1\n    #  #  #  #  #  #\n"]), { text: "x = 1", rule: "repeatedInLine", chunksUsed: 1 });
     });
 });

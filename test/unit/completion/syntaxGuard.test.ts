@@ -406,3 +406,28 @@ describe("tree-sitter syntax guard", function () {
         assert.equal(guard.check({ before: "class A:\n    def __init__(self,", insertText: " h", after: ")\n        pass\n" }).action, "kept");
     });
 });
+
+describe("syntax guard: an unfinished statement's problem that grows backwards", () => {
+    const place = { insertStart: 100, insertEnd: 113, cursorReach: 99 };
+    const unfinishedIf: ParseProblem = { kind: "error", start: 97, end: 99 };
+
+    it("counts as added when the suggestion turns settled code before the statement into the error", () => {
+        assert.equal(addsProblems([unfinishedIf], [{ kind: "error", start: 10, end: 113 }], place), true);
+    });
+
+    it("does not when the problem still starts where the unfinished statement does", () => {
+        assert.equal(addsProblems([unfinishedIf], [{ kind: "error", start: 97, end: 113 }], place), false);
+    });
+
+    it("rejects `if ` + `mapping = _get` in a real block (tree-sitter), keeps `if ` + `ips:`", async () => {
+        const guard = await createTreeSitterSyntaxGuard({ wasmDirectory: locateTreeSitterWasmDirectory(), timeBudgetMs: 10_000 });
+        try {
+            const before = "def f(nets, ips):\n    addrs = []\n    for ip in nets:\n        addrs.append(ip)\n    ips = sorted(set(ips))\n\n    # summarize\n    if ";
+            const after = "\n        for first in ips:\n            addrs.extend(first)\n\n    return addrs\n";
+            assert.equal(guard.check({ before, insertText: "apping = _get", after }).text, "");
+            assert.equal(guard.check({ before, insertText: "ips:", after }).text, "ips:");
+        } finally {
+            guard.dispose();
+        }
+    });
+});

@@ -57,8 +57,8 @@ Options:
   --json              print one JSON object on stdout (use "npm run -s bench:quality -- --json")
   --out FILE          also write the JSON object to FILE
   --quick             a short run (tests): few spots, one function, default + guardOff
-  --spots N           line spots (default 120, quick 6); block spots are half as many
-  --functions N       functions retyped for the keystrokes saved (default 4, quick 1)
+  --spots N           line spots (default 60, quick 6); block spots are half as many
+  --functions N       functions retyped for the keystrokes saved (default 2, quick 1)
   --variants A,B      only these variants (the default variant always runs)
   --stdlib DIR        the standard library folder (default: asks python3)
   --seed N            choice of spots and typing rhythm (default 1)
@@ -125,8 +125,8 @@ export async function runQualityBench(argv: string[]): Promise<number> {
         return 0;
     }
     const quick = flags.quick ?? false;
-    const lineSpotCount = integerFlag("spots", flags.spots, 1, quick ? 6 : 120);
-    const functionCount = integerFlag("functions", flags.functions, 0, quick ? 1 : 4);
+    const lineSpotCount = integerFlag("spots", flags.spots, 1, quick ? 6 : 60);
+    const functionCount = integerFlag("functions", flags.functions, 0, quick ? 1 : 2);
     const seed = integerFlag("seed", flags.seed, 0, 1);
     const threads = integerFlag("threads", flags.threads, 1, defaultThreadCount());
     const variants = selectVariants(flags.variants ?? (quick ? "guardOff" : undefined));
