@@ -166,8 +166,9 @@ describe("model host lifecycle", function () {
         it("exits when the parent disconnects", async () => {
             const exited = once(child, "exit");
             child.disconnect();
-            const [code] = (await exited) as [number | null];
-            assert.equal(code, 0);
+            const [, signal] = (await exited) as [number | null, NodeJS.Signals | null];
+            // It ends itself with SIGKILL: a normal exit could wait forever for a busy native thread.
+            assert.equal(signal, "SIGKILL");
         });
     });
 });
