@@ -4,34 +4,17 @@
 // explanation, many times in a row, always ends with a working host.
 // PHI2_KILL_LOOP_ITERATIONS sets the kill loop's length (CI default 12; 100 for the full run).
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { ModelHostClient, type HostState } from "../../src/hostClient/ModelHostClient";
 import { ensureRandomModel, ensureScriptedModel, SCRIPTS } from "../support/tinyModels";
-import { HOST_SCRIPT, loadParams, pythonSource, requireBuiltHost } from "./hostHarness";
-import { waitUntilGone } from "./processes";
+import { HOST_SCRIPT, loadParams, pythonSource, requireBuiltHost, waitForState } from "./hostHarness";
+import { startCliUntilLoaded, waitUntilGone } from "./processes";
 
 const CLI = resolve(import.meta.dirname, "..", "..", "dist", "cli.mjs");
 const KILL_LOOP_ITERATIONS = Number(process.env.PHI2_KILL_LOOP_ITERATIONS ?? 12);
-
-function nextState(client: ModelHostClient, accept: (state: HostState) => boolean, timeoutMs = 60_000): Promise<HostState> {
-    if (accept(client.state)) return Promise.resolve(client.state);
-    return new Promise((resolveState, reject) => {
-        const timer = setTimeout(() => {
-            subscription.dispose();
-            reject(new Error(`state still ${JSON.stringify(client.state)} after ${timeoutMs} ms`));
-        }, timeoutMs);
-        const subscription = client.onDidChangeState((state) => {
-            if (!accept(state)) return;
-            clearTimeout(timer);
-            subscription.dispose();
-            resolveState(state);
-        });
-    });
-}
 
 /** SIGKILL that tolerates a process already gone. */
 function killHost(pid: number): void {
@@ -75,7 +58,7 @@ describe("model host recovery", function () {
             process.kill(stoppedPid, "SIGSTOP");
             await assert.rejects(pending, (error: Error & { code?: string }) => error.code === "HOST_EXITED" && /stopped answering/.test(error.message));
             await waitUntilGone(stoppedPid, 5000);
-            await nextState(client, (state) => state.kind === "ready");
+            await waitForState(client, (state) => state.kind === "ready");
             assert.notEqual(client.pid, stoppedPid);
             assert.equal((await client.generate({ sequenceKey: "a", prompt: "x = 1\n", maxTokens: 2 })).counters.generatedTokens, 2);
         } finally {
@@ -94,9 +77,9 @@ describe("model host recovery", function () {
             for (let crash = 1; crash <= 5; crash++) {
                 const pid = client.pid as number;
                 process.kill(pid, "SIGKILL");
-                if (crash < 5) await nextState(client, (state) => state.kind === "ready" && client.pid !== pid);
+                if (crash < 5) await waitForState(client, (state) => state.kind === "ready" && client.pid !== pid);
             }
-            const final = await nextState(client, (state) => state.kind === "error");
+            const final = await waitForState(client, (state) => state.kind === "error");
             assert.ok(final.kind === "error");
             assert.equal(final.error.code, "HOST_CRASH_LOOP");
             assert.match(final.error.message, /5 times in 3 minutes.*not restarted again.*Restart Model.*Show Logs/);
@@ -137,21 +120,12 @@ describe("model host recovery", function () {
         try {
             const file = join(folder, "long.py");
             await writeFile(file, pythonSource(1500));
-            const cli = spawn(process.execPath, [CLI, "complete", "--model", modelPath, "--file", file, "--line", "3", "--column", "1", "--threads", "1", "--gpu", "off", "--max-tokens", "512", "--verbose"], {
-                stdio: ["ignore", "pipe", "pipe"],
-            });
-            let stderr = "";
-            cli.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
-            while (!/Loaded /.test(stderr)) {
-                if (cli.exitCode !== null) assert.fail(`the CLI exited early: ${stderr}`);
-                await sleep(10);
-            }
-            const hostPid = Number(/Model host started \(pid (\d+)\)/.exec(stderr)?.[1]);
+            const { cli, hostPid, stderr } = await startCliUntilLoaded(CLI, ["complete", "--model", modelPath, "--file", file, "--line", "3", "--column", "1", "--threads", "1", "--gpu", "off", "--max-tokens", "512"]);
             const exited = once(cli, "exit");
             process.kill(hostPid, "SIGSTOP");
             const [code] = (await exited) as [number | null];
             assert.equal(code, 1);
-            assert.match(stderr, /phi2-complete: model error \(HOST_EXITED\): The model host stopped answering and was killed/);
+            assert.match(stderr(), /phi2-complete: model error \(HOST_EXITED\): The model host stopped answering and was killed/);
             await waitUntilGone(hostPid, 5000);
         } finally {
             await rm(folder, { recursive: true, force: true });
@@ -197,7 +171,7 @@ describe("model host recovery", function () {
                 // A request can finish before its kill lands (a tiny model is fast): the host still goes now.
                 killHost(pid);
                 await waitUntilGone(pid, 5000);
-                await nextState(client, (state) => state.kind === "ready" && client.pid !== pid);
+                await waitForState(client, (state) => state.kind === "ready" && client.pid !== pid);
                 const result = await client.generate({ sequenceKey: "a", prompt: "def add(a, b):\n", maxTokens: 8 });
                 assert.match(result.text, /^ {4}return a \+ b/, `after a kill during ${phase} (iteration ${iteration})`);
             }

@@ -10,7 +10,7 @@ import { join, resolve } from "node:path";
 import type { HostMessage } from "../../src/modelHost/protocol";
 import { ensureRandomModel } from "../support/tinyModels";
 import { HOST_SCRIPT, pythonSource, requireBuiltHost } from "./hostHarness";
-import { isProcessGone, waitUntilGone } from "./processes";
+import { isProcessGone, startCliUntilLoaded, waitUntilGone } from "./processes";
 
 const CLI = resolve(import.meta.dirname, "..", "..", "dist", "cli.mjs");
 
@@ -119,18 +119,7 @@ describe("model host lifetime: no process outlives its parent", function () {
 
         for (const [signal, expectedCode] of [["SIGINT", 130], ["SIGTERM", 143]] as const) {
             it(`exits ${expectedCode} on ${signal} and stops its host`, async () => {
-                const cli = spawn(process.execPath, [CLI, "complete", "--model", modelPath, "--file", pythonFile, "--line", "3", "--column", "1", "--threads", "1", "--gpu", "off", "--max-tokens", "512", "--verbose"], {
-                    stdio: ["ignore", "pipe", "pipe"],
-                });
-                let stderr = "";
-                cli.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
-                // --verbose logs the host's pid when it starts; wait until the model is loaded.
-                while (!/Loaded /.test(stderr)) {
-                    if (cli.exitCode !== null) assert.fail(`the CLI exited early: ${stderr}`);
-                    await new Promise((wake) => setTimeout(wake, 10));
-                }
-                const hostPid = Number(/Model host started \(pid (\d+)\)/.exec(stderr)?.[1]);
-                assert.ok(hostPid > 0, stderr);
+                const { cli, hostPid } = await startCliUntilLoaded(CLI, ["complete", "--model", modelPath, "--file", pythonFile, "--line", "3", "--column", "1", "--threads", "1", "--gpu", "off", "--max-tokens", "512"]);
                 const exited = once(cli, "exit");
                 cli.kill(signal);
                 const [code] = (await exited) as [number | null];

@@ -1,4 +1,5 @@
 // Whether a process still runs, for tests that check no model host is left behind.
+import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 
 /**
@@ -36,4 +37,28 @@ export async function waitUntilGone(pid: number, timeoutMs: number): Promise<num
         await new Promise((wake) => setTimeout(wake, 5));
     }
     return performance.now() - start;
+}
+
+export interface RunningCli {
+    readonly cli: ChildProcess;
+    readonly hostPid: number;
+    /** Everything the CLI wrote to stderr so far. */
+    stderr(): string;
+}
+
+/**
+ * Starts `node dist/cli.mjs <args> --verbose` and resolves once its host has loaded the model
+ * (--verbose logs the host's pid and the load).
+ */
+export async function startCliUntilLoaded(cliScript: string, args: readonly string[]): Promise<RunningCli> {
+    const cli = spawn(process.execPath, [cliScript, ...args, "--verbose"], { stdio: ["ignore", "pipe", "pipe"] });
+    let stderr = "";
+    cli.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
+    while (!/Loaded /.test(stderr)) {
+        if (cli.exitCode !== null) throw new Error(`the CLI exited early: ${stderr}`);
+        await new Promise((wake) => setTimeout(wake, 10));
+    }
+    const hostPid = Number(/Model host started \(pid (\d+)\)/.exec(stderr)?.[1]);
+    if (!(hostPid > 0)) throw new Error(`no host pid in the CLI's log: ${stderr}`);
+    return { cli, hostPid, stderr: () => stderr };
 }
