@@ -53,6 +53,13 @@ const COMPLETE_FLAGS = {
     verbose: "boolean", help: "boolean",
 } as const;
 
+/** True when a cursor before code unit `index` would split a surrogate pair (an emoji, say). */
+function splitsSurrogatePair(text: string, index: number): boolean {
+    const before = text.charCodeAt(index - 1);
+    const after = text.charCodeAt(index);
+    return before >= 0xd800 && before <= 0xdbff && after >= 0xdc00 && after <= 0xdfff;
+}
+
 /** The built model host next to this bundle (dist/cli.mjs -> dist/modelHost.mjs). */
 export function hostScriptPath(): string {
     return path.join(path.dirname(fileURLToPath(import.meta.url)), "modelHost.mjs");
@@ -83,6 +90,9 @@ export async function runComplete(argv: readonly string[]): Promise<number> {
     if (line > document.lineCount) throw new UsageError(`--line ${line} is past the end of ${flags.file} (${document.lineCount} lines).`);
     const lineText = document.lineAt(line - 1);
     if (column > lineText.length + 1) throw new UsageError(`--column ${column} is past the end of line ${line} (${lineText.length} characters; the last column is ${lineText.length + 1}).`);
+    if (splitsSurrogatePair(lineText, column - 1)) {
+        throw new UsageError(`--column ${column} is inside a character of line ${line} (between the two UTF-16 code units of ${JSON.stringify(lineText.slice(column - 2, column))}); use column ${column - 1} or ${column + 1}.`);
+    }
 
     const client = new ModelHostClient({
         hostScriptPath: hostScriptPath(),

@@ -156,6 +156,11 @@ export class ModelHostClient implements TextGenerator {
         return this.host && !this.host.exited ? this.host.child.pid : undefined;
     }
 
+    /** Requests sent and not yet answered (the soak test checks none is left behind). */
+    get pendingRequests(): number {
+        return this.pending.size;
+    }
+
     onDidChangeState(listener: (state: HostState) => void): Disposable {
         this.listeners.add(listener);
         return { dispose: () => this.listeners.delete(listener) };

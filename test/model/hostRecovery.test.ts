@@ -7,13 +7,13 @@ import assert from "node:assert/strict";
 import { once } from "node:events";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import { ModelHostClient, type HostState } from "../../src/hostClient/ModelHostClient";
 import { ensureRandomModel, ensureScriptedModel, SCRIPTS } from "../support/tinyModels";
+import { CLI } from "./cliRunner";
 import { HOST_SCRIPT, loadParams, pythonSource, requireBuiltHost, waitForState } from "./hostHarness";
 import { startCliUntilLoaded, waitUntilGone } from "./processes";
 
-const CLI = resolve(import.meta.dirname, "..", "..", "dist", "cli.mjs");
 const KILL_LOOP_ITERATIONS = Number(process.env.PHI2_KILL_LOOP_ITERATIONS ?? 12);
 
 /** SIGKILL that tolerates a process already gone. */

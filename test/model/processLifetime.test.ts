@@ -6,13 +6,13 @@ import { fork, spawn, type ChildProcess } from "node:child_process";
 import { once } from "node:events";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { join } from "node:path";
 import type { HostMessage } from "../../src/modelHost/protocol";
 import { ensureRandomModel } from "../support/tinyModels";
+import { CLI } from "./cliRunner";
 import { HOST_SCRIPT, pythonSource, requireBuiltHost } from "./hostHarness";
 import { isProcessGone, startCliUntilLoaded, waitUntilGone } from "./processes";
 
-const CLI = resolve(import.meta.dirname, "..", "..", "dist", "cli.mjs");
 
 /**
  * The guarantee is one second; the assertion allows for this shared 2-core machine, where a
