@@ -5,7 +5,7 @@
 // ones is loaded through the real model host, each ending within a bound with a working model or a
 // clear error, never a crash, with the host's memory bounded.
 // PHI2_FUZZ_HOST_SAMPLE sets how many accepted and how many refused mutants go through the host
-// (default 60 and 40, to stay within CI time; "all" loads every accepted one).
+// (default 30 and 20, to stay within CI time; "all" loads every accepted one).
 import assert from "node:assert/strict";
 import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -24,8 +24,8 @@ const HOST_BOUND_MS = 60_000;
 /** The tiny model loaded needs ~150 MB; a reader materializing a huge array would need GBs. */
 const HOST_RSS_BOUND_BYTES = 1024 * 1024 * 1024;
 const HOST_SAMPLE = process.env.PHI2_FUZZ_HOST_SAMPLE === "all" ? Number.MAX_SAFE_INTEGER : Number(process.env.PHI2_FUZZ_HOST_SAMPLE ?? 0) || undefined;
-const ACCEPTED_SAMPLE = HOST_SAMPLE ?? 60;
-const REFUSED_SAMPLE = Math.min(HOST_SAMPLE ?? 40, 200);
+const ACCEPTED_SAMPLE = HOST_SAMPLE ?? 30;
+const REFUSED_SAMPLE = Math.min(HOST_SAMPLE ?? 20, 200);
 
 /** Words that betray an internal error instead of a message written for a user. */
 const INTERNAL_WORDING = /undefined|\[object|BigInt|The value of "|out of range|Invalid (string|array) length|Cannot read|Cannot mix|is not a function|\n\s+at |TypeError|RangeError|SyntaxError/;
