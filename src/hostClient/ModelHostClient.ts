@@ -31,6 +31,15 @@ const DEFAULT_START_TIMEOUT_MS = 20_000;
  */
 const DEFAULT_HANG_TIMEOUT_MS = 15_000;
 
+/**
+ * A request that gets neither progress nor an answer for this long is stuck in llama.cpp (a decode
+ * that never returns, while the host's main thread still sends heartbeats): the host is killed.
+ * A whole 2,048-token prefill of the real Phi-2 on a slow laptop CPU stays well below it.
+ */
+const DEFAULT_REQUEST_STALL_MS = 120_000;
+/** Loading reads gigabytes from a possibly slow disk: it gets longer between progress reports. */
+const DEFAULT_LOAD_STALL_MS = 600_000;
+
 /** Signals of a native crash (an assertion, a bad access), as opposed to a kill from outside. */
 const NATIVE_CRASH_SIGNALS: ReadonlySet<string> = new Set(["SIGABRT", "SIGSEGV", "SIGILL", "SIGBUS", "SIGFPE", "SIGTRAP"]);
 
@@ -90,6 +99,8 @@ export interface ModelHostClientOptions {
     readonly startTimeoutMs?: number;
     /** Silence after which a ready host is killed as hung (default DEFAULT_HANG_TIMEOUT_MS, 15 s). */
     readonly hangTimeoutMs?: number;
+    /** A request without progress or answer this long kills the host (default 120 s; loads 600 s). */
+    readonly requestStallMs?: number;
 }
 
 export interface Disposable {
@@ -297,23 +308,47 @@ export class ModelHostClient implements TextGenerator {
             this.send(host, { kind: "cancel", id, reason });
         };
         const onAbort = (): void => cancel("cancel");
+        const stallMs = method === "load" ? this.options.requestStallMs ?? DEFAULT_LOAD_STALL_MS : this.options.requestStallMs ?? DEFAULT_REQUEST_STALL_MS;
+        let stallTimer: ReturnType<typeof setTimeout> | undefined;
+        const watchStall = (): void => {
+            if (stallTimer) clearTimeout(stallTimer);
+            stallTimer = setTimeout(() => this.killStuckHost(host, method, stallMs), stallMs);
+            stallTimer.unref?.();
+        };
+        const settle = (): void => {
+            if (stallTimer) clearTimeout(stallTimer);
+            signal?.removeEventListener("abort", onAbort);
+        };
+        watchStall();
         return new Promise<HostMethods[M]["result"]>((resolve, reject) => {
             this.pending.set(id, {
                 method,
                 resolve: (result) => {
-                    signal?.removeEventListener("abort", onAbort);
+                    settle();
                     resolve(result as HostMethods[M]["result"]);
                 },
                 reject: (error) => {
-                    signal?.removeEventListener("abort", onAbort);
+                    settle();
                     reject(error);
                 },
-                onProgress: options.onProgress ? (progress) => options.onProgress?.(progress as HostMethods[M]["progress"], cancel) : undefined,
+                onProgress: (progress) => {
+                    watchStall();
+                    options.onProgress?.(progress as HostMethods[M]["progress"], cancel);
+                },
             });
             this.send(host, { kind: "request", id, method, params } as ClientMessage);
             if (signal?.aborted) onAbort();
             else signal?.addEventListener("abort", onAbort, { once: true });
         });
+    }
+
+    /** A request got no answer for `stallMs` although the host still beats: llama.cpp is stuck. */
+    private killStuckHost(host: HostProcess, method: HostMethod, stallMs: number): void {
+        if (host.exited) return;
+        const modelPath = this.rememberedLoad?.modelPath;
+        this.log("error", `A ${method} request got no answer for ${Math.round(stallMs / 1000)} s${modelPath ? ` (model ${modelPath})` : ""}: killing the stuck model host.`);
+        host.hung = true;
+        host.child.kill("SIGKILL");
     }
 
     private send(host: HostProcess, message: ClientMessage): void {

@@ -9,6 +9,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ModelHostClient, type HostState } from "../../src/hostClient/ModelHostClient";
+import { PROTOCOL_VERSION } from "../../src/modelHost/protocol";
 import { ensureRandomModel, ensureScriptedModel, SCRIPTS } from "../support/tinyModels";
 import { CLI } from "./cliRunner";
 import { HOST_SCRIPT, loadParams, pythonSource, requireBuiltHost, waitForState } from "./hostHarness";
@@ -63,6 +64,29 @@ describe("model host recovery", function () {
             assert.equal((await client.generate({ sequenceKey: "a", prompt: "x = 1\n", maxTokens: 2 })).counters.generatedTokens, 2);
         } finally {
             client.dispose();
+        }
+    });
+
+    it("kills a host whose request never finishes although its heartbeat goes on", async () => {
+        // A stand-in for llama.cpp stuck in a decode: the main thread beats, the request never ends.
+        const folder = await mkdtemp(join(tmpdir(), "phi2-stuck-"));
+        const stuckHost = join(folder, "stuckHost.mjs");
+        await writeFile(stuckHost, [
+            `process.send({ kind: "ready", protocolVersion: ${PROTOCOL_VERSION}, pid: process.pid });`,
+            `setInterval(() => process.send({ kind: "heartbeat" }), 100);`,
+            `process.on("message", () => undefined);`,
+        ].join("\n"));
+        const logs: string[] = [];
+        const client = new ModelHostClient({ hostScriptPath: stuckHost, requestStallMs: 1000, restart: { enabled: false }, log: (_level, message) => logs.push(message) });
+        try {
+            await client.start();
+            const pid = client.pid as number;
+            await assert.rejects(client.stats(), (error: Error & { code?: string }) => error.code === "HOST_EXITED" && /stopped answering and was killed/.test(error.message));
+            await waitUntilGone(pid, 5000);
+            assert.ok(logs.some((line) => /A stats request got no answer for 1 s: killing the stuck model host/.test(line)), logs.join("\n"));
+        } finally {
+            client.dispose();
+            await rm(folder, { recursive: true, force: true });
         }
     });
 
