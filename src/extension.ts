@@ -14,7 +14,7 @@ import { ModelManager } from "./vscode/ModelManager";
 import { ModelStatusBar } from "./vscode/ModelStatusBar";
 import { showNoModelNoticeOnce } from "./vscode/noModelNotice";
 import { loadSyntaxGuard } from "./vscode/syntaxGuardLoader";
-import { affectsCompletion, affectsModel, readSettings, toCompletionSettings } from "./vscode/settings";
+import { affectsCompletion, modelSettingsChanged, readSettings, toCompletionSettings } from "./vscode/settings";
 import { createTestApi, isTestMode, type Phi2TestApi } from "./vscode/testApi";
 
 export async function activate(context: vscode.ExtensionContext): Promise<Phi2TestApi | undefined> {
@@ -81,9 +81,10 @@ export async function activate(context: vscode.ExtensionContext): Promise<Phi2Te
                 provider.forgetDocument(document.uri.toString());
             }),
             vscode.workspace.onDidChangeConfiguration((event) => {
+                const previous = settings;
                 settings = readSettings();
                 if (affectsCompletion(event)) engine.updateSettings(toCompletionSettings(settings));
-                if (affectsModel(event)) void models.loadConfiguredModel();
+                if (modelSettingsChanged(previous, settings)) void models.loadConfiguredModel();
                 if (!settings.enable || !settings.backgroundPrefill) prefill.cancel();
                 refreshStatusBar();
             }),

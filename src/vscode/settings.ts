@@ -98,8 +98,13 @@ export function toCompletionSettings(settings: Phi2Settings): CompletionSettings
     });
 }
 
-export function affectsModel(event: vscode.ConfigurationChangeEvent): boolean {
-    return MODEL_SETTINGS.some((key) => event.affectsConfiguration(`${SETTINGS_SECTION}.${key}`));
+/**
+ * Whether the effective model settings differ. Compared by value, not from the change event: VS Code
+ * reports a machine-scoped key written in a workspace's settings.json as changed although it ignores
+ * the value, and a repository must not be able to make the model reload.
+ */
+export function modelSettingsChanged(before: Phi2Settings, after: Phi2Settings): boolean {
+    return MODEL_SETTINGS.some((key) => before[key] !== after[key]);
 }
 
 export function affectsCompletion(event: vscode.ConfigurationChangeEvent): boolean {

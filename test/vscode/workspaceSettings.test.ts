@@ -1,7 +1,8 @@
 // A repository cannot point the extension at files of its choosing: a workspace's
 // .vscode/settings.json that sets the machine-scoped settings (model path, GPU, threads, context)
 // is ignored by the real VS Code, and the loaded model stays the user's. The harness runs with
-// workspace trust off, i.e. every workspace trusted: the harder case for this guarantee.
+// workspace trust off, i.e. every workspace trusted: the harder case for this guarantee. Nor can
+// the file make the model reload (VS Code reports the ignored keys as changed).
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
@@ -29,6 +30,8 @@ describe("workspace settings cannot redirect machine-scoped settings", () => {
     });
 
     it("ignores phi2.modelPath, gpu, threads and contextSize from .vscode/settings.json", async () => {
+        const statuses: string[] = [];
+        const subscription = api.models.onDidChangeStatus((status) => statuses.push(status.kind));
         const hostile = path.join(suite.workspace, "evil.gguf");
         fs.mkdirSync(path.dirname(settingsFile), { recursive: true });
         fs.writeFileSync(settingsFile, JSON.stringify({
@@ -45,8 +48,10 @@ describe("workspace settings cannot redirect machine-scoped settings", () => {
         assert.notEqual(configuration.get("threads"), 64);
         assert.notEqual(configuration.get("contextSize"), 256);
         await sleep(1000);
+        subscription.dispose();
         const status = api.models.status;
         assert.equal(status.kind, "ready", JSON.stringify(status));
         assert.equal(status.kind === "ready" && status.info.modelPath, suite.completionModel);
+        assert.deepEqual(statuses, [], "the workspace file made the model reload");
     });
 });
