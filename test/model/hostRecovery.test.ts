@@ -156,7 +156,9 @@ describe("model host recovery", function () {
         }
     });
 
-    it(`recovers from SIGKILL during load, prefill, generation and explanation (${KILL_LOOP_ITERATIONS} times)`, async () => {
+    it(`recovers from SIGKILL during load, prefill, generation and explanation (${KILL_LOOP_ITERATIONS} times)`, async function () {
+        // A restart reloads the model: seconds each on this shared machine.
+        this.timeout(Math.max(300_000, KILL_LOOP_ITERATIONS * 30_000));
         const scriptedModel = await ensureScriptedModel(SCRIPTS.add);
         const client = new ModelHostClient({
             hostScriptPath: HOST_SCRIPT,
