@@ -14,8 +14,15 @@ const REQUESTS = Number(process.env.PHI2_SOAK_REQUESTS ?? 300);
 const SEQUENCES = 3;
 const DOCUMENTS = 6;
 /** Requests before the RSS baseline: llama.cpp's buffers and the V8 heap settle first. */
-const WARM_UP_REQUESTS = Math.min(200, Math.floor(REQUESTS / 3));
+const WARM_UP_REQUESTS = Math.min(200, Math.floor(REQUESTS / 2));
+/** RSS is sampled this often after the warm-up; growth compares the medians of the first and last three samples (one GC is not growth). */
+const RSS_SAMPLE_EVERY = 25;
 const MAX_RSS_GROWTH = 0.1;
+
+function median(values: readonly number[]): number {
+    const sorted = [...values].sort((a, b) => a - b);
+    return sorted[Math.floor(sorted.length / 2)]!;
+}
 
 function activeHandles(): number {
     return (process as unknown as { _getActiveHandles(): unknown[] })._getActiveHandles().length;
@@ -31,14 +38,14 @@ describe("soak: requests through the host", function () {
         const documents = Array.from({ length: DOCUMENTS }, (_, index) => pythonSource(300 + index * 40, index + 1));
         const signals: AbortSignal[] = [];
         const outcomes = { completed: 0, cancelled: 0, explanations: 0, prefills: 0 };
-        let baselineRss = 0;
+        const rssSamples: number[] = [];
         let maxSequencesInUse = 0;
         const handlesBefore = activeHandles();
         const start = performance.now();
         try {
             await client.load(loadParams(await ensureRandomModel(), { sequences: SEQUENCES, contextSize: 2048 }));
             for (let index = 0; index < REQUESTS; index++) {
-                if (index === WARM_UP_REQUESTS) baselineRss = (await client.stats()).rssBytes;
+                if (index >= WARM_UP_REQUESTS && (index - WARM_UP_REQUESTS) % RSS_SAMPLE_EVERY === 0) rssSamples.push((await client.stats()).rssBytes);
                 const document = random.integer(0, DOCUMENTS - 1);
                 // Typing at a random place of the document: a prefix of it, cut mid-line.
                 const text = documents[document]!;
@@ -63,12 +70,15 @@ describe("soak: requests through the host", function () {
                 if (index % 50 === 0) maxSequencesInUse = Math.max(maxSequencesInUse, (await client.stats()).sequencesInUse);
             }
             const stats = await client.stats();
-            const growth = baselineRss > 0 ? stats.rssBytes / baselineRss - 1 : 0;
+            rssSamples.push(stats.rssBytes);
+            const baselineRss = median(rssSamples.slice(0, 3));
+            const finalRss = median(rssSamples.slice(-3));
+            const growth = finalRss / baselineRss - 1;
             const seconds = (performance.now() - start) / 1000;
             console.log(
                 `      ${REQUESTS} requests in ${seconds.toFixed(0)} s: ${outcomes.completed} completed, ${outcomes.cancelled} cancelled, ` +
                     `${outcomes.explanations} explanations, ${outcomes.prefills} prefills; host RSS after warm-up ${(baselineRss / 1e6).toFixed(1)} MB -> ` +
-                    `${(stats.rssBytes / 1e6).toFixed(1)} MB (${(growth * 100).toFixed(1)}%); sequences in use max ${maxSequencesInUse} of ${SEQUENCES}; pending ${client.pendingRequests}`,
+                    `${(finalRss / 1e6).toFixed(1)} MB (${(growth * 100).toFixed(1)}%, medians of 3 samples; min ${(Math.min(...rssSamples) / 1e6).toFixed(1)}, max ${(Math.max(...rssSamples) / 1e6).toFixed(1)} MB); sequences in use max ${maxSequencesInUse} of ${SEQUENCES}; pending ${client.pendingRequests}`,
             );
             assert.equal(client.pendingRequests, 0, "a request was left pending");
             assert.ok(maxSequencesInUse <= SEQUENCES);
