@@ -19,7 +19,7 @@ import { findTreeSitterWasmDirectory, loadSyntaxGuard } from "./vscode/syntaxGua
 import { ProjectContextService } from "./vscode/ProjectContextService";
 import { contextBudgetTokens } from "./core/completion/CompletionSettings";
 import type { DocumentSnapshot } from "./core/types";
-import { affectsCompletion, affectsModel, readSettings, toCompletionSettings } from "./vscode/settings";
+import { affectsCompletion, readSettings, toCompletionSettings } from "./vscode/settings";
 import { createTestApi, isTestMode, readTestCatalogue, type Phi2TestApi } from "./vscode/testApi";
 
 export async function activate(context: vscode.ExtensionContext): Promise<Phi2TestApi | undefined> {
@@ -106,7 +106,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<Phi2Te
             vscode.workspace.onDidChangeConfiguration((event) => {
                 settings = readSettings();
                 if (affectsCompletion(event)) engine.updateSettings(toCompletionSettings(settings));
-                if (affectsModel(event)) void models.reloadIfSettingsChanged();
+                // Compared by value: VS Code also reports a workspace's ignored machine-scoped keys as changed.
+                void models.reloadIfSettingsChanged();
                 models.setIdleUnloadMinutes(settings.idleUnloadMinutes);
                 if (!settings.enable || !settings.backgroundPrefill) prefill.cancel();
                 refreshStatusBar();

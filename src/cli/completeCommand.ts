@@ -2,7 +2,6 @@
 // file, from the same core pipeline and model host as the extension (explicit trigger: no
 // debounce). Prints the suggestion byte for byte, with no newline added; `--json` prints one JSON
 // object (suggestion, counters, stats) and a newline.
-import { readFile } from "node:fs/promises";
 import * as path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { CompletionEngine } from "../core/completion/CompletionEngine";
@@ -15,7 +14,9 @@ import { createTreeSitterSyntaxGuard } from "../core/syntax/treeSitterSyntaxGuar
 import { defaultThreadCount } from "../hostClient/defaultThreadCount";
 import { ModelHostClient, ModelHostError } from "../hostClient/ModelHostClient";
 import { normalizeGpuMode, type GpuMode } from "../modelHost/protocol";
-import { UsageError, integerFlag, parseFlags, requireFile } from "./cliArguments";
+import { UsageError, integerFlag, parseFlags, readSourceFile, requireFile } from "./cliArguments";
+import { onSignalExit } from "./signalExit";
+import { terminalSafe } from "./terminalSafe";
 import { writeStdout } from "./writeStdout";
 import { DiskProjectFiles } from "./DiskProjectFiles";
 import { renderWorkspaceContext } from "./workspaceContext";
@@ -48,11 +49,24 @@ Options:
 
 Exit codes: 0 done (with or without a suggestion), 1 model or host error, 2 bad arguments or files.`;
 
+/** As the phi2.threads setting: far more than any machine's cores, and a sane bound on what is asked. */
+const MAX_THREADS = 256;
+
+/** Nothing cancels a CLI completion: an interrupt ends the whole process instead. */
+const UNCANCELLED = new AbortController().signal;
+
 const COMPLETE_FLAGS = {
     model: "string", file: "string", line: "string", column: "string", json: "boolean", threads: "string",
     "max-tokens": "string", context: "string", multiline: "string", gpu: "string", "no-syntax-guard": "boolean",
     workspace: "string", "context-mode": "string", verbose: "boolean", help: "boolean",
 } as const;
+
+/** True when a cursor before code unit `index` would split a surrogate pair (an emoji, say). */
+function splitsSurrogatePair(text: string, index: number): boolean {
+    const before = text.charCodeAt(index - 1);
+    const after = text.charCodeAt(index);
+    return before >= 0xd800 && before <= 0xdbff && after >= 0xdc00 && after <= 0xdfff;
+}
 
 /** The built model host next to this bundle (dist/cli.mjs -> dist/modelHost.mjs). */
 export function hostScriptPath(): string {
@@ -69,7 +83,7 @@ export async function runComplete(argv: readonly string[]): Promise<number> {
     if (flags.file === undefined) throw new UsageError("--file F is required.");
     const line = integerFlag("line", flags.line, 1);
     const column = integerFlag("column", flags.column, 1);
-    const threads = integerFlag("threads", flags.threads, 1, defaultThreadCount());
+    const threads = integerFlag("threads", flags.threads, 1, defaultThreadCount(), MAX_THREADS);
     const maxTokens = integerFlag("max-tokens", flags["max-tokens"], 1, DEFAULT_COMPLETION_SETTINGS.maxTokens);
     const contextTokens = integerFlag("context", flags.context, 64, DEFAULT_COMPLETION_SETTINGS.contextTokens);
     const multiline = (flags.multiline ?? "auto") as MultilineMode;
@@ -84,20 +98,21 @@ export async function runComplete(argv: readonly string[]): Promise<number> {
     const modelPath = path.resolve(flags.model);
     await requireFile(modelPath, "model file");
     const filePath = path.resolve(flags.file);
-    await requireFile(filePath, "file");
-    const document = createTextSnapshot(await readFile(filePath, "utf8"), { uri: pathToFileURL(filePath).href });
+    const document = createTextSnapshot(await readSourceFile(filePath), { uri: pathToFileURL(filePath).href });
     if (line > document.lineCount) throw new UsageError(`--line ${line} is past the end of ${flags.file} (${document.lineCount} lines).`);
     const lineText = document.lineAt(line - 1);
     if (column > lineText.length + 1) throw new UsageError(`--column ${column} is past the end of line ${line} (${lineText.length} characters; the last column is ${lineText.length + 1}).`);
+    if (splitsSurrogatePair(lineText, column - 1)) {
+        throw new UsageError(`--column ${column} is inside a character of line ${line} (between the two UTF-16 code units of ${JSON.stringify(lineText.slice(column - 2, column))}); use column ${column - 1} or ${column + 1}.`);
+    }
 
     const client = new ModelHostClient({
         hostScriptPath: hostScriptPath(),
         restart: { enabled: false },
-        log: flags.verbose ? (level, message) => process.stderr.write(`[host ${level}] ${message}\n`) : undefined,
+        log: flags.verbose ? (level, message) => process.stderr.write(`[host ${level}] ${terminalSafe(message)}\n`) : undefined,
     });
-    const controller = new AbortController();
-    const onInterrupt = (): void => controller.abort();
-    process.once("SIGINT", onInterrupt);
+    // Ctrl-C / SIGTERM: the host goes with the CLI (signalExit.ts exits with 130 / 143).
+    const unregister = onSignalExit(() => client.dispose());
     try {
         const model = await client.load({ modelPath, gpu, threads, contextSize: contextTokens, sequences: 1 });
         const settings = withSettings(DEFAULT_COMPLETION_SETTINGS, { maxTokens, contextTokens: model.contextSize, multiline });
@@ -105,7 +120,7 @@ export async function runComplete(argv: readonly string[]): Promise<number> {
         const engine = new CompletionEngine(client, { settings, syntaxGuard });
         const projectContext = flags.workspace === undefined ? undefined
             : await renderWorkspaceContext(new DiskProjectFiles(path.resolve(flags.workspace)), filePath, document, contextMode, contextBudgetTokens(settings));
-        const outcome = await engine.complete({ document, position: { line: line - 1, character: column - 1 }, signal: controller.signal, trigger: "explicit", projectContext });
+        const outcome = await engine.complete({ document, position: { line: line - 1, character: column - 1 }, signal: UNCANCELLED, trigger: "explicit", projectContext });
         syntaxGuard?.dispose();
         const text = outcome.suggestion?.insertText;
         if (flags.json) {
@@ -118,12 +133,12 @@ export async function runComplete(argv: readonly string[]): Promise<number> {
         return 0;
     } catch (error) {
         if (error instanceof ModelHostError) {
-            process.stderr.write(`phi2-complete: model error (${error.code}): ${error.message}\n`);
+            process.stderr.write(`phi2-complete: model error (${error.code}): ${terminalSafe(error.message)}\n`);
             return 1;
         }
         throw error;
     } finally {
-        process.removeListener("SIGINT", onInterrupt);
+        unregister();
         client.dispose();
     }
 }

@@ -3,6 +3,8 @@
 import { runBench } from "./bench/runBench";
 import { UsageError } from "./cliArguments";
 import { COMPLETE_USAGE, runComplete } from "./completeCommand";
+import { installSignalExit } from "./signalExit";
+import { terminalSafe } from "./terminalSafe";
 
 const USAGE = `phi2-complete: offline Python completions from a local Phi-2 GGUF
 
@@ -36,20 +38,22 @@ export async function main(argv: readonly string[]): Promise<number> {
         }
     } catch (error) {
         if (error instanceof UsageError) {
-            process.stderr.write(`phi2-complete: ${error.message}\nRun "phi2-complete --help" for usage.\n`);
+            process.stderr.write(`phi2-complete: ${terminalSafe(error.message)}\nRun "phi2-complete --help" for usage.\n`);
             return 2;
         }
-        process.stderr.write(`phi2-complete: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+        // What happened, not where: a stack trace helps no user (--verbose shows the host's logs).
+        process.stderr.write(`phi2-complete: ${terminalSafe(error instanceof Error ? error.message : String(error))}\n`);
         return 1;
     }
 }
 
+installSignalExit();
 main(process.argv.slice(2)).then(
     (code) => {
         process.exitCode = code;
     },
     (error: unknown) => {
-        process.stderr.write(`phi2-complete: ${String(error)}\n`);
+        process.stderr.write(`phi2-complete: ${terminalSafe(String(error))}\n`);
         process.exitCode = 1;
     },
 );

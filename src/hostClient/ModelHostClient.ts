@@ -1,11 +1,15 @@
 // The extension's (and the CLI's and benchmarks') side of the model host: forks the host process,
 // speaks protocol.ts with request ids, routes streamed progress, turns AbortSignals into cancel
-// messages, and restarts a crashed host with backoff (reloading the model it had).
+// messages, and restarts a crashed host with backoff (reloading the model it had). A host that
+// stops answering (no heartbeat) is killed and replaced; a host that keeps crashing is given up on
+// (vscode-languageclient's policy: 5 crashes in 3 minutes), and a native crash while loading names
+// the file instead of restarting into the same crash.
 // No `vscode` here: the editor layer wraps this class.
 import { fork, type ChildProcess } from "node:child_process";
 import type { GenerateOptions, PrefillOptions, PrefillResult, TextGenerator } from "../core/textGenerator";
 import type { GenerationResult } from "../core/types";
 import {
+    HEARTBEAT_INTERVAL_MS,
     PROTOCOL_VERSION,
     type ClientMessage,
     type HostErrorCode,
@@ -20,7 +24,33 @@ import {
 /** Node startup plus importing the host bundle, on a busy machine: far below this when healthy. */
 const DEFAULT_START_TIMEOUT_MS = 20_000;
 
-export type ClientErrorCode = HostErrorCode | "HOST_EXITED" | "HOST_UNAVAILABLE";
+/**
+ * Silence after which a ready host counts as hung. Heartbeats come every second from the host's
+ * main thread, which llama.cpp never blocks for long (decoding runs on worker threads); this
+ * leaves room for a machine so overloaded that timers run seconds late.
+ */
+const DEFAULT_HANG_TIMEOUT_MS = 15_000;
+
+/**
+ * A request that gets neither progress nor an answer for this long is stuck in llama.cpp (a decode
+ * that never returns, while the host's main thread still sends heartbeats): the host is killed.
+ * A whole 2,048-token prefill of the real Phi-2 on a slow laptop CPU stays well below it.
+ */
+const DEFAULT_REQUEST_STALL_MS = 120_000;
+/** Loading reads gigabytes from a possibly slow disk: it gets longer between progress reports. */
+const DEFAULT_LOAD_STALL_MS = 600_000;
+
+/** Signals of a native crash (an assertion, a bad access), as opposed to a kill from outside. */
+const NATIVE_CRASH_SIGNALS: ReadonlySet<string> = new Set(["SIGABRT", "SIGSEGV", "SIGILL", "SIGBUS", "SIGFPE", "SIGTRAP"]);
+
+export type ClientErrorCode =
+    | HostErrorCode
+    | "HOST_EXITED"
+    | "HOST_UNAVAILABLE"
+    /** The host crashed too often in a short time and is not restarted again. */
+    | "HOST_CRASH_LOOP"
+    /** llama.cpp crashed the host while loading the model file. */
+    | "MODEL_CRASHED";
 
 export class ModelHostError extends Error {
     constructor(
@@ -52,6 +82,10 @@ export interface RestartPolicy {
     readonly maxDelayMs?: number;
     /** A host that stayed up this long counts as healthy: the next crash starts from the first delay again (default 60 s). */
     readonly healthyAfterMs?: number;
+    /** Give up after this many crashes within crashWindowMs (default 5, as vscode-languageclient). */
+    readonly maxCrashes?: number;
+    /** The window of maxCrashes (default 3 minutes). */
+    readonly crashWindowMs?: number;
 }
 
 export interface ModelHostClientOptions {
@@ -63,6 +97,10 @@ export interface ModelHostClientOptions {
     readonly env?: NodeJS.ProcessEnv;
     /** How long to wait for the host's `ready` message (default DEFAULT_START_TIMEOUT_MS, 20 s). */
     readonly startTimeoutMs?: number;
+    /** Silence after which a ready host is killed as hung (default DEFAULT_HANG_TIMEOUT_MS, 15 s). */
+    readonly hangTimeoutMs?: number;
+    /** A request without progress or answer this long kills the host (default 120 s; loads 600 s). */
+    readonly requestStallMs?: number;
 }
 
 export interface Disposable {
@@ -83,6 +121,10 @@ interface HostProcess {
     readonly ready: Promise<void>;
     wasReady: boolean;
     exited: boolean;
+    /** When the host last sent anything (heartbeats included). */
+    lastHeardAt: number;
+    /** Set when the client killed it for not answering. */
+    hung: boolean;
 }
 
 export class ModelHostClient implements TextGenerator {
@@ -95,6 +137,8 @@ export class ModelHostClient implements TextGenerator {
     /** The automatic reload after a crash restart, while it runs. */
     private reload: { readonly params: LoadParams; readonly promise: Promise<ModelInfo> } | undefined;
     private consecutiveCrashes = 0;
+    /** When recent crashes happened, for the crash-loop limit. */
+    private crashTimes: number[] = [];
     private restartTimer: ReturnType<typeof setTimeout> | undefined;
     /** Resolves when the current (re)start attempt has a live host, or rejects. */
     private starting: Promise<void> | undefined;
@@ -109,6 +153,8 @@ export class ModelHostClient implements TextGenerator {
             initialDelayMs: options.restart?.initialDelayMs ?? 500,
             maxDelayMs: options.restart?.maxDelayMs ?? 30_000,
             healthyAfterMs: options.restart?.healthyAfterMs ?? 60_000,
+            maxCrashes: options.restart?.maxCrashes ?? 5,
+            crashWindowMs: options.restart?.crashWindowMs ?? 180_000,
         };
     }
 
@@ -119,6 +165,11 @@ export class ModelHostClient implements TextGenerator {
     /** Process id of the running host, if any. */
     get pid(): number | undefined {
         return this.host && !this.host.exited ? this.host.child.pid : undefined;
+    }
+
+    /** Requests sent and not yet answered (the soak test checks none is left behind). */
+    get pendingRequests(): number {
+        return this.pending.size;
     }
 
     onDidChangeState(listener: (state: HostState) => void): Disposable {
@@ -211,10 +262,8 @@ export class ModelHostClient implements TextGenerator {
         const host = this.host;
         this.host = undefined;
         this.rejectAllPending(new ModelHostError("HOST_UNAVAILABLE", "The model host was stopped."));
-        if (host && !host.exited) {
-            host.child.disconnect?.();
-            host.child.kill();
-        }
+        // SIGKILL: a stopped or hung host would never act on SIGTERM, and it holds nothing to save.
+        if (host && !host.exited) host.child.kill("SIGKILL");
         this.setState({ kind: "stopped" });
         this.listeners.clear();
     }
@@ -260,23 +309,47 @@ export class ModelHostClient implements TextGenerator {
             this.send(host, { kind: "cancel", id, reason });
         };
         const onAbort = (): void => cancel("cancel");
+        const stallMs = method === "load" ? this.options.requestStallMs ?? DEFAULT_LOAD_STALL_MS : this.options.requestStallMs ?? DEFAULT_REQUEST_STALL_MS;
+        let stallTimer: ReturnType<typeof setTimeout> | undefined;
+        const watchStall = (): void => {
+            if (stallTimer) clearTimeout(stallTimer);
+            stallTimer = setTimeout(() => this.killStuckHost(host, method, stallMs), stallMs);
+            stallTimer.unref?.();
+        };
+        const settle = (): void => {
+            if (stallTimer) clearTimeout(stallTimer);
+            signal?.removeEventListener("abort", onAbort);
+        };
+        watchStall();
         return new Promise<HostMethods[M]["result"]>((resolve, reject) => {
             this.pending.set(id, {
                 method,
                 resolve: (result) => {
-                    signal?.removeEventListener("abort", onAbort);
+                    settle();
                     resolve(result as HostMethods[M]["result"]);
                 },
                 reject: (error) => {
-                    signal?.removeEventListener("abort", onAbort);
+                    settle();
                     reject(error);
                 },
-                onProgress: options.onProgress ? (progress) => options.onProgress?.(progress as HostMethods[M]["progress"], cancel) : undefined,
+                onProgress: (progress) => {
+                    watchStall();
+                    options.onProgress?.(progress as HostMethods[M]["progress"], cancel);
+                },
             });
             this.send(host, { kind: "request", id, method, params } as ClientMessage);
             if (signal?.aborted) onAbort();
             else signal?.addEventListener("abort", onAbort, { once: true });
         });
+    }
+
+    /** A request got no answer for `stallMs` although the host still beats: llama.cpp is stuck. */
+    private killStuckHost(host: HostProcess, method: HostMethod, stallMs: number): void {
+        if (host.exited) return;
+        const modelPath = this.rememberedLoad?.modelPath;
+        this.log("error", `A ${method} request got no answer for ${Math.round(stallMs / 1000)} s${modelPath ? ` (model ${modelPath})` : ""}: killing the stuck model host.`);
+        host.hung = true;
+        host.child.kill("SIGKILL");
     }
 
     private send(host: HostProcess, message: ClientMessage): void {
@@ -296,12 +369,12 @@ export class ModelHostClient implements TextGenerator {
             env: { ...process.env, ...this.options.env, ELECTRON_RUN_AS_NODE: "1" },
         });
         const { promise: ready, resolve: markReady, reject: failStart } = settleLater();
-        const host: HostProcess = { child, startedAt: Date.now(), ready, wasReady: false, exited: false };
+        const host: HostProcess = { child, startedAt: Date.now(), ready, wasReady: false, exited: false, lastHeardAt: Date.now(), hung: false };
         this.host = host;
         const startTimeoutMs = this.options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
         const startTimer = setTimeout(() => {
             failStart(new ModelHostError("HOST_UNAVAILABLE", `The model host did not start within ${startTimeoutMs} ms.`));
-            child.kill();
+            child.kill("SIGKILL");
         }, startTimeoutMs);
         startTimer.unref?.();
 
@@ -310,7 +383,16 @@ export class ModelHostClient implements TextGenerator {
         };
         child.stdout?.on("data", forwardOutput("info"));
         child.stderr?.on("data", forwardOutput("warn"));
+        const hangTimeoutMs = this.options.hangTimeoutMs ?? DEFAULT_HANG_TIMEOUT_MS;
+        const hangCheck = setInterval(() => {
+            if (!host.wasReady || host.exited || Date.now() - host.lastHeardAt < hangTimeoutMs) return;
+            this.log("error", `The model host (pid ${child.pid}) sent nothing for ${hangTimeoutMs} ms: killing it as hung.`);
+            host.hung = true;
+            child.kill("SIGKILL");
+        }, Math.min(HEARTBEAT_INTERVAL_MS, hangTimeoutMs));
+        hangCheck.unref?.();
         child.on("message", (message: HostMessage) => {
+            host.lastHeardAt = Date.now();
             if (this.host !== host) return;
             this.onHostMessage(message, () => {
                 clearTimeout(startTimer);
@@ -324,6 +406,7 @@ export class ModelHostClient implements TextGenerator {
         });
         child.on("exit", (code, signal) => {
             clearTimeout(startTimer);
+            clearInterval(hangCheck);
             host.exited = true;
             failStart(new ModelHostError("HOST_EXITED", `The model host exited before it was ready (code ${code}, signal ${signal}).`));
             if (this.host === host) this.onHostExit(host, code, signal);
@@ -354,13 +437,23 @@ export class ModelHostClient implements TextGenerator {
             case "log":
                 this.log(message.level, `[host] ${message.message}`);
                 break;
+            case "heartbeat":
+                break;
         }
     }
 
     private onHostExit(host: HostProcess, code: number | null, signal: NodeJS.Signals | null): void {
         this.host = undefined;
-        const description = signal ? `signal ${signal}` : `code ${code}`;
-        this.rejectAllPending(new ModelHostError("HOST_EXITED", `The model host exited (${description}).`));
+        const description = host.hung ? "it stopped answering and was killed" : signal ? `signal ${signal}` : `code ${code}`;
+        const wasLoading = [...this.pending.values()].some((request) => request.method === "load");
+        const modelPath = this.rememberedLoad?.modelPath;
+        const nativeLoadCrash = wasLoading && modelPath !== undefined && signal !== null && NATIVE_CRASH_SIGNALS.has(signal);
+        const exitError = host.hung
+            ? new ModelHostError("HOST_EXITED", `The model host stopped answering and was killed${modelPath ? ` (model ${modelPath})` : ""}.`)
+            : new ModelHostError("HOST_EXITED", `The model host exited (${description}).`);
+        // Loading the same file again would crash again: the load fails with the file and what to do.
+        const loadCrash = nativeLoadCrash ? modelCrashError(modelPath, signal) : undefined;
+        this.rejectAllPending(loadCrash ?? exitError);
         if (this.disposed) return;
         this.log("error", `Model host (pid ${host.child.pid}) exited unexpectedly (${description}).`);
         if (!host.wasReady) {
@@ -368,11 +461,29 @@ export class ModelHostClient implements TextGenerator {
             this.setState({ kind: "error", error: new ModelHostError("HOST_UNAVAILABLE", `The model host could not start (${description}); see the log for its output.`) });
             return;
         }
-        if (!this.restart.enabled) {
-            this.setState({ kind: "error", error: new ModelHostError("HOST_EXITED", `The model host exited (${description}).`) });
+        if (loadCrash) {
+            this.setState({ kind: "error", error: loadCrash });
             return;
         }
-        if (Date.now() - host.startedAt >= this.restart.healthyAfterMs) this.consecutiveCrashes = 0;
+        if (!this.restart.enabled) {
+            this.setState({ kind: "error", error: exitError });
+            return;
+        }
+        const now = Date.now();
+        this.crashTimes = [...this.crashTimes.filter((time) => now - time < this.restart.crashWindowMs), now];
+        if (this.crashTimes.length >= this.restart.maxCrashes) {
+            const minutes = Math.round(this.restart.crashWindowMs / 60_000);
+            this.setState({
+                kind: "error",
+                error: new ModelHostError(
+                    "HOST_CRASH_LOOP",
+                    `The model host stopped ${this.crashTimes.length} times in ${minutes} minute${minutes === 1 ? "" : "s"} (last: ${description}); it is not restarted again. Run Restart Model to try again, and see Show Logs for the cause.`,
+                ),
+            });
+            this.crashTimes = [];
+            return;
+        }
+        if (now - host.startedAt >= this.restart.healthyAfterMs) this.consecutiveCrashes = 0;
         this.consecutiveCrashes++;
         const delayMs = Math.min(this.restart.initialDelayMs * 2 ** (this.consecutiveCrashes - 1), this.restart.maxDelayMs);
         this.setState({ kind: "restarting", attempt: this.consecutiveCrashes, delayMs });
@@ -430,6 +541,14 @@ export class ModelHostClient implements TextGenerator {
             }
         }
     }
+}
+
+/** The report of a native crash while loading a file: llama.cpp could not cope with it. */
+function modelCrashError(modelPath: string, signal: string): ModelHostError {
+    return new ModelHostError(
+        "MODEL_CRASHED",
+        `llama.cpp crashed (${signal}) while loading the model file ${modelPath}. The file is probably corrupt or not a Phi-2 GGUF that llama.cpp supports: download it again or select another file. Show Logs has llama.cpp's last messages.`,
+    );
 }
 
 /**

@@ -1,10 +1,13 @@
 // Entry of the model host child process (forked with an IPC channel by ModelHostClient).
 // Answers typed requests from protocol.ts; a bad message gets an error response, never a crash.
-// Exits when the parent goes away, so an editor crash never leaves a model in memory.
+// Exits at once when the parent goes away or on SIGTERM (processLifetime.ts), so an editor or CLI
+// crash never leaves a model in memory.
 import { ModelEngine, type AbortReason, type HostLogLevel } from "./engine/ModelEngine";
 import { HostFailure } from "./engine/HostFailure";
 import { describe } from "./engine/modelFile";
+import { exitImmediately, exitOnTerminationSignals, startParentWatchdog } from "./processLifetime";
 import {
+    HEARTBEAT_INTERVAL_MS,
     PROTOCOL_VERSION,
     type GenerateParams,
     type HostError,
@@ -133,8 +136,11 @@ if (!process.send) {
     process.exit(2);
 }
 
+startParentWatchdog();
+exitOnTerminationSignals();
 process.on("message", onMessage);
 // The parent is gone (closed editor, crashed extension host): nothing left to serve.
-process.on("disconnect", () => process.exit(0));
+process.on("disconnect", () => exitImmediately());
+setInterval(() => send({ kind: "heartbeat" }), HEARTBEAT_INTERVAL_MS).unref();
 process.on("unhandledRejection", (reason) => log("error", `Unhandled rejection in the model host: ${describe(reason)}`));
 send({ kind: "ready", protocolVersion: PROTOCOL_VERSION, pid: process.pid });

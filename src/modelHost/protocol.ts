@@ -145,4 +145,14 @@ export interface LogMessage {
     readonly message: string;
 }
 
-export type HostMessage = ReadyMessage | ResponseMessage | ProgressMessage | LogMessage;
+/**
+ * Sent every HEARTBEAT_INTERVAL_MS from the host's main thread: a client that hears nothing for
+ * much longer treats the host as hung (stopped, or stuck in a synchronous call) and replaces it.
+ */
+export interface HeartbeatMessage {
+    readonly kind: "heartbeat";
+}
+
+export const HEARTBEAT_INTERVAL_MS = 1000;
+
+export type HostMessage = ReadyMessage | ResponseMessage | ProgressMessage | LogMessage | HeartbeatMessage;

@@ -45,6 +45,10 @@ export function describeModelError(code: ClientErrorCode, detail: string, modelP
             return { message: detail, actions: ["downloadModel", "selectModelFile", "showLogs"] };
         case "WRONG_ARCHITECTURE":
             return { message: detail, actions: ["downloadModel", "selectModelFile"] };
+        case "MODEL_CRASHED":
+            return { message: detail, actions: ["downloadModel", "selectModelFile", "showLogs"] };
+        case "HOST_CRASH_LOOP":
+            return { message: `Phi-2 stopped: ${detail}`, actions: ["restartModel", "showLogs"] };
         case "HOST_EXITED":
         case "HOST_UNAVAILABLE":
             return {

@@ -49,8 +49,6 @@ function nonNegative(value: number, fallback: number): number {
 /** Default of phi2.explain.maxTokens (package.json declares the same). */
 export const DEFAULT_EXPLAIN_MAX_TOKENS = 512;
 
-/** Settings whose change needs the model loaded again. */
-const MODEL_SETTINGS = ["modelPath", "gpu", "threads", "contextSize", "speculativeDecoding"] as const;
 
 export function readSettings(): Phi2Settings {
     const config = vscode.workspace.getConfiguration(SETTINGS_SECTION);
@@ -121,10 +119,11 @@ export function toCompletionSettings(settings: Phi2Settings): CompletionSettings
     });
 }
 
-export function affectsModel(event: vscode.ConfigurationChangeEvent): boolean {
-    return MODEL_SETTINGS.some((key) => event.affectsConfiguration(`${SETTINGS_SECTION}.${key}`));
-}
-
+/**
+ * Whether the effective model settings differ. Compared by value, not from the change event: VS Code
+ * reports a machine-scoped key written in a workspace's settings.json as changed although it ignores
+ * the value, and a repository must not be able to make the model reload.
+ */
 export function affectsCompletion(event: vscode.ConfigurationChangeEvent): boolean {
     return event.affectsConfiguration(SETTINGS_SECTION);
 }

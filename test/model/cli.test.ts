@@ -1,28 +1,11 @@
 // The headless CLI end to end: `node dist/cli.mjs complete ...` through the real model host on the
 // scripted tiny models (build first: `npm run build`; `npm run test:model` does).
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import * as os from "node:os";
 import * as path from "node:path";
 import { ensureScriptedModel, SCRIPTS } from "../support/tinyModels";
-
-const CLI = path.resolve(__dirname, "..", "..", "dist", "cli.mjs");
-
-interface CliRun {
-    readonly code: number;
-    readonly stdout: string;
-    readonly stderr: string;
-}
-
-function runCli(args: readonly string[]): Promise<CliRun> {
-    return new Promise((resolve) => {
-        execFile(process.execPath, [CLI, ...args], { encoding: "utf8", timeout: 60_000 }, (error, stdout, stderr) => {
-            const code = error ? (typeof error.code === "number" ? error.code : -1) : 0;
-            resolve({ code, stdout, stderr });
-        });
-    });
-}
+import { runCli } from "./cliRunner";
 
 describe("CLI: phi2-complete complete (scripted tiny model)", function () {
     this.timeout(120_000);

@@ -2,7 +2,7 @@
 // with the tiny models, one thread (the machine is shared), and Python prompts of a given size.
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
-import { ModelHostClient, type HostClientLogLevel } from "../../src/hostClient/ModelHostClient";
+import { ModelHostClient, type HostClientLogLevel, type HostState } from "../../src/hostClient/ModelHostClient";
 import type { LoadParams } from "../../src/modelHost/protocol";
 
 export const HOST_SCRIPT = resolve(import.meta.dirname, "../../dist/modelHost.mjs");
@@ -52,4 +52,21 @@ export function pythonSource(approxTokens: number, seed = 1): string {
 
 export function elapsedSince(start: number): number {
     return performance.now() - start;
+}
+
+/** Resolves with the client's first state (the current one included) that `accept` takes. */
+export function waitForState(client: ModelHostClient, accept: (state: HostState) => boolean, timeoutMs = 30_000): Promise<HostState> {
+    if (accept(client.state)) return Promise.resolve(client.state);
+    return new Promise((resolve, reject) => {
+        const timer = setTimeout(() => {
+            subscription.dispose();
+            reject(new Error(`state still ${JSON.stringify(client.state)} after ${timeoutMs} ms`));
+        }, timeoutMs);
+        const subscription = client.onDidChangeState((state) => {
+            if (!accept(state)) return;
+            clearTimeout(timer);
+            subscription.dispose();
+            resolve(state);
+        });
+    });
 }

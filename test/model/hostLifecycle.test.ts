@@ -9,23 +9,7 @@ import { join } from "node:path";
 import { ModelHostClient, type HostState } from "../../src/hostClient/ModelHostClient";
 import type { HostMessage } from "../../src/modelHost/protocol";
 import { ensureRandomModel } from "../support/tinyModels";
-import { createClient, HOST_SCRIPT, loadParams, requireBuiltHost } from "./hostHarness";
-
-function waitForState(client: ModelHostClient, accept: (state: HostState) => boolean, timeoutMs = 30_000): Promise<HostState> {
-    if (accept(client.state)) return Promise.resolve(client.state);
-    return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => {
-            subscription.dispose();
-            reject(new Error(`state still ${JSON.stringify(client.state)} after ${timeoutMs} ms`));
-        }, timeoutMs);
-        const subscription = client.onDidChangeState((state) => {
-            if (!accept(state)) return;
-            clearTimeout(timer);
-            subscription.dispose();
-            resolve(state);
-        });
-    });
-}
+import { createClient, HOST_SCRIPT, loadParams, requireBuiltHost, waitForState } from "./hostHarness";
 
 describe("model host lifecycle", function () {
     this.timeout(120_000);
@@ -166,8 +150,9 @@ describe("model host lifecycle", function () {
         it("exits when the parent disconnects", async () => {
             const exited = once(child, "exit");
             child.disconnect();
-            const [code] = (await exited) as [number | null];
-            assert.equal(code, 0);
+            const [, signal] = (await exited) as [number | null, NodeJS.Signals | null];
+            // It ends itself with SIGKILL: a normal exit could wait forever for a busy native thread.
+            assert.equal(signal, "SIGKILL");
         });
     });
 });

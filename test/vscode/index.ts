@@ -17,6 +17,7 @@ const SUITES: ReadonlyArray<() => Promise<unknown>> = [
     () => import("./projectContext.test"),
     () => import("./download.test"),
     () => import("./idleUnload.test"),
+    () => import("./workspaceSettings.test"),
 ];
 
 export interface TestReportEntry {

@@ -10,9 +10,14 @@ export interface TextSnapshotOptions {
     readonly indent?: IndentStyle;
 }
 
+/**
+ * Lines as VS Code sees them: a byte order mark is not part of the text, and a lone CR ends a line
+ * just as LF and CRLF do (so columns and line numbers match the editor's).
+ */
 export function createTextSnapshot(text: string, options: TextSnapshotOptions = {}): DocumentSnapshot {
-    const eol: "\n" | "\r\n" = text.includes("\r\n") ? "\r\n" : "\n";
-    const lines = text.split(/\r?\n/);
+    const body = text.startsWith("\uFEFF") ? text.slice(1) : text;
+    const eol: "\n" | "\r\n" = body.includes("\r\n") ? "\r\n" : "\n";
+    const lines = body.split(/\r\n|\r|\n/);
     return {
         uri: options.uri ?? "untitled:snapshot.py",
         languageId: options.languageId ?? "python",

@@ -118,7 +118,7 @@ export class ModelEngine {
         }
         const info: ModelInfo = {
             modelPath: params.modelPath,
-            architecture: String(fileInfo.metadata.general.architecture),
+            architecture: fileInfo.architecture,
             trainContextSize,
             contextSize: context.contextSize,
             sequences: params.sequences,

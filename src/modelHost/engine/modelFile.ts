@@ -1,16 +1,17 @@
 // Checks a model file before llama.cpp sees it, so the user gets a message they can act on
-// instead of a native loader error.
+// instead of a native loader error, a crash or a decode that never ends: the whole GGUF header is
+// validated in TypeScript (src/core/gguf), with every read bounded by the file's size.
 import { constants as fsConstants } from "node:fs";
 import { access, stat } from "node:fs/promises";
-import { readGgufFileInfo, type GgufFileInfo } from "node-llama-cpp";
+import { withFileByteSource } from "../../core/gguf/fileByteSource";
+import { GgufFormatError } from "../../core/gguf/ggufHeader";
+import { Phi2ModelError, readPhi2Model, type Phi2Model } from "../../core/gguf/phi2Model";
 import { HostFailure } from "./HostFailure";
-
-export const REQUIRED_ARCHITECTURE = "phi2";
 
 const whereToGetOne =
     "Select a Phi-2 GGUF file (for example phi-2.Q4_K_M.gguf from a Hugging Face GGUF conversion of microsoft/phi-2).";
 
-export async function inspectModelFile(modelPath: string): Promise<GgufFileInfo> {
+export async function inspectModelFile(modelPath: string): Promise<Phi2Model> {
     try {
         const info = await stat(modelPath);
         if (!info.isFile()) throw new Error("not a file");
@@ -18,34 +19,35 @@ export async function inspectModelFile(modelPath: string): Promise<GgufFileInfo>
     } catch {
         throw new HostFailure("MODEL_NOT_FOUND", `The model file ${modelPath} does not exist or cannot be read. ${whereToGetOne}`);
     }
-    let fileInfo: GgufFileInfo;
     try {
-        fileInfo = await readGgufFileInfo(modelPath, { sourceType: "filesystem", logWarnings: false, readTensorInfo: true });
+        return await withFileByteSource(modelPath, readPhi2Model);
     } catch (error) {
-        throw new HostFailure(
-            "MODEL_INVALID",
-            `The model file ${modelPath} is not a valid GGUF file (${describe(error)}). It may be truncated or in another format. ${whereToGetOne}`,
-        );
+        throw modelFileFailure(modelPath, error);
     }
-    const architecture: unknown = fileInfo.metadata?.general?.architecture;
-    if (architecture !== REQUIRED_ARCHITECTURE) {
-        throw new HostFailure(
-            "WRONG_ARCHITECTURE",
-            `The model file ${modelPath} is a "${String(architecture)}" model, but phi2-complete needs a Phi-2 model (architecture "phi2"). ${whereToGetOne}`,
-        );
+}
+
+/** The user's message for a file the checks refused (or could not read). */
+function modelFileFailure(modelPath: string, error: unknown): HostFailure {
+    if (error instanceof GgufFormatError) {
+        return new HostFailure("MODEL_INVALID", `The model file ${modelPath} is not a valid GGUF file: ${error.message}. Download it again, or ${lowerFirst(whereToGetOne)}`);
     }
-    return fileInfo;
+    if (error instanceof Phi2ModelError && error.kind === "wrongArchitecture") {
+        return new HostFailure("WRONG_ARCHITECTURE", `The model file ${modelPath} cannot be used: ${error.message}. ${whereToGetOne}`);
+    }
+    if (error instanceof Phi2ModelError) {
+        return new HostFailure("MODEL_INVALID", `The model file ${modelPath} is not a usable Phi-2 model: ${error.message}. It may be corrupt: download it again, or ${lowerFirst(whereToGetOne)}`);
+    }
+    const code = (error as NodeJS.ErrnoException | undefined)?.code;
+    return new HostFailure("MODEL_NOT_FOUND", `The model file ${modelPath} could not be read${code ? ` (${code})` : ""}. ${whereToGetOne}`);
+}
+
+function lowerFirst(text: string): string {
+    return text.charAt(0).toLowerCase() + text.slice(1);
 }
 
 /** The vocabulary pieces and their token types, for exact detokenization. */
-export function vocabularyOf(fileInfo: GgufFileInfo): { pieces: readonly string[]; types: readonly number[] | undefined } {
-    const ggml = fileInfo.metadata?.tokenizer?.ggml;
-    const pieces = ggml?.tokens;
-    if (!Array.isArray(pieces) || pieces.length === 0) {
-        throw new HostFailure("MODEL_INVALID", "The model file has no tokenizer vocabulary (tokenizer.ggml.tokens).");
-    }
-    const types = Array.isArray(ggml?.token_type) ? (ggml.token_type as readonly number[]) : undefined;
-    return { pieces, types };
+export function vocabularyOf(model: Phi2Model): { pieces: readonly string[]; types: readonly number[] | undefined } {
+    return { pieces: model.tokens, types: model.tokenTypes };
 }
 
 export function describe(error: unknown): string {

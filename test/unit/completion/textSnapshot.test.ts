@@ -12,6 +12,15 @@ describe("text snapshot", () => {
         assert.throws(() => document.lineAt(3), RangeError);
     });
 
+    it("reads a lone CR as a line break and leaves a byte order mark out, as VS Code does", () => {
+        const document = createTextSnapshot("\uFEFFdef f():\r    pass\rx = 1");
+        assert.equal(document.lineCount, 3);
+        assert.equal(document.lineAt(0), "def f():");
+        assert.equal(document.lineAt(1), "    pass");
+        assert.equal(document.eol, "\n");
+        assert.equal(createTextSnapshot("a\uFEFF").lineAt(0), "a\uFEFF", "only a leading BOM is dropped");
+    });
+
     it("detects tab indentation only when tabs dominate", () => {
         assert.deepEqual(detectIndentStyle(["def f():", "\tpass", "\treturn"]), { insertSpaces: false, tabSize: 4 });
         assert.deepEqual(detectIndentStyle(["def f():", "    pass", "\tx"]), { insertSpaces: true, tabSize: 4 });
