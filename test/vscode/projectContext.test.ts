@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import * as vscode from "vscode";
 import type { Phi2TestApi } from "../../src/vscode/testApi";
-import { activatePhi2WithModel, closeAllEditors, showAtEnd, sleep, triggerSuggestion } from "./editorHelpers";
+import { activatePhi2WithModel, closeAllEditors, setPhi2Setting, showAtEnd, sleep, triggerSuggestion } from "./editorHelpers";
 import { suiteEnvironment } from "./suiteEnvironment";
 
 describe("project context in a real VS Code", () => {
@@ -16,12 +16,14 @@ describe("project context in a real VS Code", () => {
 
     before(async () => {
         api = await activatePhi2WithModel();
+        await setPhi2Setting("context", "definitions");
         file = path.join(suite.workspace, "shapes_report.py");
         // geometry.py (in the sample workspace) defines Point and circle_area.
         fs.writeFileSync(file, "from geometry import Point, circle_area\n\ndef add(a, b):\n    ");
     });
 
     after(async () => {
+        await setPhi2Setting("context", undefined);
         await closeAllEditors();
         fs.rmSync(file, { force: true });
     });
