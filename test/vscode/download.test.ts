@@ -100,7 +100,7 @@ describe("Download Model and Select Model File", () => {
         }
         assert.equal(vscode.workspace.getConfiguration("phi2").get<string>("modelPath"), suite.completionModel);
         assert.equal(errors.length, 1);
-        assert.match(errors[0], /not a GGUF model file/);
+        assert.match(errors[0], /is not a valid GGUF file/);
         assert.match(errors[0], /not changed/);
     });
 
