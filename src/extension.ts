@@ -13,6 +13,7 @@ import { COMPLETION_ACCEPTED_COMMAND, Phi2InlineCompletionProvider, PYTHON_SELEC
 import { ModelManager } from "./vscode/ModelManager";
 import { ModelStatusBar } from "./vscode/ModelStatusBar";
 import { showNoModelNoticeOnce } from "./vscode/noModelNotice";
+import { readServerApiKey, registerServerApiKey } from "./vscode/serverApiKey";
 import { loadSyntaxGuard } from "./vscode/syntaxGuardLoader";
 import { affectsCompletion, affectsModel, readSettings, toCompletionSettings } from "./vscode/settings";
 import { createTestApi, isTestMode, type Phi2TestApi } from "./vscode/testApi";
@@ -26,7 +27,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Phi2Te
 
         // Read once and refreshed on configuration changes: requests and keystrokes only look at it.
         let settings = readSettings();
-        const models = new ModelManager({ hostScriptPath, log, runAction: runModelAction });
+        const models = new ModelManager({ hostScriptPath, log, runAction: runModelAction, serverApiKey: () => readServerApiKey(context.secrets) });
         const engine = new CompletionEngine(models, { settings: toCompletionSettings(settings), syntaxGuard: await loadSyntaxGuard(context.extensionPath, log) });
         const statusBar = new ModelStatusBar();
         const statistics = new CompletionStatistics(() => engine.totals);
@@ -59,7 +60,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<Phi2Te
             provider,
             prefill,
             models.onDidChangeStatus(refreshStatusBar),
-            models.onDidBecomeReady(() => {
+            models.onDidBecomeReady((info) => {
+                // A llama-server's slot may hold less context than phi2.contextSize.
+                engine.updateSettings(toCompletionSettings(settings, info.contextSize));
                 // A fresh model host (or another model) starts with empty KV caches: what the engine
                 // remembers about prompts and suggestions is stale.
                 for (const document of vscode.workspace.textDocuments) engine.forgetDocument(document.uri.toString());
@@ -76,13 +79,18 @@ export async function activate(context: vscode.ExtensionContext): Promise<Phi2Te
                 refreshStatusBar();
             }),
             ...registerCommands(models, log, describeSession),
+            // A new key applies at once when the server backend is in use.
+            ...registerServerApiKey(context.secrets, () => {
+                if (settings.backend === "server") void models.loadConfiguredModel();
+            }),
             vscode.workspace.onDidCloseTextDocument((document) => {
                 engine.forgetDocument(document.uri.toString());
                 provider.forgetDocument(document.uri.toString());
+                models.forgetDocument(document.uri.toString());
             }),
             vscode.workspace.onDidChangeConfiguration((event) => {
                 settings = readSettings();
-                if (affectsCompletion(event)) engine.updateSettings(toCompletionSettings(settings));
+                if (affectsCompletion(event)) engine.updateSettings(toCompletionSettings(settings, models.status.kind === "ready" ? models.status.info.contextSize : undefined));
                 if (affectsModel(event)) void models.loadConfiguredModel();
                 if (!settings.enable || !settings.backgroundPrefill) prefill.cancel();
                 refreshStatusBar();

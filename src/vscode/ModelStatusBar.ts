@@ -60,6 +60,13 @@ function describe(view: StatusBarView): { text: string; tooltip: string; backgro
         case "loading":
             return { text: `$(sync~spin) Phi-2: loading ${Math.round(status.progress * 100)}%`, tooltip: "Loading the Phi-2 model." };
         case "restarting":
+            if (status.reason) {
+                return {
+                    text: "$(warning) Phi-2: reconnecting",
+                    tooltip: `${status.reason}\nChecking again in ${Math.round(status.delayMs / 100) / 10} s (attempt ${status.attempt}). Click for actions.`,
+                    background: "statusBarItem.warningBackground",
+                };
+            }
             return {
                 text: "$(warning) Phi-2: restarting",
                 tooltip: `The model process crashed; restarting in ${Math.round(status.delayMs / 100) / 10} s (attempt ${status.attempt}).`,
@@ -68,7 +75,9 @@ function describe(view: StatusBarView): { text: string; tooltip: string; backgro
         case "error":
             return { text: "$(error) Phi-2: error", tooltip: `${status.error.message}\nClick for actions.`, background: "statusBarItem.errorBackground" };
         case "ready": {
-            const model = `${path.basename(status.info.modelPath)} (${status.info.gpu === false ? "CPU" : status.info.gpu}, ${status.info.threads} threads)`;
+            const model = status.server
+                ? `${path.basename(status.info.modelPath)} on the server ${status.server} (${status.info.sequences} slots, context ${status.info.contextSize})`
+                : `${path.basename(status.info.modelPath)} (${status.info.gpu === false ? "CPU" : status.info.gpu}, ${status.info.threads} threads)`;
             if (!view.enabled) return { text: "$(circle-slash) Phi-2: off", tooltip: `Completions are turned off. Model: ${model}` };
             if (view.generating > 0) return { text: "$(loading~spin) Phi-2", tooltip: `Generating a suggestion. Model: ${model}` };
             return { text: "$(sparkle) Phi-2", tooltip: `Ready. Model: ${model}` };

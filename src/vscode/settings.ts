@@ -8,8 +8,14 @@ import { DEFAULT_SEQUENCES, type GpuMode, type LoadParams } from "../modelHost/p
 
 export const SETTINGS_SECTION = "phi2";
 
+/** Where the model runs: this machine's model host, or a team's llama-server (phi2.server.url). */
+export type Backend = "local" | "server";
+
 export interface Phi2Settings {
     readonly enable: boolean;
+    readonly backend: Backend;
+    /** phi2.server.url, trimmed ("" when not set). */
+    readonly serverUrl: string;
     /** Absolute path of the Phi-2 GGUF, "" when not configured. `~` is expanded. */
     readonly modelPath: string;
     readonly gpu: GpuMode;
@@ -34,7 +40,7 @@ export interface Phi2Settings {
 export const DEFAULT_EXPLAIN_MAX_TOKENS = 512;
 
 /** Settings whose change needs the model loaded again. */
-const MODEL_SETTINGS = ["modelPath", "gpu", "threads", "contextSize", "speculativeDecoding"] as const;
+const MODEL_SETTINGS = ["backend", "server.url", "modelPath", "gpu", "threads", "contextSize", "speculativeDecoding"] as const;
 
 export function readSettings(): Phi2Settings {
     const config = vscode.workspace.getConfiguration(SETTINGS_SECTION);
@@ -45,6 +51,8 @@ export function readSettings(): Phi2Settings {
     const multiline = config.get<string>("multiline", "auto");
     return {
         enable: config.get<boolean>("enable", true),
+        backend: config.get<string>("backend", "local") === "server" ? "server" : "local",
+        serverUrl: config.get<string>("server.url", "").trim(),
         modelPath: expandHome(config.get<string>("modelPath", "").trim()),
         gpu: config.get<string>("gpu", "auto") === "off" ? "off" : "auto",
         threads: resolveThreads(integer("threads", 0, 0, 256)),
@@ -82,11 +90,12 @@ export function toLoadParams(settings: Phi2Settings): LoadParams {
     };
 }
 
-export function toCompletionSettings(settings: Phi2Settings): CompletionSettings {
+/** `modelContextSize`: the context the model in use really has (a llama-server slot may have less than the setting). */
+export function toCompletionSettings(settings: Phi2Settings, modelContextSize?: number): CompletionSettings {
     const defaults = DEFAULT_COMPLETION_SETTINGS.debounce;
     return withSettings(DEFAULT_COMPLETION_SETTINGS, {
         maxTokens: settings.maxTokens,
-        contextTokens: settings.contextSize,
+        contextTokens: Math.min(settings.contextSize, modelContextSize ?? settings.contextSize),
         maxPromptTokens: settings.maxPromptTokens,
         multiline: settings.multiline,
         timeCapMs: settings.timeCapMs,
