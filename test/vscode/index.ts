@@ -14,6 +14,7 @@ const SUITES: ReadonlyArray<() => Promise<unknown>> = [
     () => import("./prefill.test"),
     () => import("./surface.test"),
     () => import("./explain.test"),
+    () => import("./serverBackend.test"),
 ];
 
 export interface TestReportEntry {
