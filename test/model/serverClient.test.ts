@@ -6,6 +6,7 @@ import assert from "node:assert/strict";
 import { ServerTextGenerator, type ServerTextGeneratorOptions } from "../../src/serverClient/ServerTextGenerator";
 import type { ServerState } from "../../src/serverClient/ServerConnection";
 import { LlamaServerError } from "../../src/serverClient/LlamaServerError";
+import { assertExactContinuation, EXACT_TEXT_SPLITS } from "./exactContinuation";
 import { startLlamaServer, type LlamaServerProcess } from "../support/llamaServer";
 import { ensureRandomModel, ensureScriptedModel, SCRIPTS } from "../support/tinyModels";
 
@@ -52,15 +53,8 @@ describe("llama-server backend: exact text (scripted tiny model)", function () {
         await server?.stop();
     });
 
-    for (const split of ["if x", "if x != y:\n    from", "if x != y:\n    from . import a\n", 'if x != y:\n    from . import a\n\tpass\ns = "h']) {
-        it(`continues ${JSON.stringify(split)} with the exact rest of the script`, async () => {
-            const streamed: string[] = [];
-            const result = await generator.generate({ sequenceKey: "exact", prompt: split, maxTokens: 60, onText: (chunk) => void streamed.push(chunk) });
-            assert.equal(result.text, SCRIPTS.exactText.slice(split.length));
-            assert.equal(result.stopReason, "eos");
-            assert.equal(streamed.join(""), result.text);
-            for (const chunk of streamed) assert.ok(!chunk.includes("\uFFFD"), `chunk ${JSON.stringify(chunk)} holds a broken character`);
-        });
+    for (const split of EXACT_TEXT_SPLITS) {
+        it(`continues ${JSON.stringify(split)} with the exact rest of the script`, () => assertExactContinuation(generator, "exact", split));
     }
 
     it("keeps the spaces that llama.cpp's detokenizer drops", async () => {
