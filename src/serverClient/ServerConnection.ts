@@ -81,7 +81,6 @@ export class ServerConnection {
         if (this.checking) return this.checking;
         if (this.retryTimer) clearTimeout(this.retryTimer);
         this.retryTimer = undefined;
-        if (this.currentState.kind !== "retrying") this.setState({ kind: "connecting" });
         const check = this.check().then(
             (info) => {
                 this.failures = 0;
@@ -101,6 +100,8 @@ export class ServerConnection {
         void check.finally(() => {
             if (this.checking === check) this.checking = undefined;
         }).catch(() => undefined);
+        // "retrying" stays shown while a retry's check runs.
+        if (this.currentState.kind !== "retrying") this.setState({ kind: "connecting" });
         return check;
     }
 
