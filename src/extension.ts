@@ -91,7 +91,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Phi2Te
             vscode.workspace.onDidChangeConfiguration((event) => {
                 settings = readSettings();
                 if (affectsCompletion(event)) engine.updateSettings(toCompletionSettings(settings, models.status.kind === "ready" ? models.status.info.contextSize : undefined));
-                if (affectsModel(event)) void models.loadConfiguredModel();
+                if (affectsModel(event, settings)) void models.loadConfiguredModel();
                 if (!settings.enable || !settings.backgroundPrefill) prefill.cancel();
                 refreshStatusBar();
             }),

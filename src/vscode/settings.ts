@@ -39,8 +39,10 @@ export interface Phi2Settings {
 /** Default of phi2.explain.maxTokens (package.json declares the same). */
 export const DEFAULT_EXPLAIN_MAX_TOKENS = 512;
 
-/** Settings whose change needs the model loaded again. */
-const MODEL_SETTINGS = ["backend", "server.url", "modelPath", "gpu", "threads", "contextSize", "speculativeDecoding"] as const;
+/** Settings whose change needs the local model loaded again. */
+const MODEL_SETTINGS = ["modelPath", "gpu", "threads", "contextSize", "speculativeDecoding"] as const;
+/** Settings whose change needs the llama-server backend connected again. */
+const SERVER_SETTINGS = ["server.url"] as const;
 
 export function readSettings(): Phi2Settings {
     const config = vscode.workspace.getConfiguration(SETTINGS_SECTION);
@@ -107,8 +109,10 @@ export function toCompletionSettings(settings: Phi2Settings, modelContextSize?: 
     });
 }
 
-export function affectsModel(event: vscode.ConfigurationChangeEvent): boolean {
-    return MODEL_SETTINGS.some((key) => event.affectsConfiguration(`${SETTINGS_SECTION}.${key}`));
+/** `settings`: the new settings; only the backend in use (and a switch of backend) matters. */
+export function affectsModel(event: vscode.ConfigurationChangeEvent, settings: Phi2Settings): boolean {
+    const keys = ["backend", ...(settings.backend === "server" ? SERVER_SETTINGS : MODEL_SETTINGS)];
+    return keys.some((key) => event.affectsConfiguration(`${SETTINGS_SECTION}.${key}`));
 }
 
 export function affectsCompletion(event: vscode.ConfigurationChangeEvent): boolean {

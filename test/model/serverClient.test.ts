@@ -101,9 +101,9 @@ describe("llama-server backend: exact text (scripted tiny model)", function () {
             const result = await generator.generate({ sequenceKey: "typing", prompt: typed.slice(0, length), maxTokens: 3 });
             counters.push(result.counters);
         }
-        const [first, ...rest] = counters;
-        assert.equal(first?.reusedTokens, 0, JSON.stringify(first));
-        for (const next of rest) {
+        // The first request may reuse what its slot held before (another test's "if x..."); the
+        // keystrokes after it must evaluate only what changed.
+        for (const next of counters.slice(1)) {
             assert.ok(next.reusedTokens > 0, JSON.stringify(next));
             assert.ok(next.evaluatedTokens <= 3, `a keystroke re-evaluated ${next.evaluatedTokens} tokens: ${JSON.stringify(next)}`);
             assert.equal(next.promptTokens, next.reusedTokens + next.evaluatedTokens);
@@ -120,12 +120,13 @@ describe("llama-server backend: exact text (scripted tiny model)", function () {
     });
 
     it("prefills a prompt so the completion there evaluates almost nothing", async () => {
-        const prompt = "if x != y:\n    from . import a\n\tpass\n";
+        // A first line no other test's prompt starts with: the slot's earlier cache is no prefix of it.
+        const prompt = "# warmed in the background\nif x != y:\n    from . import a\n\tpass\n";
         const prefill = await generator.prefill({ sequenceKey: "file:///prefilled.py", prompt });
         assert.equal(prefill.completed, true);
         assert.ok(prefill.counters.evaluatedTokens > 5, JSON.stringify(prefill.counters));
         const result = await generator.generate({ sequenceKey: "file:///prefilled.py", prompt, maxTokens: 60 });
-        assert.equal(result.text, SCRIPTS.exactText.slice(prompt.length));
+        assert.equal(result.text, 's = "héllo ✓ 🙂"\n');
         assert.ok(result.counters.evaluatedTokens <= 1, JSON.stringify(result.counters));
     });
 });
