@@ -83,6 +83,8 @@ export class ServerTextGenerator implements TextGenerator {
                     timings = chunk.timings ?? timings;
                     for (const token of chunk.tokens ?? []) {
                         firstTokenAt ??= performance.now();
+                        // As the local host counts: <|endoftext|> ends the text, it is not part of it.
+                        if (token === END_OF_TEXT_TOKEN) continue;
                         generatedTokens++;
                         const scan = stopMatcher.push(textStream.push(token));
                         emit(scan.emit);
