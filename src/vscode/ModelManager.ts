@@ -238,6 +238,8 @@ export class ModelManager implements TextGenerator, vscode.Disposable {
     }
 
     private onHostState(state: HostState): void {
+        // The status belongs to the llama-server while it is the backend (a local load may still be winding down).
+        if (this.server) return;
         switch (state.kind) {
             case "starting":
                 // Starting is shown as such only when nothing better is known (e.g. after a crash).
