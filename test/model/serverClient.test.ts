@@ -103,11 +103,13 @@ describe("llama-server backend: exact text (scripted tiny model)", function () {
         }
         // The first request may reuse what its slot held before (another test's "if x..."); the
         // keystrokes after it must evaluate only what changed.
+        // Three more characters re-tokenize the last token or two and add one or two.
         for (const next of counters.slice(1)) {
-            assert.ok(next.reusedTokens > 0, JSON.stringify(next));
-            assert.ok(next.evaluatedTokens <= 3, `a keystroke re-evaluated ${next.evaluatedTokens} tokens: ${JSON.stringify(next)}`);
+            assert.ok(next.evaluatedTokens <= 4, `a keystroke re-evaluated ${next.evaluatedTokens} tokens: ${JSON.stringify(next)}`);
             assert.equal(next.promptTokens, next.reusedTokens + next.evaluatedTokens);
         }
+        const last = counters[counters.length - 1]!;
+        assert.ok(last.promptTokens >= 12 && last.reusedTokens >= last.promptTokens - 4, JSON.stringify(last));
     });
 
     it("keeps each document's prefix in its own slot while they alternate", async () => {
