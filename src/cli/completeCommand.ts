@@ -78,7 +78,8 @@ export async function runComplete(argv: readonly string[]): Promise<number> {
         process.stdout.write(`${COMPLETE_USAGE}\n`);
         return 0;
     }
-    if ((flags.model === undefined) === (flags.server === undefined)) throw new UsageError("Give either --model PATH (a Phi-2 GGUF file) or --server URL (a llama-server).");
+    if (flags.model === undefined && flags.server === undefined) throw new UsageError("--model PATH is required (a Phi-2 GGUF file), or --server URL (a llama-server).");
+    if (flags.model !== undefined && flags.server !== undefined) throw new UsageError("Give --model PATH or --server URL, not both.");
     if (flags.file === undefined) throw new UsageError("--file F is required.");
     const line = integerFlag("line", flags.line, 1);
     const column = integerFlag("column", flags.column, 1);
