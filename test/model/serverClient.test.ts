@@ -57,13 +57,9 @@ describe("llama-server backend: exact text (scripted tiny model)", function () {
         it(`continues ${JSON.stringify(split)} with the exact rest of the script`, () => assertExactContinuation(generator, "exact", split));
     }
 
-    it("keeps the spaces that llama.cpp's detokenizer drops", async () => {
+    it("keeps the spaces that llama.cpp's detokenizer (node-llama-cpp's) drops", async () => {
         const result = await generator.generate({ sequenceKey: "exact", prompt: "if x", maxTokens: 60 });
         assert.ok(result.text.startsWith(" != y:\n    from . import a\n\tpass\n"), JSON.stringify(result.text));
-        // The server's own detokenizer on the same tokens, for comparison: /detokenize of the whole text.
-        const tokens = (await (await fetch(`${server.url}/tokenize`, { method: "POST", body: JSON.stringify({ content: "if x != y:\n    from . import a" }) })).json()) as { tokens: number[] };
-        const detokenized = (await (await fetch(`${server.url}/detokenize`, { method: "POST", body: JSON.stringify({ tokens: tokens.tokens }) })).json()) as { content: string };
-        console.log(`      (llama-server's /detokenize gives ${JSON.stringify(detokenized.content)})`);
     });
 
     it("completes the add script and counts the generated tokens", async () => {
@@ -109,7 +105,7 @@ describe("llama-server backend: exact text (scripted tiny model)", function () {
             assert.equal(next.promptTokens, next.reusedTokens + next.evaluatedTokens);
         }
         const last = counters[counters.length - 1]!;
-        assert.ok(last.promptTokens >= 12 && last.reusedTokens >= last.promptTokens - 4, JSON.stringify(last));
+        assert.ok(last.promptTokens >= 10 && last.reusedTokens >= last.promptTokens - 4, JSON.stringify(last));
     });
 
     it("keeps each document's prefix in its own slot while they alternate", async () => {
