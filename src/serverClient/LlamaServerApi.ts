@@ -125,11 +125,19 @@ export class LlamaServerApi {
         const headers: Record<string, string> = { Accept: method === "POST" && (body as { stream?: boolean } | undefined)?.stream ? "text/event-stream" : "application/json" };
         if (body !== undefined) headers["Content-Type"] = "application/json";
         if (this.apiKey) headers.Authorization = `Bearer ${this.apiKey}`;
+        const init = { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal };
         let response: Response;
         try {
-            response = await fetch(`${this.url}${path}`, { method, headers, body: body === undefined ? undefined : JSON.stringify(body), signal });
+            response = await fetch(`${this.url}${path}`, init);
         } catch (error) {
-            throw connectionError(this.url, error);
+            // A kept-alive connection the server closed while idle fails before the request reaches
+            // it: one new connection is tried before the server counts as unreachable.
+            if (signal?.aborted || !isStaleConnection(error)) throw connectionError(this.url, error);
+            try {
+                response = await fetch(`${this.url}${path}`, init);
+            } catch (retryError) {
+                throw connectionError(this.url, retryError);
+            }
         }
         if (!response.ok) {
             const text = await response.text().catch(() => "");
@@ -137,6 +145,11 @@ export class LlamaServerApi {
         }
         return response;
     }
+}
+
+function isStaleConnection(error: unknown): boolean {
+    const code = (error as { cause?: { code?: unknown } } | undefined)?.cause?.code;
+    return code === "UND_ERR_SOCKET" || code === "ECONNRESET" || code === "EPIPE";
 }
 
 function parseJson<T>(serverUrl: string, text: string): T {

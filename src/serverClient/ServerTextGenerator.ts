@@ -73,6 +73,7 @@ export class ServerTextGenerator implements TextGenerator {
             let firstTokenAt: number | undefined;
             let stopReason: StopReason | undefined;
             let keepStreaming = true;
+            let streamStarted = false;
             const emit = (chunk: string): void => {
                 if (chunk.length === 0) return;
                 text += chunk;
@@ -80,6 +81,7 @@ export class ServerTextGenerator implements TextGenerator {
             };
             try {
                 for await (const chunk of this.connection.api.completeStreaming(body, signal)) {
+                    streamStarted = true;
                     timings = chunk.timings ?? timings;
                     for (const token of chunk.tokens ?? []) {
                         firstTokenAt ??= performance.now();
@@ -103,7 +105,12 @@ export class ServerTextGenerator implements TextGenerator {
                     if (stopReason !== undefined) break;
                 }
             } catch (error) {
-                throw this.failed(error);
+                // llama-server can fail a request after generating (HTTP 500 "output does not match the
+                // expected Content-only format", e.g. when its own text ends inside a UTF-8
+                // character): the tokens received, decoded exactly here, are the answer.
+                if (!(error instanceof LlamaServerError && error.status === 500)) throw this.failed(error);
+                this.options.log?.("warn", `${error.message} Kept the ${generatedTokens} tokens received${streamStarted ? "" : " (none)"}.`);
+                stopReason = generatedTokens >= options.maxTokens ? "maxTokens" : "eos";
             }
             stopReason ??= signal.aborted ? "cancelled" : "eos";
             if (stopReason !== "stopRule") emit(stopMatcher.flush());
