@@ -3,6 +3,7 @@
 //   src/modelHost the only importer of node-llama-cpp; never vscode
 //   src/vscode    the only importer of vscode (with src/extension.ts)
 //   src/hostClient, src/cli, src/download, src/modelFile: headless (neither vscode nor node-llama-cpp)
+//   src/serverClient  the llama-server backend: neither vscode nor node-llama-cpp
 import tseslint from "typescript-eslint";
 
 const noVscode = { name: "vscode", message: "Only src/vscode and src/extension.ts may import vscode." };
@@ -24,7 +25,7 @@ export default tseslint.config(
         rules: {
             "no-restricted-imports": ["error", {
                 paths: [noVscode, noLlama, { name: "child_process", message: "The core is pure: no processes." }, { name: "node:child_process", message: "The core is pure: no processes." }],
-                patterns: [{ group: ["**/vscode/**", "**/modelHost/**", "**/hostClient/**", "**/cli/**"], message: "src/core must not depend on outer layers." }],
+                patterns: [{ group: ["**/vscode/**", "**/modelHost/**", "**/hostClient/**", "**/serverClient/**", "**/cli/**"], message: "src/core must not depend on outer layers." }],
             }],
         },
     },
@@ -34,6 +35,16 @@ export default tseslint.config(
             "no-restricted-imports": ["error", {
                 paths: [noVscode],
                 patterns: [{ group: ["**/vscode/**", "**/hostClient/**", "**/cli/**"], message: "The model host depends only on core types and its protocol." }],
+            }],
+        },
+    },
+    {
+        // The llama-server client: HTTP only; it shares the host's pure decoding and stop-string code.
+        files: ["src/serverClient/**/*.ts"],
+        rules: {
+            "no-restricted-imports": ["error", {
+                paths: [noVscode, noLlama],
+                patterns: [{ group: ["**/vscode/**", "**/hostClient/**", "**/cli/**", "**/modelHost/main", "**/modelHost/engine/ModelEngine"], message: "The server client depends on the core and the host's pure helpers only." }],
             }],
         },
     },

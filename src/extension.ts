@@ -19,6 +19,7 @@ import { findTreeSitterWasmDirectory, loadSyntaxGuard } from "./vscode/syntaxGua
 import { ProjectContextService } from "./vscode/ProjectContextService";
 import { contextBudgetTokens } from "./core/completion/CompletionSettings";
 import type { DocumentSnapshot } from "./core/types";
+import { readServerApiKey, registerServerApiKey } from "./vscode/serverApiKey";
 import { affectsCompletion, readSettings, toCompletionSettings } from "./vscode/settings";
 import { createTestApi, isTestMode, readTestCatalogue, type Phi2TestApi } from "./vscode/testApi";
 
@@ -33,7 +34,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Phi2Te
         let settings = readSettings();
         // Downloaded models live with the extension's global storage (on the remote machine in a remote window).
         const modelsFolder = path.join(context.globalStorageUri.fsPath, "models");
-        const models = new ModelManager({ hostScriptPath, log, runAction: runModelAction });
+        const models = new ModelManager({ hostScriptPath, log, runAction: runModelAction, serverApiKey: () => readServerApiKey(context.secrets) });
         models.setIdleUnloadMinutes(settings.idleUnloadMinutes);
         const engine = new CompletionEngine(models, { settings: toCompletionSettings(settings), syntaxGuard: await loadSyntaxGuard(context.extensionPath, log) });
         const statusBar = new ModelStatusBar();
@@ -75,7 +76,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<Phi2Te
             projectContext,
             models.onDidChangeStatus(refreshStatusBar),
             models.onDidChangeStatus(hideStaleGhostText()),
-            models.onDidBecomeReady(() => {
+            models.onDidBecomeReady((info) => {
+                // A llama-server's slot may hold less context than phi2.contextSize.
+                engine.updateSettings(toCompletionSettings(settings, info.contextSize));
                 // A fresh model host (or another model) starts with empty KV caches: what the engine
                 // remembers about prompts and suggestions is stale.
                 for (const document of vscode.workspace.textDocuments) engine.forgetDocument(document.uri.toString());
@@ -98,14 +101,19 @@ export async function activate(context: vscode.ExtensionContext): Promise<Phi2Te
                 reloadModel: () => models.loadConfiguredModel(),
                 testCatalogue: isTestMode(context) ? readTestCatalogue : undefined,
             }),
+            // A new key applies at once when the server backend is in use.
+            ...registerServerApiKey(context.secrets, () => {
+                if (settings.backend === "server") void models.loadConfiguredModel();
+            }),
             vscode.workspace.onDidCloseTextDocument((document) => {
                 engine.forgetDocument(document.uri.toString());
                 provider.forgetDocument(document.uri.toString());
                 projectContext.forgetDocument(document.uri.toString());
+                models.forgetDocument(document.uri.toString());
             }),
             vscode.workspace.onDidChangeConfiguration((event) => {
                 settings = readSettings();
-                if (affectsCompletion(event)) engine.updateSettings(toCompletionSettings(settings));
+                if (affectsCompletion(event)) engine.updateSettings(toCompletionSettings(settings, models.status.kind === "ready" ? models.status.info.contextSize : undefined));
                 // Compared by value: VS Code also reports a workspace's ignored machine-scoped keys as changed.
                 void models.reloadIfSettingsChanged();
                 models.setIdleUnloadMinutes(settings.idleUnloadMinutes);

@@ -20,9 +20,12 @@ import { terminalSafe } from "./terminalSafe";
 import { writeStdout } from "./writeStdout";
 import { DiskProjectFiles } from "./DiskProjectFiles";
 import { renderWorkspaceContext } from "./workspaceContext";
+import { LlamaServerError } from "../serverClient/LlamaServerError";
+import type { ServerInfo } from "../serverClient/ServerConnection";
+import { ServerTextGenerator } from "../serverClient/ServerTextGenerator";
 import { locateTreeSitterWasmDirectory } from "./treeSitterWasm";
 
-export const COMPLETE_USAGE = `Usage: phi2-complete complete --model PATH --file F --line L --column C [options]
+export const COMPLETE_USAGE = `Usage: phi2-complete complete (--model PATH | --server URL) --file F --line L --column C [options]
 
 Prints the completion Phi-2 would show as ghost text at line L, column C of file F
 (both 1-based, columns counted in UTF-16 code units as in VS Code, a tab counting 1).
@@ -30,7 +33,9 @@ The text is printed exactly, with no newline added; nothing is printed when ther
 no suggestion (the reason goes to stderr).
 
 Options:
-  --model PATH        Phi-2 GGUF file (required)
+  --model PATH        Phi-2 GGUF file (this or --server is required)
+  --server URL        a llama-server serving Phi-2 instead of a local model (the prompt is sent
+                      there); PHI2_SERVER_API_KEY holds its API key, if it has one
   --file F            Python file (required)
   --line L            1-based line (required)
   --column C          1-based column; the cursor is before that character (required)
@@ -58,8 +63,24 @@ const UNCANCELLED = new AbortController().signal;
 const COMPLETE_FLAGS = {
     model: "string", file: "string", line: "string", column: "string", json: "boolean", threads: "string",
     "max-tokens": "string", context: "string", multiline: "string", gpu: "string", "no-syntax-guard": "boolean",
-    workspace: "string", "context-mode": "string", verbose: "boolean", help: "boolean",
+    workspace: "string", "context-mode": "string", verbose: "boolean", help: "boolean", server: "string",
 } as const;
+
+/** A --server URL that is not http(s) is a usage error. */
+function createServerGenerator(url: string, log: ((level: string, message: string) => void) | undefined): ServerTextGenerator {
+    try {
+        return new ServerTextGenerator({ url, apiKey: process.env.PHI2_SERVER_API_KEY, log });
+    } catch (error) {
+        if (error instanceof LlamaServerError) throw new UsageError(error.message.replace("phi2.server.url", "--server"));
+        throw error;
+    }
+}
+
+/** The server's info where the local host's model info goes; the context is the smaller of --context and a slot's. */
+async function connectServer(generator: ServerTextGenerator, contextTokens: number): Promise<ServerInfo & { readonly contextSize: number }> {
+    const info = await generator.connection.connect();
+    return { ...info, contextSize: Math.min(contextTokens, info.slotContextSize) };
+}
 
 /** True when a cursor before code unit `index` would split a surrogate pair (an emoji, say). */
 function splitsSurrogatePair(text: string, index: number): boolean {
@@ -79,7 +100,8 @@ export async function runComplete(argv: readonly string[]): Promise<number> {
         process.stdout.write(`${COMPLETE_USAGE}\n`);
         return 0;
     }
-    if (flags.model === undefined) throw new UsageError("--model PATH is required (a Phi-2 GGUF file).");
+    if (flags.model === undefined && flags.server === undefined) throw new UsageError("--model PATH is required (a Phi-2 GGUF file), or --server URL (a llama-server).");
+    if (flags.model !== undefined && flags.server !== undefined) throw new UsageError("Give --model PATH or --server URL, not both.");
     if (flags.file === undefined) throw new UsageError("--file F is required.");
     const line = integerFlag("line", flags.line, 1);
     const column = integerFlag("column", flags.column, 1);
@@ -95,8 +117,8 @@ export async function runComplete(argv: readonly string[]): Promise<number> {
     if (!PROJECT_CONTEXT_MODES.includes(contextMode)) throw new UsageError(`--context-mode must be ${PROJECT_CONTEXT_MODES.join(", ")}, got "${contextMode}".`);
     if (contextMode !== "none" && flags.workspace === undefined) throw new UsageError("--context-mode needs --workspace DIR.");
 
-    const modelPath = path.resolve(flags.model);
-    await requireFile(modelPath, "model file");
+    const modelPath = flags.model === undefined ? undefined : path.resolve(flags.model);
+    if (modelPath !== undefined) await requireFile(modelPath, "model file");
     const filePath = path.resolve(flags.file);
     const document = createTextSnapshot(await readSourceFile(filePath), { uri: pathToFileURL(filePath).href });
     if (line > document.lineCount) throw new UsageError(`--line ${line} is past the end of ${flags.file} (${document.lineCount} lines).`);
@@ -106,15 +128,16 @@ export async function runComplete(argv: readonly string[]): Promise<number> {
         throw new UsageError(`--column ${column} is inside a character of line ${line} (between the two UTF-16 code units of ${JSON.stringify(lineText.slice(column - 2, column))}); use column ${column - 1} or ${column + 1}.`);
     }
 
-    const client = new ModelHostClient({
-        hostScriptPath: hostScriptPath(),
-        restart: { enabled: false },
-        log: flags.verbose ? (level, message) => process.stderr.write(`[host ${level}] ${terminalSafe(message)}\n`) : undefined,
-    });
+    const log = flags.verbose ? (level: string, message: string) => process.stderr.write(`[${modelPath ? "host" : "server"} ${level}] ${terminalSafe(message)}\n`) : undefined;
+    const client = modelPath
+        ? new ModelHostClient({ hostScriptPath: hostScriptPath(), restart: { enabled: false }, log })
+        : createServerGenerator(flags.server ?? "", log);
     // Ctrl-C / SIGTERM: the host goes with the CLI (signalExit.ts exits with 130 / 143).
     const unregister = onSignalExit(() => client.dispose());
     try {
-        const model = await client.load({ modelPath, gpu, threads, contextSize: contextTokens, sequences: 1 });
+        const model = client instanceof ModelHostClient
+            ? await client.load({ modelPath: modelPath ?? "", gpu, threads, contextSize: contextTokens, sequences: 1 })
+            : await connectServer(client, contextTokens);
         const settings = withSettings(DEFAULT_COMPLETION_SETTINGS, { maxTokens, contextTokens: model.contextSize, multiline });
         const syntaxGuard = flags["no-syntax-guard"] ? undefined : await createTreeSitterSyntaxGuard({ wasmDirectory: locateTreeSitterWasmDirectory() });
         const engine = new CompletionEngine(client, { settings, syntaxGuard });
@@ -132,8 +155,8 @@ export async function runComplete(argv: readonly string[]): Promise<number> {
         if (text === undefined && !flags.json) process.stderr.write(`phi2-complete: no suggestion (${outcome.reason ?? "unknown"}).\n`);
         return 0;
     } catch (error) {
-        if (error instanceof ModelHostError) {
-            process.stderr.write(`phi2-complete: model error (${error.code}): ${terminalSafe(error.message)}\n`);
+        if (error instanceof ModelHostError || error instanceof LlamaServerError) {
+            process.stderr.write(`phi2-complete: ${error instanceof LlamaServerError ? "server" : "model"} error (${error.code}): ${terminalSafe(error.message)}\n`);
             return 1;
         }
         throw error;

@@ -1,7 +1,8 @@
 // Owns the model host client for the editor: loads `phi2.modelPath` in the background (activation
 // never waits for it), reloads when a model setting changes, restarts on request, and turns the
 // host's state into the status the status bar shows. Failures reach the user once per attempt,
-// with the actions that fix them.
+// with the actions that fix them. With `phi2.backend: server` it uses a team's llama-server at
+// `phi2.server.url` instead (ServerTextGenerator) and the local host stays stopped.
 import * as vscode from "vscode";
 import { ModelHostClient, ModelHostError, type HostClientLogLevel, type HostState } from "../hostClient/ModelHostClient";
 import { SYSTEM_TIMERS } from "../core/completion/scheduler";
@@ -9,26 +10,35 @@ import { IdleUnloadTimer } from "../core/model/IdleUnloadTimer";
 import type { GenerateOptions, PrefillOptions, PrefillResult, TextGenerator } from "../core/textGenerator";
 import type { GenerationResult } from "../core/types";
 import type { ModelInfo } from "../modelHost/protocol";
+import { EXPLAIN_SEQUENCE_KEY } from "../core/explain/ExplainSession";
+import { PHI2_VOCAB_SIZE } from "../core/phi2TokenTable";
+import { LlamaServerError } from "../serverClient/LlamaServerError";
+import type { ServerInfo, ServerState } from "../serverClient/ServerConnection";
+import { ServerTextGenerator } from "../serverClient/ServerTextGenerator";
 import { ACTION_LABELS, describeModelError, type ModelAction } from "./modelErrors";
 import { describePlacement, describeThreads } from "./ModelStatusBar";
 import { errorToasts } from "./OneErrorAtATime";
-import { readSettings, toLoadParams } from "./settings";
+import { readSettings, toLoadParams, type Phi2Settings } from "./settings";
 
 export type ModelStatus =
     | { readonly kind: "noModel" }
     | { readonly kind: "starting" }
     | { readonly kind: "loading"; readonly progress: number }
-    | { readonly kind: "ready"; readonly info: ModelInfo }
+    /** `server`: the URL of the llama-server in use (phi2.backend "server"). */
+    | { readonly kind: "ready"; readonly info: ModelInfo; readonly server?: string }
     /** Unloaded after phi2.idleUnloadMinutes without requests; the next request loads it again. */
     | { readonly kind: "idle"; readonly idleMinutes: number }
-    | { readonly kind: "restarting"; readonly attempt: number; readonly delayMs: number }
-    | { readonly kind: "error"; readonly error: ModelHostError; readonly modelPath: string };
+    /** `reason`: why a llama-server is being checked again (unreachable, 503). */
+    | { readonly kind: "restarting"; readonly attempt: number; readonly delayMs: number; readonly reason?: string }
+    | { readonly kind: "error"; readonly error: ModelHostError | LlamaServerError; readonly modelPath: string };
 
 export interface ModelManagerOptions {
     readonly hostScriptPath: string;
     readonly log: vscode.LogOutputChannel;
     /** Runs a user-facing action picked from an error message. */
     readonly runAction: (action: ModelAction) => void;
+    /** The llama-server API key from SecretStorage (phi2.backend "server"). */
+    readonly serverApiKey: () => Thenable<string | undefined>;
 }
 
 /**
@@ -38,6 +48,8 @@ export interface ModelManagerOptions {
 export class ModelManager implements TextGenerator, vscode.Disposable {
     private client: ModelHostClient;
     private clientSubscription: { dispose(): void };
+    /** The llama-server backend while phi2.backend is "server". */
+    private server: { readonly generator: ServerTextGenerator; readonly subscription: { dispose(): void } } | undefined;
     private current: ModelStatus = { kind: "noModel" };
     private modelPath = "";
     /** The load parameters of the last load attempt ("" = none): a reload happens only when they change. */
@@ -77,11 +89,11 @@ export class ModelManager implements TextGenerator, vscode.Disposable {
     }
 
     generate(options: GenerateOptions): Promise<GenerationResult> {
-        return this.whileBusy(() => this.client.generate(options));
+        return this.whileBusy(() => (this.server?.generator ?? this.client).generate(options));
     }
 
     prefill(options: PrefillOptions): Promise<PrefillResult> {
-        return this.whileBusy(() => this.client.prefill(options));
+        return this.whileBusy(() => (this.server?.generator ?? this.client).prefill(options));
     }
 
     /** phi2.idleUnloadMinutes: unload after this long without requests (0 = never). */
@@ -122,6 +134,11 @@ export class ModelManager implements TextGenerator, vscode.Disposable {
         await this.client.unload().catch((error: unknown) => this.options.log.warn(`Unloading the idle model failed: ${String(error)}`));
     }
 
+    /** A closed document's llama-server slot may go to the next document (the local host's pool does this itself). */
+    forgetDocument(uri: string): void {
+        this.server?.generator.forgetKey(uri);
+    }
+
     /**
      * Loads the configured model again only if the effective model settings differ from the last
      * load: a workspace value of a machine-scoped setting is ignored by VS Code, and a change to it
@@ -135,8 +152,10 @@ export class ModelManager implements TextGenerator, vscode.Disposable {
     async loadConfiguredModel(): Promise<void> {
         const settings = readSettings();
         const attempt = ++this.generation;
-        this.modelPath = settings.modelPath;
+        this.stopServer();
         this.loadedParamsKey = effectiveParamsKey();
+        if (settings.backend === "server") return this.connectServer(settings, attempt);
+        this.modelPath = settings.modelPath;
         if (!settings.modelPath) {
             if (this.client.state.kind !== "stopped") {
                 await this.client.unload().catch((error: unknown) => this.options.log.warn(`Unloading the model failed: ${String(error)}`));
@@ -204,10 +223,67 @@ export class ModelManager implements TextGenerator, vscode.Disposable {
     dispose(): void {
         this.generation++;
         this.idleTimer.cancel();
+        this.stopServer();
         this.clientSubscription.dispose();
         this.client.dispose();
         this.statusEmitter.dispose();
         this.readyEmitter.dispose();
+    }
+
+    /** Uses the llama-server at phi2.server.url; the local host is stopped (its memory is not needed). */
+    private async connectServer(settings: Phi2Settings, attempt: number): Promise<void> {
+        this.modelPath = settings.serverUrl;
+        if (this.client.state.kind !== "stopped") {
+            await this.client.unload().catch((error: unknown) => this.options.log.warn(`Unloading the local model failed: ${String(error)}`));
+        }
+        const apiKey = await this.options.serverApiKey();
+        if (attempt !== this.generation) return;
+        if (!settings.serverUrl) {
+            this.fail(new LlamaServerError("BAD_URL", 'phi2.backend is "server" but phi2.server.url is empty: set it to the llama-server address, e.g. http://127.0.0.1:8080.'));
+            return;
+        }
+        let generator: ServerTextGenerator;
+        try {
+            generator = new ServerTextGenerator({ url: settings.serverUrl, apiKey, dedicatedKey: EXPLAIN_SEQUENCE_KEY, log: (level, message) => this.logAt(level, message) });
+        } catch (error) {
+            this.fail(error instanceof LlamaServerError ? error : new LlamaServerError("BAD_URL", String(error)));
+            return;
+        }
+        const subscription = generator.connection.onDidChangeState((state) => this.onServerState(state));
+        this.server = { generator, subscription };
+        this.options.log.info(`Using the Phi-2 server at ${generator.connection.url}${apiKey ? " (with an API key)" : ""}; the prompt (code before the cursor) is sent there.`);
+        this.setStatus({ kind: "starting" });
+        await generator.connection.connect().catch(() => undefined); // reported through onServerState
+    }
+
+    private stopServer(): void {
+        if (!this.server) return;
+        this.server.subscription.dispose();
+        this.server.generator.dispose();
+        this.server = undefined;
+    }
+
+    private onServerState(state: ServerState): void {
+        switch (state.kind) {
+            case "connecting":
+                break;
+            case "ready":
+                this.setStatus({ kind: "ready", info: serverModelInfo(state.info), server: state.info.url });
+                break;
+            case "retrying":
+                this.setStatus({ kind: "restarting", attempt: state.attempt, delayMs: state.delayMs, reason: state.error.message });
+                break;
+            case "error":
+                this.fail(state.error);
+                break;
+            case "stopped":
+                break;
+        }
+    }
+
+    private logAt(level: HostClientLogLevel, message: string): void {
+        const log = this.options.log;
+        ({ trace: log.trace, debug: log.debug, info: log.info, warn: log.warn, error: log.error })[level].call(log, message);
     }
 
     private createClient(): ModelHostClient {
@@ -223,6 +299,8 @@ export class ModelManager implements TextGenerator, vscode.Disposable {
     }
 
     private onHostState(state: HostState): void {
+        // The status belongs to the llama-server while it is the backend (a local load may still be winding down).
+        if (this.server) return;
         switch (state.kind) {
             case "starting":
                 // Starting is shown as such only when nothing better is known (e.g. after a crash).
@@ -258,7 +336,7 @@ export class ModelManager implements TextGenerator, vscode.Disposable {
         });
     }
 
-    private fail(error: ModelHostError): void {
+    private fail(error: ModelHostError | LlamaServerError): void {
         this.options.log.error(`Model error ${error.code}: ${error.message}`);
         this.setStatus({ kind: "error", error, modelPath: this.modelPath });
         const report = describeModelError(error.code, error.message, this.modelPath);
@@ -274,7 +352,24 @@ export class ModelManager implements TextGenerator, vscode.Disposable {
     }
 }
 
+/** What decides which model is used (the backend in use and its settings), compared by value. */
 function effectiveParamsKey(): string {
     const settings = readSettings();
+    if (settings.backend === "server") return JSON.stringify({ server: settings.serverUrl });
     return settings.modelPath ? JSON.stringify(toLoadParams(settings)) : "";
+}
+
+/** A llama-server's model as the status bar and the engine see a loaded model. */
+function serverModelInfo(info: ServerInfo): ModelInfo {
+    return {
+        modelPath: info.modelPath,
+        architecture: "phi2",
+        trainContextSize: info.trainContextSize ?? info.slotContextSize,
+        contextSize: info.slotContextSize,
+        sequences: info.slots,
+        vocabularySize: PHI2_VOCAB_SIZE,
+        gpu: "server",
+        threads: 0,
+        loadMs: 0,
+    };
 }

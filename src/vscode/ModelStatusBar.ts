@@ -71,6 +71,13 @@ function describe(view: StatusBarView): { text: string; tooltip: string; backgro
                 tooltip: `The model was unloaded after ${status.idleMinutes} min without requests, to free its memory. It loads again when you type (setting phi2.idleUnloadMinutes).`,
             };
         case "restarting":
+            if (status.reason) {
+                return {
+                    text: "$(warning) Phi-2: reconnecting",
+                    tooltip: `${status.reason}\nChecking again in ${Math.round(status.delayMs / 100) / 10} s (attempt ${status.attempt}). Click for actions.`,
+                    background: "statusBarItem.warningBackground",
+                };
+            }
             return {
                 text: "$(warning) Phi-2: restarting",
                 tooltip: `The model process crashed; restarting in ${Math.round(status.delayMs / 100) / 10} s (attempt ${status.attempt}).`,
@@ -79,7 +86,9 @@ function describe(view: StatusBarView): { text: string; tooltip: string; backgro
         case "error":
             return { text: "$(error) Phi-2: error", tooltip: `${status.error.message}\nClick for actions.`, background: "statusBarItem.errorBackground" };
         case "ready": {
-            const model = `${path.basename(status.info.modelPath)} (${describePlacement(status.info)}, ${describeThreads(status.info.threads)})`;
+            const model = status.server
+                ? `${path.basename(status.info.modelPath)} on the server ${status.server} (${status.info.sequences} slots, context ${status.info.contextSize})`
+                : `${path.basename(status.info.modelPath)} (${describePlacement(status.info)}, ${describeThreads(status.info.threads)})`;
             if (!view.enabled) return { text: "$(circle-slash) Phi-2: off", tooltip: `Completions are turned off. Model: ${model}` };
             if (view.generating > 0) return { text: "$(loading~spin) Phi-2", tooltip: `Generating a suggestion. Model: ${model}` };
             return { text: "$(sparkle) Phi-2", tooltip: `Ready. Model: ${model}` };

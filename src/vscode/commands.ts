@@ -9,6 +9,7 @@ import { DOWNLOAD_MODEL_COMMAND } from "./downloadModelCommand";
 import { ACTION_LABELS, NO_MODEL_MESSAGE, PHI2_DOWNLOAD_URL, remoteWindowNote, type ModelAction } from "./modelErrors";
 import type { ModelManager } from "./ModelManager";
 import { STATUS_BAR_ACTIONS_COMMAND } from "./ModelStatusBar";
+import { SET_SERVER_API_KEY_COMMAND } from "./serverApiKey";
 import { SETTINGS_SECTION } from "./settings";
 
 export const COMMANDS = {
@@ -26,6 +27,8 @@ const ACTION_COMMANDS: Record<ModelAction, () => Thenable<unknown> | void> = {
     restartModel: () => vscode.commands.executeCommand(COMMANDS.restartModel),
     showLogs: () => vscode.commands.executeCommand(COMMANDS.showLogs),
     openDownloadPage: () => vscode.env.openExternal(vscode.Uri.parse(PHI2_DOWNLOAD_URL)),
+    setServerApiKey: () => vscode.commands.executeCommand(SET_SERVER_API_KEY_COMMAND),
+    openServerSettings: () => vscode.commands.executeCommand("workbench.action.openSettings", "phi2.server"),
 };
 
 export function runModelAction(action: ModelAction): void {

@@ -2,11 +2,12 @@
 // failure kind, each with the actions that fix it.
 import * as path from "node:path";
 import type { ClientErrorCode } from "../hostClient/ModelHostClient";
+import type { ServerErrorCode } from "../serverClient/LlamaServerError";
 
 export const PHI2_DOWNLOAD_URL = "https://huggingface.co/TheBloke/phi-2-GGUF";
 export const PHI2_RECOMMENDED_FILE = "phi-2.Q4_K_M.gguf";
 
-export type ModelAction = "downloadModel" | "selectModelFile" | "openDownloadPage" | "restartModel" | "showLogs";
+export type ModelAction = "downloadModel" | "selectModelFile" | "openDownloadPage" | "restartModel" | "showLogs" | "setServerApiKey" | "openServerSettings";
 
 export const ACTION_LABELS: Record<ModelAction, string> = {
     downloadModel: "Download Phi-2",
@@ -14,6 +15,8 @@ export const ACTION_LABELS: Record<ModelAction, string> = {
     openDownloadPage: "Where to Get Phi-2",
     restartModel: "Restart Model",
     showLogs: "Show Logs",
+    setServerApiKey: "Set Server API Key",
+    openServerSettings: "Open Server Settings",
 };
 
 export interface ModelErrorReport {
@@ -38,8 +41,19 @@ export function remoteWindowNote(remoteName: string | undefined): string {
  * The user-facing report for a failed load or a failed model host. The host's messages for model
  * files already say what is wrong and what to select; this adds the buttons.
  */
-export function describeModelError(code: ClientErrorCode, detail: string, modelPath: string): ModelErrorReport {
+export function describeModelError(code: ClientErrorCode | ServerErrorCode, detail: string, modelPath: string): ModelErrorReport {
     switch (code) {
+        // The llama-server backend's messages already say what happened and what to do.
+        case "UNAUTHORIZED":
+            return { message: detail, actions: ["setServerApiKey", "showLogs"] };
+        case "BAD_URL":
+            return { message: detail, actions: ["openServerSettings"] };
+        case "WRONG_MODEL":
+            return { message: detail, actions: ["openServerSettings", "showLogs"] };
+        case "UNREACHABLE":
+        case "OVERLOADED":
+        case "BAD_RESPONSE":
+            return { message: detail, actions: ["restartModel", "openServerSettings", "showLogs"] };
         case "MODEL_NOT_FOUND":
         case "MODEL_INVALID":
             return { message: detail, actions: ["downloadModel", "selectModelFile", "showLogs"] };

@@ -10,8 +10,14 @@ import { DEFAULT_SEQUENCES, normalizeGpuMode, type GpuMode, type LoadParams } fr
 
 export const SETTINGS_SECTION = "phi2";
 
+/** Where the model runs: this machine's model host, or a team's llama-server (phi2.server.url). */
+export type Backend = "local" | "server";
+
 export interface Phi2Settings {
     readonly enable: boolean;
+    readonly backend: Backend;
+    /** phi2.server.url, trimmed ("" when not set). */
+    readonly serverUrl: string;
     /** Absolute path of the Phi-2 GGUF, "" when not configured. `~` is expanded. */
     readonly modelPath: string;
     readonly gpu: GpuMode;
@@ -59,6 +65,8 @@ export function readSettings(): Phi2Settings {
     const multiline = config.get<string>("multiline", "auto");
     return {
         enable: config.get<boolean>("enable", true),
+        backend: config.get<string>("backend", "local") === "server" ? "server" : "local",
+        serverUrl: config.get<string>("server.url", "").trim(),
         modelPath: expandHome(config.get<string>("modelPath", "").trim()),
         gpu: normalizeGpuMode(config.get<string>("gpu", "auto")) ?? "auto",
         threads: resolveThreads(integer("threads", 0, 0, 256)),
@@ -103,11 +111,12 @@ export function toLoadParams(settings: Phi2Settings): LoadParams {
     };
 }
 
-export function toCompletionSettings(settings: Phi2Settings): CompletionSettings {
+/** `modelContextSize`: the context the model in use really has (a llama-server slot may have less than the setting). */
+export function toCompletionSettings(settings: Phi2Settings, modelContextSize?: number): CompletionSettings {
     const defaults = DEFAULT_COMPLETION_SETTINGS.debounce;
     return withSettings(DEFAULT_COMPLETION_SETTINGS, {
         maxTokens: settings.maxTokens,
-        contextTokens: settings.contextSize,
+        contextTokens: Math.min(settings.contextSize, modelContextSize ?? settings.contextSize),
         maxPromptTokens: settings.maxPromptTokens,
         multiline: settings.multiline,
         timeCapMs: settings.timeCapMs,
@@ -119,11 +128,6 @@ export function toCompletionSettings(settings: Phi2Settings): CompletionSettings
     });
 }
 
-/**
- * Whether the effective model settings differ. Compared by value, not from the change event: VS Code
- * reports a machine-scoped key written in a workspace's settings.json as changed although it ignores
- * the value, and a repository must not be able to make the model reload.
- */
 export function affectsCompletion(event: vscode.ConfigurationChangeEvent): boolean {
     return event.affectsConfiguration(SETTINGS_SECTION);
 }

@@ -4,6 +4,7 @@
 import assert from "node:assert/strict";
 import type { ModelHostClient } from "../../src/hostClient/ModelHostClient";
 import { ensureScriptedModel, getTestLlama, SCRIPTS } from "../support/tinyModels";
+import { assertExactContinuation, EXACT_TEXT_SPLITS } from "./exactContinuation";
 import { createClient, loadParams } from "./hostHarness";
 
 describe("model host: exact text (scripted tiny model)", function () {
@@ -19,15 +20,8 @@ describe("model host: exact text (scripted tiny model)", function () {
 
     after(() => client?.dispose());
 
-    for (const split of ["if x", "if x != y:\n    from", "if x != y:\n    from . import a\n", 'if x != y:\n    from . import a\n\tpass\ns = "h']) {
-        it(`continues ${JSON.stringify(split)} with the exact rest of the script`, async () => {
-            const streamed: string[] = [];
-            const result = await client.generate({ sequenceKey: "exact", prompt: split, maxTokens: 60, onText: (chunk) => void streamed.push(chunk) });
-            assert.equal(result.text, SCRIPTS.exactText.slice(split.length));
-            assert.equal(result.stopReason, "eos");
-            assert.equal(streamed.join(""), result.text);
-            for (const chunk of streamed) assert.ok(!chunk.includes("\uFFFD"), `chunk ${JSON.stringify(chunk)} holds a broken character`);
-        });
+    for (const split of EXACT_TEXT_SPLITS) {
+        it(`continues ${JSON.stringify(split)} with the exact rest of the script`, () => assertExactContinuation(client, "exact", split));
     }
 
     it("reuses the tokens it generated when the caller accepts the suggestion", async () => {

@@ -18,6 +18,7 @@ const SUITES: ReadonlyArray<() => Promise<unknown>> = [
     () => import("./download.test"),
     () => import("./idleUnload.test"),
     () => import("./workspaceSettings.test"),
+    () => import("./serverBackend.test"),
 ];
 
 export interface TestReportEntry {

@@ -4,7 +4,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { CodeServer, launchBrowser, REPO_ROOT, runExtensionTests } from "../support/codeServer";
 import { runTestRunner } from "../support/runnerMain";
-import { EXTENSION_TESTS_ENTRY, prepareSuite, printReport } from "./testSetup";
+import { EXTENSION_TESTS_ENTRY, prepareSuite, printReport, type PreparedSuite } from "./testSetup";
 
 /** The whole suite takes well under a minute; this bounds a hang. */
 const SUITE_TIMEOUT_MS = 10 * 60_000;
@@ -12,6 +12,16 @@ const LABEL = "extension host tests (code-server)";
 
 async function main(): Promise<number> {
     const suite = await prepareSuite("vscode-test");
+    let exitCode = 1;
+    try {
+        exitCode = await runSuite(suite);
+    } finally {
+        await suite.stop();
+    }
+    return printReport(LABEL, suite.resultsFile, exitCode, `${suite.stateDir}/workbench.log and code-server.log`);
+}
+
+async function runSuite(suite: PreparedSuite): Promise<number> {
     const server = await CodeServer.start({ stateDir: suite.stateDir, settings: suite.settings, env: suite.env });
     let exitCode = 1;
     try {
@@ -33,7 +43,7 @@ async function main(): Promise<number> {
     } finally {
         await server.stop();
     }
-    return printReport(LABEL, suite.resultsFile, exitCode, `${suite.stateDir}/workbench.log and code-server.log`);
+    return exitCode;
 }
 
 runTestRunner(LABEL, main);

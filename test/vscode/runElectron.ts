@@ -40,6 +40,8 @@ async function main(): Promise<number> {
             console.error("Downloading VS Code needs internet access. Offline, run the same suite in code-server: npm run test:vscode");
         }
         exitCode = 1;
+    } finally {
+        await suite.stop();
     }
     return printReport(LABEL, suite.resultsFile, exitCode, path.join(userDataDir, "logs"));
 }

@@ -11,6 +11,9 @@ export interface SuiteEnvironment {
     /** The workspace folder the editor opened (a copy of test/fixtures/workspace). */
     readonly workspace: string;
     readonly scripts: { readonly add: string; readonly exactText: string; readonly explain: string };
+    /** A llama-server on 127.0.0.1 serving completionModel, started with --api-key serverApiKey. */
+    readonly serverUrl: string;
+    readonly serverApiKey: string;
 }
 
 export function suiteEnvironment(): SuiteEnvironment {

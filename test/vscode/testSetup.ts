@@ -1,9 +1,10 @@
 // What both runners of the extension-host suite (code-server: run.ts, downloaded VS Code:
-// runElectron.ts) prepare: the tiny scripted models, a fresh workspace copy, the settings and the
-// environment the suite reads, and the printed report.
+// runElectron.ts) prepare: the tiny scripted models, a llama-server for the server backend, a fresh
+// workspace copy, the settings and the environment the suite reads, and the printed report.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { copySampleWorkspace, editorSettings, freshRunDirectory, REPO_ROOT } from "../support/codeServer";
+import { startLlamaServer } from "../support/llamaServer";
 import { ensureRandomModel, ensureScriptedModel, SCRIPTS } from "../support/tinyModels";
 import type { TestReport } from "./index";
 import type { SuiteEnvironment } from "./suiteEnvironment";
@@ -16,7 +17,12 @@ export interface PreparedSuite {
     readonly resultsFile: string;
     readonly settings: Record<string, unknown>;
     readonly env: Record<string, string>;
+    /** Stops what the suite started (the llama-server). */
+    stop(): Promise<void>;
 }
+
+/** The key the suite's llama-server is started with (a test value, not a secret). */
+const TEST_SERVER_API_KEY = "phi2-test-key";
 
 export async function prepareSuite(name: string): Promise<PreparedSuite> {
     if (!fs.existsSync(EXTENSION_TESTS_ENTRY)) throw new Error(`${EXTENSION_TESTS_ENTRY} is missing: run npm run build first.`);
@@ -30,7 +36,9 @@ export async function prepareSuite(name: string): Promise<PreparedSuite> {
     ]);
     const workspace = await copySampleWorkspace(path.join(stateDir, "workspace"));
     const resultsFile = path.join(stateDir, "results.json");
-    const suite: SuiteEnvironment = { completionModel, exactTextModel, randomModel, workspace, scripts: SCRIPTS };
+    // Three slots: two documents and the explanations' own.
+    const llamaServer = await startLlamaServer({ modelPath: completionModel, slots: 3, apiKey: TEST_SERVER_API_KEY });
+    const suite: SuiteEnvironment = { completionModel, exactTextModel, randomModel, workspace, scripts: SCRIPTS, serverUrl: llamaServer.url, serverApiKey: TEST_SERVER_API_KEY };
     return {
         stateDir,
         workspace,
@@ -47,6 +55,7 @@ export async function prepareSuite(name: string): Promise<PreparedSuite> {
             PHI2_TEST_SUITE: JSON.stringify(suite),
             ...(process.env.PHI2_TEST_GREP ? { PHI2_TEST_GREP: process.env.PHI2_TEST_GREP } : {}),
         },
+        stop: () => llamaServer.stop(),
     };
 }
 

@@ -13,6 +13,8 @@ export interface CountedCall {
     readonly counters: GenerationCounters;
     readonly stopReason?: StopReason;
     readonly completed?: boolean;
+    /** Wall-clock ms from the call to its answer, as the caller waits for it (IPC or HTTP included). */
+    readonly wallMs: number;
 }
 
 export class CountingGenerator implements TextGenerator {
@@ -30,16 +32,18 @@ export class CountingGenerator implements TextGenerator {
 
     generate(options: GenerateOptions): Promise<GenerationResult> {
         const place = this.place;
+        const startedAt = performance.now();
         return this.track(this.inner.generate(options).then((result) => {
-            this.calls.push({ kind: "generate", place, sequenceKey: options.sequenceKey, counters: result.counters, stopReason: result.stopReason });
+            this.calls.push({ kind: "generate", place, sequenceKey: options.sequenceKey, counters: result.counters, stopReason: result.stopReason, wallMs: performance.now() - startedAt });
             return result;
         }));
     }
 
     prefill(options: PrefillOptions): Promise<PrefillResult> {
         const place = this.place;
+        const startedAt = performance.now();
         return this.track(this.inner.prefill(options).then((result) => {
-            this.calls.push({ kind: "prefill", place, sequenceKey: options.sequenceKey, counters: result.counters, completed: result.completed });
+            this.calls.push({ kind: "prefill", place, sequenceKey: options.sequenceKey, counters: result.counters, completed: result.completed, wallMs: performance.now() - startedAt });
             return result;
         }));
     }

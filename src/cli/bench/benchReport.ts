@@ -30,7 +30,7 @@ export interface BenchResult {
         readonly speculativeDecoding: boolean;
     };
     readonly corpus: { readonly stdlib: string | null; readonly stdlibFiles: number; readonly fixtureFiles: number; readonly functions: number };
-    readonly replay: Omit<ReplayReport, "shown" | "estimatedTimeToSuggestionMs" | "estimatedPromptMs">;
+    readonly replay: Omit<ReplayReport, "shown" | "estimatedTimeToSuggestionMs" | "estimatedPromptMs" | "generateSamples">;
     readonly shown: ReplayReport["shown"];
     readonly overheadMs: Distribution & Omit<OverheadReport, "overheadMs">;
     readonly cancelMs: CancelReport;

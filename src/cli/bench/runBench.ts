@@ -28,6 +28,10 @@ import { createShownSuggestionChecker } from "./ShownSuggestionChecker";
 import { runTypingReplay } from "./typingReplay";
 import { checkRealtimeTargets, formatRealtimeTable, REALTIME_FULL_MS, REALTIME_QUICK_MS, runRealtimeBench } from "./realtimeBench";
 import type { RealtimeBenchResult } from "./realtimeBench";
+import { LlamaServerError } from "../../serverClient/LlamaServerError";
+import type { SlotAssignment } from "../../serverClient/ServerTextGenerator";
+import { formatServerTable } from "./serverBenchReport";
+import { runServerBench } from "./serverBench";
 
 export const BENCH_USAGE = `Usage: phi2-complete bench [options]     (from a clone: npm run bench -- [options])
        phi2-complete bench quality [options]   suggestion quality ("bench quality --help")
@@ -67,13 +71,18 @@ Options:
   --gpu MODE          auto | cpu | cuda | vulkan | metal (default cpu: the figures are for a CPU)
   --speculative       prompt-lookup speculative decoding on (compare with a run without it)
   --verbose           model host logs on stderr
+  --server URL        instead of the host-only measurements: the typing replay on the local host
+                      and on the llama-server at URL (serving the same model file), side by side,
+                      then the load table (--users); PHI2_SERVER_API_KEY holds its key, if any
+  --users LIST        simulated users for the load table, e.g. 1,4,8 (default 1,4,8; "" for none)
+  --slots MODE        perDocument (id_slot per document, default) | server (id_slot -1)
 
 Missed targets are reported, not errors. Exit codes: 0 done, 1 error, 2 bad arguments.`;
 
 const BENCH_FLAGS = {
     model: "string", json: "boolean", out: "string", quick: "boolean", "prompt-rate": "string", "gen-rate": "string", threads: "string",
     functions: "string", seed: "string", gpu: "string", speculative: "boolean", verbose: "boolean", help: "boolean",
-    "phi2-shape": "boolean", realtime: "boolean", seconds: "string", "self-tune": "boolean",
+    "phi2-shape": "boolean", realtime: "boolean", seconds: "string", "self-tune": "boolean", server: "string", users: "string", slots: "string",
 } as const;
 
 const OVERHEAD_FILE_LINES = 10_000;
@@ -107,6 +116,17 @@ const QUICK_PLAN: RunPlan = {
     ipcRounds: 4,
     ipcTokens: 64,
 };
+
+function usersFlag(value: string | undefined): number[] {
+    if (value === undefined) return [1, 4, 8];
+    const counts = value.split(",").map((part) => part.trim()).filter((part) => part.length > 0);
+    return counts.map((part) => integerFlag("users", part, 1));
+}
+
+function slotsFlag(value: string | undefined): SlotAssignment {
+    if (value === undefined || value === "perDocument" || value === "server") return value ?? "perDocument";
+    throw new UsageError(`--slots must be perDocument or server, got "${value}".`);
+}
 
 function positiveNumberFlag(name: string, value: string | undefined, fallback: number): number {
     if (value === undefined) return fallback;
@@ -175,6 +195,17 @@ export async function runBench(argv: string[]): Promise<number> {
         const model = await client.load(loadParams);
         progress(`loaded in ${model.loadMs} ms (context ${model.contextSize}, ${model.threads} threads)`);
         const settings = withSettings(DEFAULT_COMPLETION_SETTINGS, { contextTokens: model.contextSize });
+        if (flags.server !== undefined) {
+            const result = await runServerBench({
+                local: client, serverUrl: flags.server, apiKey: process.env.PHI2_SERVER_API_KEY, users: usersFlag(flags.users), slotAssignment: slotsFlag(flags.slots),
+                settings, syntaxGuard, checker, functions, seed, promptRate, generationRate, progress,
+            });
+            const output = { ...result, quick, seed, model: { path: modelPath, threads: model.threads, contextSize: model.contextSize }, durationMs: Math.round(performance.now() - started) };
+            const json = `${JSON.stringify(output, null, 2)}\n`;
+            if (flags.out !== undefined) await writeFile(path.resolve(flags.out), json, "utf8");
+            await writeStdout(flags.json ? json : formatServerTable(output));
+            return 0;
+        }
 
         const replay = await runTypingReplay({
             generator: client, settings, syntaxGuard, checker, functions, random: new SeededRandom(seed + 1), promptRate, generationRate, progress,
@@ -198,7 +229,7 @@ export async function runBench(argv: string[]): Promise<number> {
             host: client, engineModule, loadParams, prompt: promptRegions(longFile, 1, 300)[0]!, tokensPerRun: plan.ipcTokens, rounds: plan.ipcRounds,
         });
 
-        const { shown, estimatedTimeToSuggestionMs, estimatedPromptMs, ...replayFigures } = replay;
+        const { shown, estimatedTimeToSuggestionMs, estimatedPromptMs, generateSamples: _samples, ...replayFigures } = replay;
         const { overheadMs, ...overheadDetails } = overhead;
         const partial: Omit<BenchResult, "targets" | "targetsMissed"> = {
             version: 1,
@@ -225,8 +256,8 @@ export async function runBench(argv: string[]): Promise<number> {
         await writeStdout(flags.json ? json : formatTable(result));
         return 0;
     } catch (error) {
-        if (error instanceof ModelHostError) {
-            process.stderr.write(`phi2-complete bench: model error (${error.code}): ${error.message}\n`);
+        if (error instanceof ModelHostError || error instanceof LlamaServerError) {
+            process.stderr.write(`phi2-complete bench: ${error instanceof LlamaServerError ? "server" : "model"} error (${error.code}): ${error.message}\n`);
             return 1;
         }
         throw error;

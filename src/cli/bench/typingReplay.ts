@@ -65,6 +65,10 @@ export interface ReplayReport {
     readonly firstPromptTokensEvaluated: Distribution;
     readonly promptTokens: Distribution;
     readonly generatedTokens: Distribution;
+    /** Wall-clock ms per generate call that was not cancelled, as the editor waits for it (real model work). */
+    readonly generateLatencyMs: Distribution;
+    /** Every generate call's evaluated prompt tokens and, unless cancelled, wall-clock ms (to merge several replays). */
+    readonly generateSamples: readonly { readonly evaluatedTokens: number; readonly latencyMs?: number }[];
     readonly evaluatedTokensTotal: number;
     readonly prefillEvaluatedTokensTotal: number;
     /** What re-evaluating the full prompt of every generate call would cost. */
@@ -269,6 +273,8 @@ export async function runTypingReplay(options: ReplayOptions): Promise<ReplayRep
         firstPromptTokensEvaluated: distributionOf([...firstAtPlace].map((call) => call.counters.evaluatedTokens), 1),
         promptTokens: distributionOf(generates.map((call) => call.counters.promptTokens), 1),
         generatedTokens: distributionOf(generates.map((call) => call.counters.generatedTokens), 1),
+        generateLatencyMs: distributionOf(generates.filter((call) => call.stopReason !== "cancelled").map((call) => call.wallMs), 1),
+        generateSamples: generates.map((call) => ({ evaluatedTokens: call.counters.evaluatedTokens, ...(call.stopReason !== "cancelled" ? { latencyMs: call.wallMs } : {}) })),
         evaluatedTokensTotal: evaluatedTotal,
         prefillEvaluatedTokensTotal: prefillTotal,
         baselineTokensTotal: baseline,
