@@ -91,6 +91,9 @@ describe("quality benchmark: spots", () => {
         assert.equal(spot!.lines[4], "    for name in ");
         assert.equal(spot!.expected, "os.listdir(root):");
         assert.deepEqual(pickCrossFileSpots([file], 5, new SeededRandom(3), () => new Set(["json"])), []);
+        // A rest of line that opens what a later line closes is never a spot: removing it would break the code after it.
+        const opening = { path: "/lib/open.py", lines: ["import os", "", "def f():", "    text = os.path.join(", "        'a', 'b')", "    note = os.fspath(\"\"\"\\", "    doc\"\"\")", ""] };
+        assert.deepEqual(pickCrossFileSpots([opening], 5, new SeededRandom(3), () => new Set(["os"])), []);
         // `import os` on the top line is not a use inside a function.
         assert.ok(spots.every((candidate) => candidate.line !== 0));
     });

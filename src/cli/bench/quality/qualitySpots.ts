@@ -107,7 +107,7 @@ export function pickCrossFileSpots(files: readonly PythonFile[], count: number, 
             const text = file.lines[line]!;
             for (const match of text.matchAll(/(?<![\w.])[A-Za-z_]\w*/g)) {
                 const character = match.index;
-                if (names.has(match[0]) && character >= indentOf(text) && text.length - character >= MIN_LINE_REST * 2) {
+                if (names.has(match[0]) && character >= indentOf(text) && text.length - character >= MIN_LINE_REST * 2 && endsOnItsLine(text.slice(character))) {
                     all.push({ file, line, character });
                     break; // one spot per line
                 }
@@ -120,6 +120,22 @@ export function pickCrossFileSpots(files: readonly PythonFile[], count: number, 
         lines[line] = text.slice(0, character);
         return { kind: "crossFile", file: file.path, lines, line, character, expected: text.slice(character).trimEnd() };
     });
+}
+
+/**
+ * Whether the rest of a line can be removed without breaking the code after it: it opens no
+ * bracket, triple-quoted string or continuation that a later line closes (removing the rest of
+ * `f("""\` turns the rest of the file into a string, and every suggestion there into a "parse
+ * error added" that no guard could see coming).
+ */
+function endsOnItsLine(rest: string): boolean {
+    if (rest.includes('"""') || rest.includes("'''") || rest.trimEnd().endsWith("\\")) return false;
+    let depth = 0;
+    for (const char of rest) {
+        if (char === "(" || char === "[" || char === "{") depth++;
+        else if (char === ")" || char === "]" || char === "}") depth--;
+    }
+    return depth <= 0;
 }
 
 /** `count` spots of `kind` over the files, drawn by the seeded random order (repeatable). */
