@@ -3,10 +3,8 @@
 // that would leave the root, or a file larger than the outline ever reads, is treated as absent.
 import { readFile, stat } from "node:fs/promises";
 import * as path from "node:path";
+import { MAX_CONTEXT_FILE_BYTES } from "../core/context/ProjectContext";
 import type { ProjectFile, ProjectFileSource } from "../core/context/ProjectContext";
-
-/** Larger files are not read for context (generated code, data). */
-const MAX_CONTEXT_FILE_BYTES = 1_000_000;
 
 export class DiskProjectFiles implements ProjectFileSource {
     constructor(readonly root: string) {}

@@ -9,7 +9,7 @@
 // context (the render finishes in the background for the next request).
 import type { Parser } from "@vscode/tree-sitter-wasm";
 import * as vscode from "vscode";
-import { NO_PROJECT_CONTEXT, ProjectContext } from "../core/context/ProjectContext";
+import { MAX_CONTEXT_FILE_BYTES, NO_PROJECT_CONTEXT, ProjectContext } from "../core/context/ProjectContext";
 import type { ProjectContextMode, ProjectFile, ProjectFileSource, RenderedProjectContext } from "../core/context/ProjectContext";
 import { RecentSnippets } from "../core/context/RecentSnippets";
 import { topLevelImports } from "../core/explain/importContext";
@@ -18,8 +18,6 @@ import { loadPythonParser } from "../core/syntax/pythonParser";
 
 /** Longest a request waits for a context that is not cached yet (reading and outlining a few files). */
 const RENDER_WAIT_MS = 40;
-/** Files larger than this are not read for context. */
-const MAX_CONTEXT_FILE_BYTES = 1_000_000;
 /** Rendered contexts kept (one per recently used document). */
 const RENDER_CACHE_ENTRIES = 32;
 

@@ -4,10 +4,11 @@
 //
 //   ensurePhi2ShapedModel()   path of the model, built when missing (~1 min, written atomically)
 import { createHash } from "node:crypto";
-import { access, mkdir, readdir, rm } from "node:fs/promises";
+import { mkdir, readdir, rm } from "node:fs/promises";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { createPhi2ShapedWriter, NEWLINE_BIAS, PHI2_SHAPE } from "./gguf/phi2ShapedGguf";
+import { fileExists } from "./tinyModels";
 
 /** Bump when the generated file changes. */
 export const PHI2_SHAPED_GENERATOR_VERSION = 2;
@@ -28,20 +29,11 @@ function modelFileName(): string {
     return `phi2-shaped-random-Q4_K_M-${hash}.gguf`;
 }
 
-async function exists(path: string): Promise<boolean> {
-    try {
-        await access(path);
-        return true;
-    } catch {
-        return false;
-    }
-}
-
 /** Absolute path of the Phi-2-shaped Q4_K_M model; builds it when missing. */
 export async function ensurePhi2ShapedModel(progress: (message: string) => void = () => undefined): Promise<string> {
     const directory = phi2ShapedModelsDirectory();
     const path = join(directory, modelFileName());
-    if (await exists(path)) return path;
+    if (await fileExists(path)) return path;
     await mkdir(directory, { recursive: true });
     // Older recipes' files are 1.8 GB each: keep only the current one.
     for (const name of await readdir(directory)) {

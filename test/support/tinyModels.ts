@@ -63,7 +63,8 @@ function cacheName(kind: string, content: unknown): string {
     return join(TINY_MODELS_DIRECTORY, `tiny-phi2-${kind}-${hash}.gguf`);
 }
 
-async function exists(path: string): Promise<boolean> {
+/** Whether a cached model file is there. */
+export async function fileExists(path: string): Promise<boolean> {
     try {
         await access(path);
         return true;
@@ -79,7 +80,7 @@ function ensureFile(path: string, build: () => Promise<Uint8Array>): Promise<str
     let pending = builds.get(path);
     if (pending === undefined) {
         pending = (async () => {
-            if (await exists(path)) return path;
+            if (await fileExists(path)) return path;
             const contents = await build();
             await mkdir(dirname(path), { recursive: true });
             await writeFileAtomically(path, contents);

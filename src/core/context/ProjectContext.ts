@@ -67,8 +67,11 @@ export const NO_PROJECT_CONTEXT: RenderedProjectContext = { text: "", estimatedT
 
 /** Files whose outline is kept (per path, replaced when the stamp changes). */
 const OUTLINE_CACHE_ENTRIES = 256;
-/** A module larger than this is not outlined (generated code, data): it would cost a long parse. */
-const MAX_OUTLINED_CHARACTERS = 1_000_000;
+/**
+ * A module larger than this is not read for context (generated code, data): it would cost a long
+ * read and parse. File sources skip such files by size; the outline checks the text again.
+ */
+export const MAX_CONTEXT_FILE_BYTES = 1_000_000;
 
 interface Section {
     readonly path: string;
@@ -120,7 +123,7 @@ export class ProjectContext {
             if (file === undefined) continue;
             const cached = this.outlines.get(path);
             if (cached && cached.stamp === file.stamp) return { path, entries: cached.entries };
-            const entries = file.text.length > MAX_OUTLINED_CHARACTERS ? [] : this.outlineText(file.text);
+            const entries = file.text.length > MAX_CONTEXT_FILE_BYTES ? [] : this.outlineText(file.text);
             if (this.outlines.size >= OUTLINE_CACHE_ENTRIES) this.outlines.delete(this.outlines.keys().next().value as string);
             this.outlines.set(path, { stamp: file.stamp, entries });
             return { path, entries };
