@@ -2,7 +2,9 @@
 //   src/core      pure TypeScript: no vscode, no node-llama-cpp, no Node-only process APIs
 //   src/modelHost the only importer of node-llama-cpp; never vscode
 //   src/vscode    the only importer of vscode (with src/extension.ts)
-//   src/hostClient, src/cli, src/download, src/modelFile: headless (neither vscode nor node-llama-cpp)
+//   src/protocol  the host protocol, owned by neither side: pure types and constants
+//   src/hostClient, src/cli, src/bench, src/download, src/modelFile: headless (neither vscode nor node-llama-cpp)
+//   src/vscode, src/cli, src/bench reach the model host only through src/hostClient and src/protocol
 //   src/serverClient  the llama-server backend: neither vscode nor node-llama-cpp
 import tseslint from "typescript-eslint";
 
@@ -30,6 +32,15 @@ export default tseslint.config(
         },
     },
     {
+        files: ["src/protocol/**/*.ts"],
+        rules: {
+            "no-restricted-imports": ["error", {
+                paths: [noVscode, noLlama],
+                patterns: [{ group: ["**/vscode/**", "**/modelHost/**", "**/hostClient/**", "**/serverClient/**", "**/cli/**", "**/bench/**"], message: "The protocol is shared by both sides and depends on neither." }],
+            }],
+        },
+    },
+    {
         files: ["src/modelHost/**/*.ts"],
         rules: {
             "no-restricted-imports": ["error", {
@@ -49,7 +60,31 @@ export default tseslint.config(
         },
     },
     {
-        files: ["src/hostClient/**/*.ts", "src/cli/**/*.ts", "src/download/**/*.ts", "src/modelFile/**/*.ts"],
+        files: ["src/hostClient/**/*.ts", "src/download/**/*.ts", "src/modelFile/**/*.ts"],
+        rules: {
+            "no-restricted-imports": ["error", {
+                paths: [noVscode, noLlama],
+                patterns: [{ group: ["**/vscode/**"], message: "Headless code must not depend on the VS Code layer." }],
+            }],
+        },
+    },
+    {
+        files: ["src/cli/**/*.ts", "src/bench/**/*.ts"],
+        ignores: ["src/bench/benchModel.ts"],
+        rules: {
+            "no-restricted-imports": ["error", {
+                paths: [noVscode, noLlama],
+                patterns: [
+                    { group: ["**/vscode/**"], message: "Headless code must not depend on the VS Code layer." },
+                    { group: ["**/modelHost/**"], message: "Talk to the model host through src/hostClient and src/protocol." },
+                ],
+            }],
+        },
+    },
+    {
+        // The one documented exception: the benchmark's IPC measurement loads the host's engine
+        // in-process (as a type-only import of the separately bundled dist/bench/modelEngine.mjs).
+        files: ["src/bench/benchModel.ts"],
         rules: {
             "no-restricted-imports": ["error", {
                 paths: [noVscode, noLlama],
@@ -60,7 +95,10 @@ export default tseslint.config(
     {
         files: ["src/vscode/**/*.ts", "src/extension.ts"],
         rules: {
-            "no-restricted-imports": ["error", { paths: [noLlama] }],
+            "no-restricted-imports": ["error", {
+                paths: [noLlama],
+                patterns: [{ group: ["**/modelHost/**"], message: "Talk to the model host through src/hostClient and src/protocol." }],
+            }],
         },
     },
 );

@@ -13,7 +13,7 @@ import type { ProjectContextMode } from "../core/context/ProjectContext";
 import { createTreeSitterSyntaxGuard } from "../core/syntax/treeSitterSyntaxGuard";
 import { defaultThreadCount } from "../hostClient/defaultThreadCount";
 import { ModelHostClient, ModelHostError } from "../hostClient/ModelHostClient";
-import { normalizeGpuMode, type GpuMode } from "../modelHost/protocol";
+import { normalizeGpuMode, type GpuMode } from "../protocol/modelHostProtocol";
 import { UsageError, integerFlag, parseFlags, readSourceFile, requireFile } from "./cliArguments";
 import { onSignalExit } from "./signalExit";
 import { terminalSafe } from "./terminalSafe";

@@ -1,6 +1,6 @@
 // The headless CLI `phi2-complete` (bundled to dist/cli.mjs): the same core pipeline and model
 // host as the extension, for scripting and benchmarks.
-import { runBench } from "./bench/runBench";
+import { runBench } from "../bench/runBench";
 import { UsageError } from "./cliArguments";
 import { COMPLETE_USAGE, runComplete } from "./completeCommand";
 import { installSignalExit } from "./signalExit";

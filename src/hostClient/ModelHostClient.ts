@@ -19,7 +19,7 @@ import {
     type HostStats,
     type LoadParams,
     type ModelInfo,
-} from "../modelHost/protocol";
+} from "../protocol/modelHostProtocol";
 
 /** Node startup plus importing the host bundle, on a busy machine: far below this when healthy. */
 const DEFAULT_START_TIMEOUT_MS = 20_000;

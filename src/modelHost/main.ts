@@ -16,7 +16,7 @@ import {
     type LoadParams,
     type PrefillParams,
     type TokenizeParams,
-} from "./protocol";
+} from "../protocol/modelHostProtocol";
 
 const methods: readonly HostMethod[] = ["load", "generate", "prefill", "tokenize", "stats", "unload"];
 

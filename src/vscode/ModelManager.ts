@@ -9,7 +9,7 @@ import { SYSTEM_TIMERS } from "../core/completion/scheduler";
 import { IdleUnloadTimer } from "../core/model/IdleUnloadTimer";
 import type { GenerateOptions, PrefillOptions, PrefillResult, TextGenerator } from "../core/textGenerator";
 import type { GenerationResult } from "../core/types";
-import type { ModelInfo } from "../modelHost/protocol";
+import type { ModelInfo } from "../protocol/modelHostProtocol";
 import { EXPLAIN_SEQUENCE_KEY } from "../core/explain/ExplainSession";
 import { PHI2_VOCAB_SIZE } from "../core/phi2TokenTable";
 import { LlamaServerError } from "../serverClient/LlamaServerError";

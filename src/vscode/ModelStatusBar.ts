@@ -2,7 +2,7 @@
 // restarting / error, or completions turned off), and a click that offers the actions that fit.
 import * as path from "node:path";
 import * as vscode from "vscode";
-import type { ModelInfo } from "../modelHost/protocol";
+import type { ModelInfo } from "../protocol/modelHostProtocol";
 import type { ModelStatus } from "./ModelManager";
 
 export const STATUS_BAR_ACTIONS_COMMAND = "phi2.statusBarActions";

@@ -6,7 +6,7 @@ import { defaultThreadCount } from "../hostClient/defaultThreadCount";
 import { DEFAULT_COMPLETION_SETTINGS, withSettings, type CompletionSettings, type MultilineMode } from "../core/completion/CompletionSettings";
 import { MAX_ALTERNATIVES } from "../core/completion/CompletionEngine";
 import { DEFAULT_PROJECT_CONTEXT_MODE, PROJECT_CONTEXT_MODES, type ProjectContextMode } from "../core/context/ProjectContext";
-import { DEFAULT_SEQUENCES, normalizeGpuMode, type GpuMode, type LoadParams } from "../modelHost/protocol";
+import { DEFAULT_SEQUENCES, normalizeGpuMode, type GpuMode, type LoadParams } from "../protocol/modelHostProtocol";
 
 export const SETTINGS_SECTION = "phi2";
 

@@ -4,7 +4,7 @@ import * as vscode from "vscode";
 import type { CompletionEngine } from "../core/completion/CompletionEngine";
 import type { CatalogueEntry } from "../download/phi2Catalogue";
 import type { ModelHostClient } from "../hostClient/ModelHostClient";
-import type { ModelInfo } from "../modelHost/protocol";
+import type { ModelInfo } from "../protocol/modelHostProtocol";
 import type { BackgroundPrefill } from "./BackgroundPrefill";
 import type { CompletionStatistics } from "./CompletionStatistics";
 import type { Phi2InlineCompletionProvider } from "./InlineCompletionProvider";

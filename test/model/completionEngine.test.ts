@@ -18,7 +18,7 @@ import type { TreeSitterSyntaxGuard } from "../../src/core/syntax/treeSitterSynt
 import type { GenerateOptions, PrefillOptions, PrefillResult, TextGenerator } from "../../src/core/textGenerator";
 import type { DocumentSnapshot, GenerationCounters, GenerationResult, Position } from "../../src/core/types";
 import type { ModelHostClient } from "../../src/hostClient/ModelHostClient";
-import type { ModelInfo } from "../../src/modelHost/protocol";
+import type { ModelInfo } from "../../src/protocol/modelHostProtocol";
 import { locateTreeSitterWasmDirectory } from "../../src/cli/treeSitterWasm";
 import { ensureScriptedModel, SCRIPTS } from "../support/tinyModels";
 import { createClient, loadParams, pythonSource } from "./hostHarness";

@@ -16,7 +16,7 @@ import { buildExplainJob, type ExplainJob } from "../../src/core/explain/explain
 import { createTreeSitterSyntaxGuard, type TreeSitterSyntaxGuard } from "../../src/core/syntax/treeSitterSyntaxGuard";
 import type { DocumentSnapshot, GenerationCounters, Position, Range } from "../../src/core/types";
 import type { ModelHostClient } from "../../src/hostClient/ModelHostClient";
-import type { ModelInfo } from "../../src/modelHost/protocol";
+import type { ModelInfo } from "../../src/protocol/modelHostProtocol";
 import { locateTreeSitterWasmDirectory } from "../../src/cli/treeSitterWasm";
 import { ensureRandomModel, ensureScriptedModel, SCRIPTS } from "../support/tinyModels";
 import { createClient, loadParams, pythonSource } from "./hostHarness";

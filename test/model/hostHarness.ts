@@ -3,7 +3,7 @@
 import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { ModelHostClient, type HostClientLogLevel, type HostState } from "../../src/hostClient/ModelHostClient";
-import type { LoadParams } from "../../src/modelHost/protocol";
+import type { LoadParams } from "../../src/protocol/modelHostProtocol";
 
 export const HOST_SCRIPT = resolve(import.meta.dirname, "../../dist/modelHost.mjs");
 

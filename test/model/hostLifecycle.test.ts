@@ -7,7 +7,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ModelHostClient, type HostState } from "../../src/hostClient/ModelHostClient";
-import type { HostMessage } from "../../src/modelHost/protocol";
+import type { HostMessage } from "../../src/protocol/modelHostProtocol";
 import { ensureRandomModel } from "../support/tinyModels";
 import { createClient, HOST_SCRIPT, loadParams, requireBuiltHost, waitForState } from "./hostHarness";
 

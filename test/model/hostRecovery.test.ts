@@ -9,7 +9,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ModelHostClient, type HostState } from "../../src/hostClient/ModelHostClient";
-import { PROTOCOL_VERSION } from "../../src/modelHost/protocol";
+import { PROTOCOL_VERSION } from "../../src/protocol/modelHostProtocol";
 import { ensureRandomModel, ensureScriptedModel, SCRIPTS } from "../support/tinyModels";
 import { CLI } from "./cliRunner";
 import { HOST_SCRIPT, loadParams, pythonSource, requireBuiltHost, waitForState } from "./hostHarness";

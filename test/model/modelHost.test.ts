@@ -6,7 +6,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ModelHostClient } from "../../src/hostClient/ModelHostClient";
-import type { ModelInfo } from "../../src/modelHost/protocol";
+import type { ModelInfo } from "../../src/protocol/modelHostProtocol";
 import { GgufWriter } from "../support/gguf/GgufWriter";
 import { ensureRandomModel } from "../support/tinyModels";
 import { createClient, elapsedSince, loadParams, pythonSource } from "./hostHarness";

@@ -7,7 +7,7 @@ import { once } from "node:events";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { HostMessage } from "../../src/modelHost/protocol";
+import type { HostMessage } from "../../src/protocol/modelHostProtocol";
 import { ensureRandomModel } from "../support/tinyModels";
 import { CLI } from "./cliRunner";
 import { HOST_SCRIPT, pythonSource, requireBuiltHost } from "./hostHarness";

@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { getEventListeners } from "node:events";
 import { ModelHostClient } from "../../src/hostClient/ModelHostClient";
-import { SeededRandom } from "../../src/cli/bench/seededRandom";
+import { SeededRandom } from "../../src/bench/seededRandom";
 import { ensureRandomModel } from "../support/tinyModels";
 import { HOST_SCRIPT, loadParams, pythonSource, requireBuiltHost } from "./hostHarness";
 

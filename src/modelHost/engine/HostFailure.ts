@@ -1,4 +1,4 @@
-import type { HostErrorCode } from "../protocol";
+import type { HostErrorCode } from "../../protocol/modelHostProtocol";
 
 /** An error with a protocol code; the host answers the request with it instead of crashing. */
 export class HostFailure extends Error {

@@ -12,7 +12,7 @@ import {
 } from "node-llama-cpp";
 import type { GenerationCounters, GenerationResult, StopReason } from "../../core/types";
 import { Vocabulary } from "../detokenizer";
-import { normalizeGpuMode, type GenerateParams, type GpuMode, type HostStats, type LoadParams, type ModelInfo, type PrefillParams, type PrefillResponse } from "../protocol";
+import { normalizeGpuMode, type GenerateParams, type GpuMode, type HostStats, type LoadParams, type ModelInfo, type PrefillParams, type PrefillResponse } from "../../protocol/modelHostProtocol";
 import { HostFailure } from "./HostFailure";
 import { describe, inspectModelFile, vocabularyOf } from "./modelFile";
 import { PriorityGate } from "./PriorityGate";

@@ -1,6 +1,6 @@
 // The benchmark's seeded PRNG (mulberry32) plus the draws weight generation needs, so generated
 // weights are the same on every machine and run.
-import { SeededRandom } from "../../../src/cli/bench/seededRandom";
+import { SeededRandom } from "../../../src/bench/seededRandom";
 
 export class WeightRandom extends SeededRandom {
     private spareNormal: number | undefined;

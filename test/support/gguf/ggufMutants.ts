@@ -3,7 +3,7 @@
 // out-of-range hyper-parameters, another architecture or tokenizer, zero tensors. A mutant is a set
 // of byte patches over the original (or a shorter length), so a thousand of them cost no copies.
 import type { GgufByteSource } from "../../../src/core/gguf/ggufHeader";
-import { SeededRandom } from "../../../src/cli/bench/seededRandom";
+import { SeededRandom } from "../../../src/bench/seededRandom";
 
 export interface Patch {
     readonly offset: number;

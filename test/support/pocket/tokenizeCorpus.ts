@@ -3,7 +3,7 @@
 // Each file is followed by <|endoftext|>, the document separator Phi-2 was trained with.
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import { loadStdlibCorpus, type StdlibCorpus } from "../../../src/cli/bench/quality/stdlibCorpus";
+import { loadStdlibCorpus, type StdlibCorpus } from "../../../src/bench/quality/stdlibCorpus";
 import { END_OF_TEXT_TOKEN, loadTokenizer } from "../tinyModels";
 
 export interface TokenizedSplit {

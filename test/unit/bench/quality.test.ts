@@ -1,12 +1,12 @@
 // Pure parts of the quality benchmark: scoring, the simulated user's partial accepts, spots, split.
 import * as assert from "node:assert/strict";
-import { firstLine, normalizeBlock } from "../../../src/cli/bench/quality/measureQuality";
-import { editSimilarity, levenshteinDistance } from "../../../src/cli/bench/quality/editSimilarity";
-import { pickCrossFileSpots, pickSpots } from "../../../src/cli/bench/quality/qualitySpots";
-import { selectVariants } from "../../../src/cli/bench/quality/qualityVariants";
-import { isHeldOutFile } from "../../../src/cli/bench/quality/stdlibCorpus";
-import { SeededRandom } from "../../../src/cli/bench/seededRandom";
-import { keystrokesToType, matchingPart } from "../../../src/cli/bench/Typist";
+import { firstLine, normalizeBlock } from "../../../src/bench/quality/measureQuality";
+import { editSimilarity, levenshteinDistance } from "../../../src/bench/quality/editSimilarity";
+import { pickCrossFileSpots, pickSpots } from "../../../src/bench/quality/qualitySpots";
+import { selectVariants } from "../../../src/bench/quality/qualityVariants";
+import { isHeldOutFile } from "../../../src/bench/quality/stdlibCorpus";
+import { SeededRandom } from "../../../src/bench/seededRandom";
+import { keystrokesToType, matchingPart } from "../../../src/bench/Typist";
 
 describe("quality benchmark: edit similarity", () => {
     it("is 1 for equal texts, 0 against an empty text, 1 - distance / longer length otherwise", () => {

@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { normalizeGpuMode } from "../../../src/modelHost/protocol";
+import { normalizeGpuMode } from "../../../src/protocol/modelHostProtocol";
 
 describe("normalizeGpuMode", () => {
     it('accepts the five modes and maps the older "off" to "cpu"', () => {

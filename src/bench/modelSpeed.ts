@@ -1,7 +1,7 @@
 // This machine's prompt and generation speed for the loaded model, measured through the model host
 // (the same path every completion takes): one prefill of a fresh prompt, then a short generation
 // after it. Used for the real-time replay's physical floor and reported as phi2Shape.*.
-import type { TextGenerator } from "../../core/textGenerator";
+import type { TextGenerator } from "../core/textGenerator";
 import type { ModelSpeed } from "./realtimeReplay";
 
 /** A sequence key no completion uses, so the measurement starts from an empty KV cache. */

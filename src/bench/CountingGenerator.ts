@@ -2,8 +2,8 @@
 // every generate and prefill call, including calls whose completion request was cancelled (the
 // engine does not return counters for those). Also tells the replay when no model call is running,
 // so simulated time can wait for real model work.
-import type { GenerateOptions, PrefillOptions, PrefillResult, TextGenerator } from "../../core/textGenerator";
-import type { GenerationCounters, GenerationResult, StopReason } from "../../core/types";
+import type { GenerateOptions, PrefillOptions, PrefillResult, TextGenerator } from "../core/textGenerator";
+import type { GenerationCounters, GenerationResult, StopReason } from "../core/types";
 
 export interface CountedCall {
     readonly kind: "generate" | "prefill";

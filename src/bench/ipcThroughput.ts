@@ -2,8 +2,8 @@
 // against the host's engine (src/modelHost/engine/ModelEngine.ts) called directly in this process:
 // same model file, same settings, same prompt and token count, runs interleaved (host, direct,
 // direct, host, ...) so machine load affects both alike.
-import type { TextGenerator } from "../../core/textGenerator";
-import type { LoadParams } from "../../modelHost/protocol";
+import type { TextGenerator } from "../core/textGenerator";
+import type { LoadParams } from "../protocol/modelHostProtocol";
 import type { ModelEngineModule } from "./benchModel";
 import { percentile } from "./percentiles";
 

@@ -5,7 +5,7 @@
 //    enclosing top-level block), counted by a tree-sitter parser of its own?
 import * as treeSitterNamespace from "@vscode/tree-sitter-wasm";
 import type { Node as TreeSitterNode, Parser as TreeSitterParser } from "@vscode/tree-sitter-wasm";
-import type { Position } from "../../core/types";
+import type { Position } from "../core/types";
 import type { TypedDocument } from "./TypedDocument";
 
 type TreeSitterApi = typeof treeSitterNamespace;

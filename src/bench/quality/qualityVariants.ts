@@ -1,9 +1,9 @@
 // The variants the quality benchmark runs side by side, so each rule and setting is judged by its
 // effect on the same spots: the extension's defaults, then one change each.
-import type { CompletionSettings } from "../../../core/completion/CompletionSettings";
-import { DEFAULT_PROJECT_CONTEXT_MODE } from "../../../core/context/ProjectContext";
-import type { ProjectContextMode } from "../../../core/context/ProjectContext";
-import { UsageError } from "../../cliArguments";
+import type { CompletionSettings } from "../../core/completion/CompletionSettings";
+import { DEFAULT_PROJECT_CONTEXT_MODE } from "../../core/context/ProjectContext";
+import type { ProjectContextMode } from "../../core/context/ProjectContext";
+import { UsageError } from "../../cli/cliArguments";
 
 export interface QualityVariant {
     readonly name: string;

@@ -2,10 +2,10 @@
 // the wall-clock replay (realtimeReplay.ts), as one JSON object or a readable table with the
 // issue's targets. Places: two functions of one standard-library file (a jump between them), then
 // functions of another file (a switch), each typed for its share of the run.
-import type { CompletionSettings } from "../../core/completion/CompletionSettings";
-import { tuneToMachine } from "../../core/completion/machineTuning";
-import type { SyntaxGuard } from "../../core/completion/syntaxGuard";
-import type { TextGenerator } from "../../core/textGenerator";
+import type { CompletionSettings } from "../core/completion/CompletionSettings";
+import { tuneToMachine } from "../core/completion/machineTuning";
+import type { SyntaxGuard } from "../core/completion/syntaxGuard";
+import type { TextGenerator } from "../core/textGenerator";
 import { measureModelSpeed } from "./modelSpeed";
 import type { ModelSpeedReport } from "./modelSpeed";
 import type { Distribution } from "./percentiles";

@@ -4,13 +4,13 @@
 // Keystrokes come in bursts ~90-250 ms apart, with reading and thinking pauses of 0.5-5 s, accepts
 // of suggestions that match, a jump to another function of the file and a switch to another file.
 // For every pause it records whether ghost text appeared and when, as the editor would show it.
-import { CompletionEngine } from "../../core/completion/CompletionEngine";
-import type { CompletionOutcome } from "../../core/completion/CompletionEngine";
-import type { CompletionSettings } from "../../core/completion/CompletionSettings";
-import type { MeasuredSpeed } from "../../core/completion/machineTuning";
-import type { SyntaxGuard } from "../../core/completion/syntaxGuard";
-import type { TextGenerator } from "../../core/textGenerator";
-import type { GenerationCounters } from "../../core/types";
+import { CompletionEngine } from "../core/completion/CompletionEngine";
+import type { CompletionOutcome } from "../core/completion/CompletionEngine";
+import type { CompletionSettings } from "../core/completion/CompletionSettings";
+import type { MeasuredSpeed } from "../core/completion/machineTuning";
+import type { SyntaxGuard } from "../core/completion/syntaxGuard";
+import type { TextGenerator } from "../core/textGenerator";
+import type { GenerationCounters } from "../core/types";
 import { CountingGenerator } from "./CountingGenerator";
 import { distributionOf } from "./percentiles";
 import type { Distribution } from "./percentiles";

@@ -2,12 +2,12 @@
 // every spot and scores it against what the file really has there, checks every shown suggestion
 // independently (ShownSuggestionChecker), and retypes held-out functions with the typing replay
 // and a user who accepts exactly what matches, for the keystrokes saved.
-import { CompletionEngine } from "../../../core/completion/CompletionEngine";
-import type { CompletionSettings } from "../../../core/completion/CompletionSettings";
-import type { SyntaxGuard } from "../../../core/completion/syntaxGuard";
-import type { RenderedProjectContext } from "../../../core/context/ProjectContext";
-import type { TextGenerator } from "../../../core/textGenerator";
-import type { DocumentSnapshot } from "../../../core/types";
+import { CompletionEngine } from "../../core/completion/CompletionEngine";
+import type { CompletionSettings } from "../../core/completion/CompletionSettings";
+import type { SyntaxGuard } from "../../core/completion/syntaxGuard";
+import type { RenderedProjectContext } from "../../core/context/ProjectContext";
+import type { TextGenerator } from "../../core/textGenerator";
+import type { DocumentSnapshot } from "../../core/types";
 import { distributionOf } from "../percentiles";
 import type { Distribution } from "../percentiles";
 import type { PythonFunction } from "../pythonCorpus";

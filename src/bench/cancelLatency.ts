@@ -2,7 +2,7 @@
 // host has stopped working on it and answered). During a long prompt evaluation (a generate
 // request still in its prompt, and a background prefill) and during generation. The figures are
 // compared with the time of one prefill chunk and of one generated token on the same model.
-import type { TextGenerator } from "../../core/textGenerator";
+import type { TextGenerator } from "../core/textGenerator";
 import { distributionOf } from "./percentiles";
 import type { Distribution } from "./percentiles";
 import type { SeededRandom } from "./seededRandom";

@@ -2,11 +2,11 @@
 // (prefix window, prompt, mode, cache, stop rules, post-processing, syntax guard), as the engine
 // measures it per request (latency - time waiting for the model - debounce), on a 10,000-line
 // file at many positions: a jump to a place, then a few keystrokes there.
-import { CompletionEngine } from "../../core/completion/CompletionEngine";
-import type { CompletionSettings } from "../../core/completion/CompletionSettings";
-import { enclosingBlockSource } from "../../core/completion/syntaxGuard";
-import type { SyntaxGuard } from "../../core/completion/syntaxGuard";
-import type { TextGenerator } from "../../core/textGenerator";
+import { CompletionEngine } from "../core/completion/CompletionEngine";
+import type { CompletionSettings } from "../core/completion/CompletionSettings";
+import { enclosingBlockSource } from "../core/completion/syntaxGuard";
+import type { SyntaxGuard } from "../core/completion/syntaxGuard";
+import type { TextGenerator } from "../core/textGenerator";
 import { distributionOf } from "./percentiles";
 import type { Distribution } from "./percentiles";
 import type { SeededRandom } from "./seededRandom";

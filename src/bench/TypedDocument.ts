@@ -2,7 +2,7 @@
 // makes (insert at the cursor, insert after it without moving, move right, delete backward, undo).
 // Snapshots copy only the line array (references to the line strings), so a snapshot per
 // keystroke stays cheap on a 10,000-line file and stays valid while the next edit happens.
-import type { DocumentSnapshot, IndentStyle, Position } from "../../core/types";
+import type { DocumentSnapshot, IndentStyle, Position } from "../core/types";
 
 export interface DocumentState {
     readonly lines: readonly string[];

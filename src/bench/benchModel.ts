@@ -7,7 +7,7 @@ import { execFile } from "node:child_process";
 import { access } from "node:fs/promises";
 import * as path from "node:path";
 import { pathToFileURL } from "node:url";
-import type * as ModelEngineSource from "../../modelHost/engine/ModelEngine";
+import type * as ModelEngineSource from "../modelHost/engine/ModelEngine";
 
 /** The repository around the built CLI (dist/cli.mjs -> the folder above dist/). */
 export function repositoryRoot(cliBundlePath: string): string {

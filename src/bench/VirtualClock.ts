@@ -1,7 +1,7 @@
 // Simulated time for the typing replay: the engine's clock and timers (debounce, abandon grace)
 // run on it, so a replay of minutes of typing takes only as long as the model work. Time moves
 // only when the replay advances it; timers fire in time order.
-import type { Timers } from "../../core/completion/scheduler";
+import type { Timers } from "../core/completion/scheduler";
 
 interface ScheduledTimer {
     readonly at: number;

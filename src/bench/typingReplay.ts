@@ -4,11 +4,11 @@
 // keystroke is a completion request and cancels the previous one, as VS Code does. Model work is
 // real and its counters exact; simulated time stands still while the model works (so time-to-
 // suggestion on a real Phi-2 is estimated from the counted tokens instead).
-import { CompletionEngine } from "../../core/completion/CompletionEngine";
-import type { CompletionOutcome } from "../../core/completion/CompletionEngine";
-import type { CompletionSettings } from "../../core/completion/CompletionSettings";
-import type { SyntaxGuard } from "../../core/completion/syntaxGuard";
-import type { TextGenerator } from "../../core/textGenerator";
+import { CompletionEngine } from "../core/completion/CompletionEngine";
+import type { CompletionOutcome } from "../core/completion/CompletionEngine";
+import type { CompletionSettings } from "../core/completion/CompletionSettings";
+import type { SyntaxGuard } from "../core/completion/syntaxGuard";
+import type { TextGenerator } from "../core/textGenerator";
 import { CountingGenerator } from "./CountingGenerator";
 import type { CountedCall } from "./CountingGenerator";
 import { distributionOf } from "./percentiles";
