@@ -7,10 +7,15 @@
 // generation counter bumped when any Python file is saved). A request uses the cached text at
 // once; on a miss it waits for the render at most RENDER_WAIT_MS and otherwise goes on without
 // context (the render finishes in the background for the next request).
+//
+// Names the module-path rules cannot resolve (a src/ layout, sys.path tweaks) are looked up with
+// the editor's definition provider (a Python language server, when one is installed). That runs
+// inside the background render, at most DEFINITION_WAIT_MS per name, and only when the imports
+// change: no keystroke waits for a language server.
 import type { Parser } from "@vscode/tree-sitter-wasm";
 import * as vscode from "vscode";
 import { MAX_CONTEXT_FILE_BYTES, NO_PROJECT_CONTEXT, ProjectContext } from "../core/context/ProjectContext";
-import type { ProjectContextMode, ProjectFile, ProjectFileSource, RenderedProjectContext } from "../core/context/ProjectContext";
+import type { DefinitionLocator, ProjectContextMode, ProjectFile, ProjectFileSource, RenderedProjectContext } from "../core/context/ProjectContext";
 import { RecentSnippets } from "../core/context/RecentSnippets";
 import { topLevelImports } from "../core/explain/importContext";
 import type { DocumentSnapshot } from "../core/types";
@@ -18,6 +23,10 @@ import { loadPythonParser } from "../core/syntax/pythonParser";
 
 /** Longest a request waits for a context that is not cached yet (reading and outlining a few files). */
 const RENDER_WAIT_MS = 40;
+/** Longest the background render waits for the definition provider's answer about one name. */
+const DEFINITION_WAIT_MS = 250;
+/** Lines of a parenthesised import searched for an imported name. */
+const MAX_IMPORT_LINES = 50;
 /** Rendered contexts kept (one per recently used document). */
 const RENDER_CACHE_ENTRIES = 32;
 
@@ -70,7 +79,7 @@ export class ProjectContextService implements vscode.Disposable {
         if (cached && cached.key === key) return cached.settled ?? (await withTimeout(cached.result, RENDER_WAIT_MS)) ?? NO_PROJECT_CONTEXT;
         const render: CachedRender = {
             key,
-            result: this.render(folder, snapshot, relativePath, budgetTokens, mode).catch((error: unknown) => {
+            result: this.render(folder, document, snapshot, relativePath, budgetTokens, mode).catch((error: unknown) => {
                 this.options.log.warn(`Project context for ${relativePath} failed: ${error instanceof Error ? error.message : String(error)}`);
                 return NO_PROJECT_CONTEXT;
             }),
@@ -98,7 +107,7 @@ export class ProjectContextService implements vscode.Disposable {
         void this.parser?.then((parser) => parser?.delete());
     }
 
-    private async render(folder: vscode.WorkspaceFolder, snapshot: DocumentSnapshot, relativePath: string, budgetTokens: number, mode: ProjectContextMode): Promise<RenderedProjectContext> {
+    private async render(folder: vscode.WorkspaceFolder, document: vscode.TextDocument, snapshot: DocumentSnapshot, relativePath: string, budgetTokens: number, mode: ProjectContextMode): Promise<RenderedProjectContext> {
         const parser = await this.loadParser();
         if (!parser) return NO_PROJECT_CONTEXT;
         const key = folder.uri.toString();
@@ -107,7 +116,7 @@ export class ProjectContextService implements vscode.Disposable {
             context = new ProjectContext(new WorkspaceFolderFiles(folder.uri), (source) => parser.parse(source));
             this.contexts.set(key, context);
         }
-        return context.render({ document: snapshot, relativePath, budgetTokens, mode, recent: this.recent.all });
+        return context.render({ document: snapshot, relativePath, budgetTokens, mode, recent: this.recent.all, locateDefinition: definitionLocator(document, folder) });
     }
 
     private loadParser(): Promise<Parser | undefined> {
@@ -141,6 +150,35 @@ function relativePathOf(uri: vscode.Uri): string | undefined {
     if (!folder || uri.scheme !== "file") return undefined;
     const relative = vscode.workspace.asRelativePath(uri, false);
     return relative === uri.fsPath ? undefined : relative.split("\\").join("/");
+}
+
+/** The definition provider's answer for a name imported on `line`: a file of the same workspace folder. */
+function definitionLocator(document: vscode.TextDocument, folder: vscode.WorkspaceFolder): DefinitionLocator {
+    return async ({ line, name }) => {
+        const position = importedNamePosition(document, line, name);
+        if (!position) return undefined;
+        const answer = vscode.commands.executeCommand<(vscode.Location | vscode.LocationLink)[] | undefined>("vscode.executeDefinitionProvider", document.uri, position);
+        const locations = await withTimeout(Promise.resolve(answer).catch(() => undefined), DEFINITION_WAIT_MS);
+        for (const location of locations ?? []) {
+            const uri = "targetUri" in location ? location.targetUri : location.uri;
+            if (uri.toString() === document.uri.toString() || vscode.workspace.getWorkspaceFolder(uri)?.uri.toString() !== folder.uri.toString()) continue;
+            const relative = relativePathOf(uri);
+            if (relative !== undefined) return relative;
+        }
+        return undefined;
+    };
+}
+
+/** Where `name` is written in the import statement starting on `line` (after its `import` keyword). */
+function importedNamePosition(document: vscode.TextDocument, line: number, name: string): vscode.Position | undefined {
+    const pattern = new RegExp(`(?<![\\w.])${name.replace(/[^\w]/g, "")}(?!\\w)`, "g");
+    for (let current = line; current < Math.min(document.lineCount, line + MAX_IMPORT_LINES); current++) {
+        const text = document.lineAt(current).text;
+        pattern.lastIndex = current === line ? Math.max(0, text.search(/\bimport\b/)) : 0;
+        const match = pattern.exec(text);
+        if (match) return new vscode.Position(current, match.index);
+    }
+    return undefined;
 }
 
 /** Files of one workspace folder: open documents (unsaved edits included) first, then the disk. */
