@@ -3,7 +3,8 @@
 // core's ProjectContext. Open editors are read first (unsaved text counts), then the disk.
 //
 // A keystroke must never wait for files: the rendered context is cached per document and keyed
-// by what it depends on (the document's import lines, the context mode, the ring of snippets and a
+// by what it depends on (the document's import lines, found again only after an edit that may
+// have changed them, the context mode, the ring of snippets and a
 // generation counter bumped when any Python file is saved). A request uses the cached text at
 // once; on a miss it waits for the render at most RENDER_WAIT_MS and otherwise goes on without
 // context (the render finishes in the background for the next request).
@@ -16,6 +17,7 @@ import type { Parser } from "@vscode/tree-sitter-wasm";
 import * as vscode from "vscode";
 import { MAX_CONTEXT_FILE_BYTES, NO_PROJECT_CONTEXT, ProjectContext } from "../core/context/ProjectContext";
 import type { DefinitionLocator, ProjectContextMode, ProjectFile, ProjectFileSource, RenderedProjectContext } from "../core/context/ProjectContext";
+import { editMayChangeImports } from "../core/context/importEdits";
 import { RecentSnippets } from "../core/context/RecentSnippets";
 import { topLevelImports } from "../core/explain/importContext";
 import type { DocumentSnapshot } from "../core/types";
@@ -47,6 +49,8 @@ export class ProjectContextService implements vscode.Disposable {
     /** One per workspace folder: module paths resolve inside the document's own folder. */
     private readonly contexts = new Map<string, ProjectContext>();
     private readonly renders = new Map<string, CachedRender>();
+    /** Per open document: its import statements (the render key) and the last line they occupy. */
+    private readonly imports = new Map<string, { readonly key: string; readonly lastLine: number }>();
     private readonly recent = new RecentSnippets();
     private savedGeneration = 0;
     private recentGeneration = 0;
@@ -58,6 +62,8 @@ export class ProjectContextService implements vscode.Disposable {
             vscode.workspace.onDidSaveTextDocument((document) => {
                 if (document.languageId === "python") this.savedGeneration++;
             }),
+            vscode.workspace.onDidChangeTextDocument((event) => this.onDocumentChange(event)),
+            vscode.workspace.onDidCloseTextDocument((document) => this.imports.delete(document.uri.toString())),
             vscode.window.onDidChangeActiveTextEditor((editor) => this.onActiveEditor(editor)),
             vscode.window.onDidChangeTextEditorSelection((event) => {
                 if (event.textEditor === vscode.window.activeTextEditor) this.lastEditor = { document: event.textEditor.document, line: event.selections[0]?.active.line ?? 0 };
@@ -71,10 +77,9 @@ export class ProjectContextService implements vscode.Disposable {
         const folder = vscode.workspace.getWorkspaceFolder(document.uri);
         const relativePath = folder && relativePathOf(document.uri);
         if (mode === "none" || !folder || relativePath === undefined || budgetTokens <= 0) return NO_PROJECT_CONTEXT;
-        const imports = topLevelImports(snapshot).map((entry) => entry.statement).join("\n");
-        const recentKey = mode === "definitions+recent" ? this.recentGeneration : 0;
-        const key = `${mode}|${budgetTokens}|${this.savedGeneration}|${recentKey}|${imports}`;
         const uri = document.uri.toString();
+        const recentKey = mode === "definitions+recent" ? this.recentGeneration : 0;
+        const key = `${mode}|${budgetTokens}|${this.savedGeneration}|${recentKey}|${this.importsKey(uri, snapshot)}`;
         const cached = this.renders.get(uri);
         if (cached && cached.key === key) return cached.settled ?? (await withTimeout(cached.result, RENDER_WAIT_MS)) ?? NO_PROJECT_CONTEXT;
         const render: CachedRender = {
@@ -93,6 +98,33 @@ export class ProjectContextService implements vscode.Disposable {
         return (await withTimeout(render.result, RENDER_WAIT_MS)) ?? cached?.settled ?? NO_PROJECT_CONTEXT;
     }
 
+    /** Import scans so far (a test reads it: ordinary typing must not rescan). */
+    importScans = 0;
+
+    private importsKey(uri: string, snapshot: DocumentSnapshot): string {
+        let known = this.imports.get(uri);
+        if (!known) {
+            const statements = topLevelImports(snapshot);
+            this.importScans++;
+            known = { key: statements.map((entry) => entry.statement).join("\n"), lastLine: statements.at(-1)?.endLine ?? -1 };
+            this.imports.set(uri, known);
+        }
+        return known.key;
+    }
+
+    private onDocumentChange(event: vscode.TextDocumentChangeEvent): void {
+        const uri = event.document.uri.toString();
+        const known = this.imports.get(uri);
+        if (!known) return;
+        const changed = event.contentChanges.some((change) => editMayChangeImports({
+            startLine: change.range.start.line,
+            endLine: change.range.end.line,
+            insertedText: change.text,
+            lineAfter: change.range.start.line < event.document.lineCount ? event.document.lineAt(change.range.start.line).text : "",
+        }, known.lastLine));
+        if (changed) this.imports.delete(uri);
+    }
+
     /** The last finished render for a document (tests and the log read it). */
     lastRendered(uri: string): RenderedProjectContext | undefined {
         return this.renders.get(uri)?.settled;
@@ -100,6 +132,7 @@ export class ProjectContextService implements vscode.Disposable {
 
     forgetDocument(uri: string): void {
         this.renders.delete(uri);
+        this.imports.delete(uri);
     }
 
     dispose(): void {

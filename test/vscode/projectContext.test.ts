@@ -86,6 +86,34 @@ describe("project context in a real VS Code", () => {
         }
     });
 
+    it("finds the imports again only after an edit that may have changed them", async () => {
+        const own = path.join(suite.workspace, "typing_report.py");
+        fs.writeFileSync(own, "from geometry import Point\n\ndef add(a, b):\n    ");
+        try {
+            const document = await vscode.workspace.openTextDocument(own);
+            const editor = await showAtEnd(document);
+            await triggerSuggestion(api, editor);
+            const scansBefore = api.projectContext.importScans;
+            // Typing below the imports: requests go on, the imports are not scanned again.
+            for (const character of "x = 1") {
+                await editor.edit((edit) => edit.insert(document.lineAt(document.lineCount - 1).range.end, character));
+                await vscode.commands.executeCommand("editor.action.inlineSuggest.hide");
+                await triggerSuggestion(api, editor);
+            }
+            assert.equal(api.projectContext.importScans, scansBefore, "no rescan while typing below the imports");
+            // A new import line: scanned again, and the new module's definitions join the context.
+            await editor.edit((edit) => edit.insert(new vscode.Position(1, 0), "from inventory import *\nimport inventory\n"));
+            await vscode.commands.executeCommand("editor.action.inlineSuggest.hide");
+            await triggerSuggestion(api, editor);
+            assert.equal(api.projectContext.importScans, scansBefore + 1);
+            const uri = document.uri.toString();
+            for (let waited = 0; !api.projectContext.lastRendered(uri)?.files.includes("inventory.py") && waited < 10_000; waited += 100) await sleep(100);
+            assert.deepEqual(api.projectContext.lastRendered(uri)?.files, ["geometry.py", "inventory.py"]);
+        } finally {
+            fs.rmSync(own, { force: true });
+        }
+    });
+
     it("follows the imports: importing nothing local leaves the prompt to the file alone", async () => {
         const document = await vscode.workspace.openTextDocument(file);
         const editor = await showAtEnd(document);
