@@ -5,7 +5,7 @@
 //   src/protocol  the host protocol, owned by neither side: pure types and constants
 //   src/hostClient, src/cli, src/bench, src/download, src/modelFile: headless (neither vscode nor node-llama-cpp)
 //   src/vscode, src/cli, src/bench reach the model host only through src/hostClient and src/protocol
-//   src/serverClient  the llama-server backend: neither vscode nor node-llama-cpp
+//   src/serverClient  the llama-server backend: neither vscode nor node-llama-cpp, nor the model host
 import tseslint from "typescript-eslint";
 
 const noVscode = { name: "vscode", message: "Only src/vscode and src/extension.ts may import vscode." };
@@ -50,12 +50,12 @@ export default tseslint.config(
         },
     },
     {
-        // The llama-server client: HTTP only; it shares the host's pure decoding and stop-string code.
+        // The llama-server client: HTTP only; it shares the pure decoding and stop-string code of src/core/decoding.
         files: ["src/serverClient/**/*.ts"],
         rules: {
             "no-restricted-imports": ["error", {
                 paths: [noVscode, noLlama],
-                patterns: [{ group: ["**/vscode/**", "**/hostClient/**", "**/cli/**", "**/modelHost/main", "**/modelHost/engine/ModelEngine"], message: "The server client depends on the core and the host's pure helpers only." }],
+                patterns: [{ group: ["**/vscode/**", "**/hostClient/**", "**/cli/**", "**/bench/**", "**/modelHost/**"], message: "The server client depends on the core and the protocol's types only." }],
             }],
         },
     },

@@ -9,7 +9,7 @@ import { DEFAULT_COMPLETION_SETTINGS, withSettings } from "../core/completion/Co
 import { createTreeSitterSyntaxGuard } from "../core/syntax/treeSitterSyntaxGuard";
 import { defaultThreadCount } from "../hostClient/defaultThreadCount";
 import { ModelHostClient, ModelHostError } from "../hostClient/ModelHostClient";
-import { DEFAULT_SEQUENCES, normalizeGpuMode, type GpuMode, type LoadParams } from "../protocol/modelHostProtocol";
+import { DEFAULT_PREFILL_CHUNK_TOKENS, DEFAULT_SEQUENCES, normalizeGpuMode, type GpuMode, type LoadParams } from "../protocol/modelHostProtocol";
 import { UsageError, integerFlag, parseFlags, requireFile } from "../cli/cliArguments";
 import { writeStdout } from "../cli/writeStdout";
 import { hostScriptPath } from "../cli/completeCommand";
@@ -221,7 +221,7 @@ export async function runBench(argv: string[]): Promise<number> {
             longPrompts: promptRegions(longFile, 4, 2200),
             shortPrompt: promptRegions(longFile, 1, 300)[0]!,
             trials: plan.cancelTrials,
-            chunkTokens: engineModule.DEFAULT_PREFILL_CHUNK_TOKENS,
+            chunkTokens: DEFAULT_PREFILL_CHUNK_TOKENS,
             random: new SeededRandom(seed + 3),
         });
         progress("IPC throughput");

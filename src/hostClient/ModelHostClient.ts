@@ -11,14 +11,17 @@ import type { GenerationResult } from "../core/types";
 import {
     HEARTBEAT_INTERVAL_MS,
     PROTOCOL_VERSION,
-    type ClientMessage,
+    type CancelMessage,
+    type CancelReason,
     type HostErrorCode,
     type HostMessage,
     type HostMethod,
     type HostMethods,
     type HostStats,
     type LoadParams,
+    type LogLevel,
     type ModelInfo,
+    type RequestMessageOf,
 } from "../protocol/modelHostProtocol";
 
 /** Node startup plus importing the host bundle, on a busy machine: far below this when healthy. */
@@ -70,8 +73,9 @@ export type HostState =
     | { readonly kind: "error"; readonly error: ModelHostError }
     | { readonly kind: "restarting"; readonly attempt: number; readonly delayMs: number };
 
-export type HostClientLogLevel = "trace" | "debug" | "info" | "warn" | "error";
-export type HostClientLogger = (level: HostClientLogLevel, message: string) => void;
+/** The protocol's log levels (the host's own lines are forwarded at theirs). */
+export type HostClientLogLevel = LogLevel;
+export type HostClientLogger = (level: LogLevel, message: string) => void;
 
 export interface RestartPolicy {
     /** Restart after an unexpected exit (default true). */
@@ -292,7 +296,7 @@ export class ModelHostClient implements TextGenerator {
         params: HostMethods[M]["params"],
         options: {
             signal?: AbortSignal;
-            onProgress?: (progress: HostMethods[M]["progress"], cancel: (reason: "cancel" | "stop") => void) => void;
+            onProgress?: (progress: HostMethods[M]["progress"], cancel: (reason: CancelReason) => void) => void;
         } = {},
     ): Promise<HostMethods[M]["result"]> {
         const host = this.host;
@@ -303,7 +307,7 @@ export class ModelHostClient implements TextGenerator {
         const id = this.nextId++;
         const { signal } = options;
         let cancelSent = false;
-        const cancel = (reason: "cancel" | "stop"): void => {
+        const cancel = (reason: CancelReason): void => {
             if (cancelSent || !this.pending.has(id)) return;
             cancelSent = true;
             this.send(host, { kind: "cancel", id, reason });
@@ -337,7 +341,8 @@ export class ModelHostClient implements TextGenerator {
                     options.onProgress?.(progress as HostMethods[M]["progress"], cancel);
                 },
             });
-            this.send(host, { kind: "request", id, method, params } as ClientMessage);
+            const message: RequestMessageOf<M> = { kind: "request", id, method, params };
+            this.send(host, message);
             if (signal?.aborted) onAbort();
             else signal?.addEventListener("abort", onAbort, { once: true });
         });
@@ -352,7 +357,7 @@ export class ModelHostClient implements TextGenerator {
         host.child.kill("SIGKILL");
     }
 
-    private send(host: HostProcess, message: ClientMessage): void {
+    private send(host: HostProcess, message: RequestMessageOf<HostMethod> | CancelMessage): void {
         if (host.exited || !host.child.connected) return;
         host.child.send(message, (error) => {
             if (error) this.log("warn", `Could not send ${message.kind} to the model host: ${error.message}`);
@@ -378,7 +383,7 @@ export class ModelHostClient implements TextGenerator {
         }, startTimeoutMs);
         startTimer.unref?.();
 
-        const forwardOutput = (level: HostClientLogLevel) => (chunk: Buffer) => {
+        const forwardOutput = (level: LogLevel) => (chunk: Buffer) => {
             for (const line of chunk.toString("utf8").split(/\r?\n/)) if (line.trim()) this.log(level, `[host] ${line}`);
         };
         child.stdout?.on("data", forwardOutput("info"));

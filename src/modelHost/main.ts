@@ -1,30 +1,28 @@
 // Entry of the model host child process (forked with an IPC channel by ModelHostClient).
-// Answers typed requests from protocol.ts; a bad message gets an error response, never a crash.
+// Answers typed requests of the protocol (src/protocol) through one handler per method; a bad message gets an error response, never a crash.
 // Exits at once when the parent goes away or on SIGTERM (processLifetime.ts), so an editor or CLI
 // crash never leaves a model in memory.
-import { ModelEngine, type AbortReason, type HostLogLevel } from "./engine/ModelEngine";
+import { ModelEngine } from "./engine/ModelEngine";
 import { HostFailure } from "./engine/HostFailure";
 import { describe } from "./engine/modelFile";
 import { exitImmediately, exitOnTerminationSignals, startParentWatchdog } from "./processLifetime";
+import { parseParams } from "./requestParams";
 import {
     HEARTBEAT_INTERVAL_MS,
     PROTOCOL_VERSION,
-    type GenerateParams,
+    type CancelReason,
     type HostError,
     type HostMessage,
     type HostMethod,
-    type LoadParams,
-    type PrefillParams,
-    type TokenizeParams,
+    type HostMethods,
+    type LogLevel,
 } from "../protocol/modelHostProtocol";
-
-const methods: readonly HostMethod[] = ["load", "generate", "prefill", "tokenize", "stats", "unload"];
 
 function send(message: HostMessage): void {
     if (process.connected) process.send?.(message);
 }
 
-function log(level: HostLogLevel, message: string): void {
+function log(level: LogLevel, message: string): void {
     send({ kind: "log", level, message });
 }
 
@@ -43,44 +41,67 @@ function toHostError(error: unknown): HostError {
     return { code: "INTERNAL", message: `Internal error in the model host: ${describe(error)}` };
 }
 
-async function run(id: number, method: HostMethod, params: Record<string, unknown>, signal: AbortSignal): Promise<unknown> {
-    const progress = (payload: unknown): void => send({ kind: "progress", id, progress: payload });
-    switch (method) {
-        case "load":
-        case "unload": {
-            const change = modelChange.then(async () => {
-                changingModel = true;
-                try {
-                    if (method === "unload") return { unloaded: await engine.unload() };
-                    let lastPercent = -1;
-                    return await engine.load(params as unknown as LoadParams, (loadProgress) => {
-                        // llama.cpp reports per tensor: whole percents are enough for a progress bar.
-                        const percent = Math.floor(loadProgress * 100);
-                        if (percent === lastPercent) return;
-                        lastPercent = percent;
-                        progress({ loadProgress });
-                    });
-                } finally {
-                    changingModel = false;
-                }
-            });
-            modelChange = change.catch(() => undefined);
-            return change;
+interface RequestContext<M extends HostMethod> {
+    readonly signal: AbortSignal;
+    readonly progress: (payload: HostMethods[M]["progress"]) => void;
+}
+
+/** The host's side of the method table: one handler per method, typed by it (a missing one does not compile). */
+type HostHandlers = {
+    readonly [M in HostMethod]: (params: HostMethods[M]["params"], context: RequestContext<M>) => Promise<HostMethods[M]["result"]> | HostMethods[M]["result"];
+};
+
+/** Runs a load or unload after the previous one; generation and prefill meanwhile get NOT_LOADED. */
+function changeModel<T>(change: () => Promise<T>): Promise<T> {
+    const next = modelChange.then(async () => {
+        changingModel = true;
+        try {
+            return await change();
+        } finally {
+            changingModel = false;
         }
-        case "generate":
-            if (changingModel) throw new HostFailure("NOT_LOADED", "The model is still loading.");
-            return engine.generate(params as unknown as GenerateParams, signal, (text) => progress({ text }));
-        case "prefill":
-            if (changingModel) throw new HostFailure("NOT_LOADED", "The model is still loading.");
-            return engine.prefill(params as unknown as PrefillParams, signal);
-        case "tokenize": {
-            const { text } = params as unknown as TokenizeParams;
-            if (typeof text !== "string") throw new HostFailure("BAD_REQUEST", "text must be a string.");
-            return { tokens: engine.countTokens(text) };
-        }
-        case "stats":
-            return engine.stats();
-    }
+    });
+    modelChange = next.catch(() => undefined);
+    return next;
+}
+
+function requireModelSettled(): void {
+    if (changingModel) throw new HostFailure("NOT_LOADED", "The model is still loading.");
+}
+
+const handlers: HostHandlers = {
+    load: (params, { progress }) => changeModel(() => {
+        let lastPercent = -1;
+        return engine.load(params, (loadProgress) => {
+            // llama.cpp reports per tensor: whole percents are enough for a progress bar.
+            const percent = Math.floor(loadProgress * 100);
+            if (percent === lastPercent) return;
+            lastPercent = percent;
+            progress({ loadProgress });
+        });
+    }),
+    unload: () => changeModel(async () => ({ unloaded: await engine.unload() })),
+    generate: (params, { signal, progress }) => {
+        requireModelSettled();
+        return engine.generate(params, signal, (text) => progress({ text }));
+    },
+    prefill: (params, { signal }) => {
+        requireModelSettled();
+        return engine.prefill(params, signal);
+    },
+    tokenize: ({ text }) => ({ tokens: engine.countTokens(text) }),
+    stats: () => engine.stats(),
+};
+
+function isHostMethod(name: unknown): name is HostMethod {
+    return typeof name === "string" && Object.hasOwn(handlers, name);
+}
+
+/** Checks the params for `method` and runs its handler (a bad request throws BAD_REQUEST). */
+async function run<M extends HostMethod>(method: M, id: number, rawParams: Record<string, unknown>, signal: AbortSignal): Promise<HostMethods[M]["result"]> {
+    const params = parseParams[method](rawParams);
+    const progress = (payload: HostMethods[M]["progress"]): void => send({ kind: "progress", id, progress: payload });
+    return handlers[method](params, { signal, progress });
 }
 
 function onRequest(message: Record<string, unknown>): void {
@@ -92,7 +113,7 @@ function onRequest(message: Record<string, unknown>): void {
     const method = message.method;
     const params = message.params ?? {};
     const fail = (error: HostError): void => send({ kind: "response", id, ok: false, error });
-    if (typeof method !== "string" || !(methods as readonly string[]).includes(method)) {
+    if (!isHostMethod(method)) {
         fail({ code: "BAD_REQUEST", message: `Unknown method ${JSON.stringify(method)}.` });
         return;
     }
@@ -106,7 +127,7 @@ function onRequest(message: Record<string, unknown>): void {
     }
     const controller = new AbortController();
     running.set(id, controller);
-    run(id, method as HostMethod, params, controller.signal).then(
+    run(method, id, params, controller.signal).then(
         (result) => send({ kind: "response", id, ok: true, result }),
         (error: unknown) => {
             const hostError = toHostError(error);
@@ -124,7 +145,7 @@ function onMessage(message: unknown): void {
     if (message.kind === "request") {
         onRequest(message);
     } else if (message.kind === "cancel") {
-        const reason: AbortReason = message.reason === "stop" ? "stop" : "cancel";
+        const reason: CancelReason = message.reason === "stop" ? "stop" : "cancel";
         if (typeof message.id === "number") running.get(message.id)?.abort(reason);
     } else {
         log("warn", `Ignored a message of unknown kind ${JSON.stringify(message.kind)}.`);

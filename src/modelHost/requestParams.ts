@@ -1,0 +1,87 @@
+// The host's check of a request's params as they arrive over IPC (any JSON at all): each method's
+// parser returns its params typed by the protocol's method table, or throws BAD_REQUEST, so the
+// engine only ever sees well-formed requests and no handler needs a cast.
+import type { RequestPriority } from "../core/textGenerator";
+import { normalizeGpuMode, type GenerateParams, type HostMethod, type HostMethods, type LoadParams, type PrefillParams } from "../protocol/modelHostProtocol";
+import { HostFailure } from "./engine/HostFailure";
+
+type RawParams = Readonly<Record<string, unknown>>;
+
+/** One parser per method of the table: a method without one does not compile. */
+export type ParamsParsers = { readonly [M in HostMethod]: (raw: RawParams) => HostMethods[M]["params"] };
+
+export const parseParams: ParamsParsers = {
+    load: parseLoadParams,
+    generate: parseGenerateParams,
+    prefill: parsePrefillParams,
+    tokenize: (raw) => ({ text: requireString(raw, "text") }),
+    stats: () => ({}),
+    unload: () => ({}),
+};
+
+function parseLoadParams(raw: RawParams): LoadParams {
+    const modelPath = requireString(raw, "modelPath");
+    const gpu = raw.gpu;
+    if (typeof gpu !== "string" || normalizeGpuMode(gpu) === undefined) {
+        throw new HostFailure("BAD_REQUEST", `gpu must be one of auto, cpu, cuda, vulkan, metal (got ${String(gpu)}).`);
+    }
+    const speculativeLookup = raw.speculativeLookup;
+    if (speculativeLookup !== undefined && typeof speculativeLookup !== "boolean") throw new HostFailure("BAD_REQUEST", "speculativeLookup must be true or false.");
+    return {
+        modelPath,
+        gpu: gpu as LoadParams["gpu"],
+        threads: requirePositiveInteger(raw, "threads"),
+        contextSize: requirePositiveInteger(raw, "contextSize"),
+        sequences: requirePositiveInteger(raw, "sequences"),
+        prefillChunkTokens: raw.prefillChunkTokens === undefined ? undefined : requirePositiveInteger(raw, "prefillChunkTokens"),
+        speculativeLookup,
+    };
+}
+
+function parseGenerateParams(raw: RawParams): GenerateParams {
+    const stopStrings = raw.stopStrings;
+    if (stopStrings !== undefined && !(Array.isArray(stopStrings) && stopStrings.every((stop) => typeof stop === "string"))) {
+        throw new HostFailure("BAD_REQUEST", "stopStrings must be an array of strings.");
+    }
+    return {
+        sequenceKey: requireString(raw, "sequenceKey"),
+        prompt: requireString(raw, "prompt"),
+        maxTokens: requirePositiveInteger(raw, "maxTokens"),
+        timeCapMs: optionalNumber(raw, "timeCapMs"),
+        temperature: optionalNumber(raw, "temperature"),
+        seed: optionalNumber(raw, "seed"),
+        stopStrings: stopStrings as readonly string[] | undefined,
+        priority: optionalPriority(raw),
+    };
+}
+
+function parsePrefillParams(raw: RawParams): PrefillParams {
+    return { sequenceKey: requireString(raw, "sequenceKey"), prompt: requireString(raw, "prompt"), priority: optionalPriority(raw) };
+}
+
+function requireString(raw: RawParams, name: string): string {
+    const value = raw[name];
+    if (typeof value !== "string") throw new HostFailure("BAD_REQUEST", `${name} must be a string.`);
+    return value;
+}
+
+function requirePositiveInteger(raw: RawParams, name: string): number {
+    const value = raw[name];
+    if (typeof value !== "number" || !Number.isInteger(value) || value < 1) {
+        throw new HostFailure("BAD_REQUEST", `${name} must be a positive integer (got ${String(value)}).`);
+    }
+    return value;
+}
+
+function optionalNumber(raw: RawParams, name: string): number | undefined {
+    const value = raw[name];
+    if (value === undefined) return undefined;
+    if (typeof value !== "number" || !Number.isFinite(value)) throw new HostFailure("BAD_REQUEST", `${name} must be a number.`);
+    return value;
+}
+
+function optionalPriority(raw: RawParams): RequestPriority | undefined {
+    const value = raw.priority;
+    if (value === undefined || value === "foreground" || value === "background") return value;
+    throw new HostFailure("BAD_REQUEST", `priority must be "foreground" or "background".`);
+}
