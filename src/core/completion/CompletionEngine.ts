@@ -317,6 +317,11 @@ export class CompletionEngine {
         this.debounce.forgetDocument(uri);
     }
 
+    /** How much per-document state the engine holds now (the soak test checks each against its bound). */
+    get stateSizes(): { readonly cachedSuggestions: number; readonly flights: number; readonly documentsWithPrompt: number } {
+        return { cachedSuggestions: this.cache.size, flights: this.flights.size, documentsWithPrompt: this.lastPrompts.size };
+    }
+
     /** Aborts every generation in flight. */
     dispose(): void {
         for (const flight of this.flights.values()) flight.abort();
