@@ -55,7 +55,9 @@ export class ShownSuggestionChecker {
 
     private errorsOf(source: string): number {
         if (source === this.lastSource) return this.lastErrors;
-        const tree = this.parser.parse(source);
+        // Python refuses any source with a NUL byte, and tree-sitter's recovery around one changes
+        // with unrelated text elsewhere: a NUL parses as a space, so the count is what the suggestion adds.
+        const tree = this.parser.parse(source.replaceAll("\0", " "));
         if (!tree) throw new Error("tree-sitter returned no tree");
         try {
             this.lastErrors = countProblems(tree.rootNode);

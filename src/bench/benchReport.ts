@@ -3,6 +3,7 @@
 // an error.
 import type { CancelReport } from "./cancelLatency";
 import type { IpcReport } from "./ipcThroughput";
+import type { OddDocumentResult, OddDocumentsReport } from "./oddDocuments";
 import type { Distribution } from "./percentiles";
 import type { OverheadReport } from "./pipelineOverhead";
 import type { ReplayReport } from "./typingReplay";
@@ -35,6 +36,7 @@ export interface BenchResult {
     readonly overheadMs: Distribution & Omit<OverheadReport, "overheadMs">;
     readonly cancelMs: CancelReport;
     readonly ipc: IpcReport;
+    readonly oddDocuments: OddDocumentsReport;
     readonly estimate: {
         readonly promptTokensPerSecond: number;
         readonly generationTokensPerSecond: number;
@@ -45,6 +47,11 @@ export interface BenchResult {
     readonly targetsMissed: number;
     readonly durationMs: number;
 }
+
+/** The pipeline's work (not the model's) on the largest odd document: a suggestion must still come in time. */
+const ODD_DOCUMENT_OVERHEAD_BOUND_MS = 250;
+/** The CLI's peak memory with a 2 MB line and a 50,000-line file open (the issue saw 3.2 GB for 300 MB). */
+const ODD_DOCUMENT_CLI_RSS_BOUND_MB = 512;
 
 function check(name: string, figure: number, comparison: "<=" | ">=", limit: number, measured = true): TargetCheck {
     return { name, figure, comparison, limit, pass: !measured ? null : comparison === "<=" ? figure <= limit : figure >= limit };
@@ -61,6 +68,11 @@ export function checkTargets(result: Omit<BenchResult, "targets" | "targetsMisse
         check("ipc.throughputRatio", result.ipc.throughputRatio, ">=", 0.95, result.ipc.directTokensPerSecond > 0 && result.ipc.hostTokensPerSecond > 0),
         check("shown.suffixDuplicates", result.shown.suffixDuplicates, "<=", 0, result.shown.count > 0),
         check("shown.parseErrorsAdded", result.shown.parseErrorsAdded, "<=", 0, result.shown.count > 0),
+        check("oddDocuments.exceptions", result.oddDocuments.exceptions, "<=", 0),
+        check("oddDocuments.unsafeShown", result.oddDocuments.unsafeShown, "<=", 0, result.oddDocuments.cases.some((oddCase) => oddCase.shown)),
+        // Bounds, not speed goals: the pipeline's own work on a 2 MB line or 50,000 lines, and memory.
+        check("oddDocuments.worstOverheadMs", result.oddDocuments.worstOverheadMs, "<=", ODD_DOCUMENT_OVERHEAD_BOUND_MS),
+        check("oddDocuments.cliPeakRssMb", result.oddDocuments.cliPeakRssMb, "<=", ODD_DOCUMENT_CLI_RSS_BOUND_MB),
     ];
 }
 
@@ -73,6 +85,12 @@ function formatNumber(value: number, decimals = 2): string {
 
 function distribution(d: Distribution, decimals = 1, unit = ""): string {
     return `p50 ${formatNumber(d.p50, decimals)}${unit}  p95 ${formatNumber(d.p95, decimals)}${unit}  max ${formatNumber(d.max, decimals)}${unit}  (n=${d.count})`;
+}
+
+function oddDocumentSummary(oddCase: OddDocumentResult): string {
+    if (oddCase.error !== null) return `EXCEPTION ${oddCase.error}`;
+    const outcome = oddCase.shown ? `shown, ${oddCase.safe ? "safe" : `UNSAFE (${oddCase.problem})`}` : `nothing (${oddCase.reason})`;
+    return `${String(oddCase.ms).padStart(5)} ms  host ${formatNumber(oddCase.hostRssMb, 1)} MB  cli ${formatNumber(oddCase.cliRssMb, 1)} MB  guard ${oddCase.guard ?? "-"}  ${outcome}`;
 }
 
 export function formatTable(result: BenchResult): string {
@@ -137,9 +155,20 @@ export function formatTable(result: BenchResult): string {
                 ["throughput ratio (median of rounds)", `${formatNumber(result.ipc.throughputRatio, 3)}  (rounds ${formatNumber(result.ipc.roundRatios.min, 3)}..${formatNumber(result.ipc.roundRatios.max, 3)})`, mark("ipc.throughputRatio")],
             ],
         },
+        {
+            title: "Odd documents (same engine and host; safe = no parse error added to the whole file, nothing after the cursor repeated)",
+            rows: [
+                ...result.oddDocuments.cases.map((oddCase): Row => [`  ${oddCase.name}`, oddDocumentSummary(oddCase)]),
+                ["exceptions", String(result.oddDocuments.exceptions), mark("oddDocuments.exceptions")],
+                ["shown and unsafe", String(result.oddDocuments.unsafeShown), mark("oddDocuments.unsafeShown")],
+                ["worst time / pipeline overhead", `${result.oddDocuments.worstMs} ms / ${formatNumber(result.oddDocuments.worstOverheadMs, 1)} ms`, mark("oddDocuments.worstOverheadMs")],
+                ["host RSS max / CLI peak RSS", `${formatNumber(result.oddDocuments.maxHostRssMb, 1)} / ${formatNumber(result.oddDocuments.cliPeakRssMb, 1)} MB`, mark("oddDocuments.cliPeakRssMb")],
+            ],
+        },
     ];
     const width = Math.max(...sections.flatMap((section) => section.rows.map((row) => row[0].length)));
-    const valueWidth = Math.max(...sections.flatMap((section) => section.rows.map((row) => row[1].length)));
+    // Only values with a target are padded (to line the targets up); long rows without one do not widen the column.
+    const valueWidth = Math.max(...sections.flatMap((section) => section.rows.filter((row) => row[2]).map((row) => row[1].length)));
     const out: string[] = [];
     out.push(`phi2-complete bench${result.quick ? " (quick)" : ""}: ${result.model.kind === "tiny-random" ? "tiny random Phi-2 (token counts are real, speeds are not Phi-2's)" : result.model.path}`);
     out.push(`context ${result.model.contextSize} x ${result.model.sequences} sequences, ${result.model.threads} threads, gpu ${result.model.gpu || "off"}, speculative decoding ${result.model.speculativeDecoding ? "on" : "off"}, seed ${result.seed}, ${(result.durationMs / 1000).toFixed(1)} s`);

@@ -5,6 +5,7 @@ import { writeFile } from "node:fs/promises";
 import { availableParallelism, loadavg } from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
+import { CompletionEngine } from "../core/completion/CompletionEngine";
 import { DEFAULT_COMPLETION_SETTINGS, withSettings } from "../core/completion/CompletionSettings";
 import { createTreeSitterSyntaxGuard } from "../core/syntax/treeSitterSyntaxGuard";
 import { defaultThreadCount } from "../hostClient/defaultThreadCount";
@@ -19,6 +20,7 @@ import { checkTargets, formatTable } from "./benchReport";
 import type { BenchResult } from "./benchReport";
 import { measureCancelLatency } from "./cancelLatency";
 import { measureIpcThroughput } from "./ipcThroughput";
+import { runOddDocuments } from "./oddDocuments";
 import { measurePipelineOverhead } from "./pipelineOverhead";
 import { runQualityBench } from "./quality/runQualityBench";
 import { findFunctions, listPythonFiles, locatePythonStdlib, pickFunctions, readPythonFile, synthesizeLongFile } from "./pythonCorpus";
@@ -45,6 +47,10 @@ Measures, with the extension's completion engine and model host:
   overhead        pipeline time that is not the model, on a 10,000-line file
   cancel          abort to idle, during a long prefill and during generation
   ipc             generation tokens/s through the host vs the engine in this process
+  odd documents   a 50,000-line file, a 2 MB line, CRLF, lone CR, tabs, mixed indentation,
+                  non-ASCII identifiers, emoji, NUL bytes, a BOM, a notebook cell, the cursor
+                  at the start and end of a file and inside a surrogate pair: time, host and CLI
+                  RSS, suggestion shown and safe (syntax guard verdict, whole-file parse)
   estimate        time to suggestion on a real Phi-2 from the counted tokens
 
 Options:
@@ -229,6 +235,11 @@ export async function runBench(argv: string[]): Promise<number> {
             host: client, engineModule, loadParams, prompt: promptRegions(longFile, 1, 300)[0]!, tokensPerRun: plan.ipcTokens, rounds: plan.ipcRounds,
         });
 
+        progress("odd documents");
+        const oddDocuments = await runOddDocuments({
+            engine: new CompletionEngine(client, { settings, syntaxGuard }), checker, hostRssBytes: async () => (await client.stats()).rssBytes, progress,
+        });
+
         const { shown, estimatedTimeToSuggestionMs, estimatedPromptMs, generateSamples: _samples, ...replayFigures } = replay;
         const { overheadMs, ...overheadDetails } = overhead;
         const partial: Omit<BenchResult, "targets" | "targetsMissed"> = {
@@ -246,6 +257,7 @@ export async function runBench(argv: string[]): Promise<number> {
             overheadMs: { ...overheadMs, ...overheadDetails },
             cancelMs: cancel,
             ipc,
+            oddDocuments,
             estimate: { promptTokensPerSecond: promptRate, generationTokensPerSecond: generationRate, timeToSuggestionMs: estimatedTimeToSuggestionMs, promptPartMs: estimatedPromptMs },
             durationMs: Math.round(performance.now() - started),
         };

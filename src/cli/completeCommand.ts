@@ -8,6 +8,7 @@ import { CompletionEngine } from "../core/completion/CompletionEngine";
 import { DEFAULT_COMPLETION_SETTINGS, contextBudgetTokens, withSettings } from "../core/completion/CompletionSettings";
 import type { MultilineMode } from "../core/completion/CompletionSettings";
 import { createTextSnapshot } from "../core/completion/textSnapshot";
+import { splitsSurrogatePair } from "../core/surrogatePair";
 import { PROJECT_CONTEXT_MODES } from "../core/context/ProjectContext";
 import type { ProjectContextMode } from "../core/context/ProjectContext";
 import { createTreeSitterSyntaxGuard } from "../core/syntax/treeSitterSyntaxGuard";
@@ -80,13 +81,6 @@ function createServerGenerator(url: string, log: ((level: string, message: strin
 async function connectServer(generator: ServerTextGenerator, contextTokens: number): Promise<ServerInfo & { readonly contextSize: number }> {
     const info = await generator.connection.connect();
     return { ...info, contextSize: Math.min(contextTokens, info.slotContextSize) };
-}
-
-/** True when a cursor before code unit `index` would split a surrogate pair (an emoji, say). */
-function splitsSurrogatePair(text: string, index: number): boolean {
-    const before = text.charCodeAt(index - 1);
-    const after = text.charCodeAt(index);
-    return before >= 0xd800 && before <= 0xdbff && after >= 0xdc00 && after <= 0xdfff;
 }
 
 /** The built model host next to this bundle (dist/cli.mjs -> dist/modelHost.mjs). */

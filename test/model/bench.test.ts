@@ -41,6 +41,15 @@ interface BenchJson {
     overheadMs: Distribution & { fileLines: number; requests: number };
     cancelMs: { prefill: Distribution & { chunkMs: number }; generation: Distribution & { tokenMs: number } };
     ipc: { throughputRatio: number; hostTokensPerSecond: number; directTokensPerSecond: number };
+    oddDocuments: {
+        cases: { name: string; lines: number; characters: number; ms: number; overheadMs: number; hostRssMb: number; cliRssMb: number; shown: boolean; reason: string | null; guard: string | null; safe: boolean | null; error: string | null }[];
+        exceptions: number;
+        unsafeShown: number;
+        worstMs: number;
+        worstOverheadMs: number;
+        maxHostRssMb: number;
+        cliPeakRssMb: number;
+    };
     estimate: { promptTokensPerSecond: number; generationTokensPerSecond: number; timeToSuggestionMs: Distribution };
     targets: { name: string; figure: number; limit: number; pass: boolean | null }[];
     targetsMissed: number;
@@ -113,6 +122,27 @@ describe("phi2-complete bench --json --quick (tiny random model)", function () {
         assertCount(result.shown.parseErrorsAdded, "shown.parseErrorsAdded");
         assert.ok(result.shown.suffixDuplicates <= result.shown.count && result.shown.parseErrorsAdded <= result.shown.count);
         assert.ok(Array.isArray(result.shown.examples));
+    });
+
+    it("runs the odd documents through the engine and host: per case time, memory, shown and safe", () => {
+        const odd = result.oddDocuments;
+        const names = odd.cases.map((oddCase) => oddCase.name);
+        for (const expected of ["50,000 lines", "2 MB single line", "CRLF line endings", "tab indentation", "mixed tabs and spaces", "non-ASCII identifiers", "emoji before the cursor", "NUL bytes", "byte order mark", "notebook cell (magics, shell escape)", "cursor at the start of the file", "cursor at the end of the file", "cursor inside a surrogate pair"]) {
+            assert.ok(names.includes(expected), `odd document case ${expected} is missing from ${names.join(", ")}`);
+        }
+        const byName = new Map(odd.cases.map((oddCase) => [oddCase.name, oddCase]));
+        assert.equal(byName.get("50,000 lines")!.lines, 50_000);
+        assert.ok(byName.get("2 MB single line")!.characters >= 2_000_000);
+        assert.equal(byName.get("cursor at the start of the file")!.reason, "emptyPrompt");
+        assert.equal(byName.get("cursor inside a surrogate pair")!.reason, "insideCharacter");
+        for (const oddCase of odd.cases) {
+            assert.equal(oddCase.error, null, `${oddCase.name} threw`);
+            assert.ok(oddCase.hostRssMb > 0 && oddCase.cliRssMb > 0 && oddCase.ms >= 0);
+            assert.equal(oddCase.safe === null, !oddCase.shown, `${oddCase.name}: safe is judged exactly for shown suggestions`);
+        }
+        assert.equal(odd.exceptions, 0);
+        assert.equal(odd.unsafeShown, odd.cases.filter((oddCase) => oddCase.safe === false).length);
+        assert.ok(result.targets.some((target) => target.name === "oddDocuments.unsafeShown"));
     });
 
     it("measures pipeline overhead on a 10,000-line file, cancel latency and IPC cost", () => {

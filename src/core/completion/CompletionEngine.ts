@@ -23,6 +23,7 @@ import { enclosingBlockSource } from "./syntaxGuard";
 import { NO_PROJECT_CONTEXT } from "../context/ProjectContext";
 import type { RenderedProjectContext } from "../context/ProjectContext";
 import type { SyntaxGuard, SyntaxGuardVerdict } from "./syntaxGuard";
+import { splitsSurrogatePair } from "../surrogatePair";
 
 export type CompletionTrigger = "automatic" | "explicit";
 
@@ -48,6 +49,7 @@ export type CompletionSource = "model" | "typedAhead" | "cache";
 export type NoSuggestionReason =
     | "cancelled" // the caller aborted (a newer keystroke)
     | "emptyPrompt" // nothing before the cursor to continue
+    | "insideCharacter" // the position splits a surrogate pair (only an API caller can put it there)
     | "noModelText" // the model produced nothing (or only what the stop rules cut at once)
     | "cutByRules" // post-processing removed everything (e.g. it repeated the following code)
     | "syntaxGuard"; // every prefix of it added a parse error
@@ -180,6 +182,7 @@ export class CompletionEngine {
         const prepared = this.prepare(document, position, request.projectContext);
         const uri = document.uri;
         if (signal.aborted) return this.noSuggestion(request, prepared, timing, "cancelled");
+        if (splitsSurrogatePair(document.lineAt(position.line), position.character)) return this.noSuggestion(request, prepared, timing, "insideCharacter");
         if (isBlank(prepared.prompt)) return this.noSuggestion(request, prepared, timing, "emptyPrompt");
         // Every automatic request counts for the typing rhythm, also those the cache answers.
         const delayMs = request.trigger === "automatic"
@@ -315,6 +318,11 @@ export class CompletionEngine {
         this.lastPrompts.delete(uri);
         this.cache.forgetDocument(uri);
         this.debounce.forgetDocument(uri);
+    }
+
+    /** How much per-document state the engine holds now (the soak test checks each against its bound). */
+    get stateSizes(): { readonly cachedSuggestions: number; readonly flights: number; readonly documentsWithPrompt: number } {
+        return { cachedSuggestions: this.cache.size, flights: this.flights.size, documentsWithPrompt: this.lastPrompts.size };
     }
 
     /** Aborts every generation in flight. */

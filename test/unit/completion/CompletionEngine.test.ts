@@ -207,6 +207,17 @@ describe("CompletionEngine", () => {
         assert.equal(generator.calls.length, 0);
     });
 
+    it("suggests nothing at a position between the two halves of an emoji, without calling the model", async () => {
+        const generator = new FakeTextGenerator(() => ["x"]);
+        const document = createTextSnapshot('face = "\u{1F600}"', { uri: "file:///t.py" });
+        const inside = await engineWith(generator).complete({ document, position: { line: 0, character: 'face = "'.length + 1 }, signal: new AbortController().signal, trigger: "explicit" });
+        assert.equal(inside.reason, "insideCharacter");
+        assert.equal(generator.calls.length, 0);
+        const after = await engineWith(generator).complete({ document, position: { line: 0, character: 'face = "'.length + 2 }, signal: new AbortController().signal, trigger: "explicit" });
+        assert.notEqual(after.reason, "insideCharacter");
+        assert.equal(generator.calls.length, 1);
+    });
+
     it("uses the document's line endings and indentation in the inserted text", async () => {
         const generator = new FakeTextGenerator(() => ["    total = 0\n", "    for x in xs:\n", "        total += x"]);
         const document = createTextSnapshot("def f(xs):\r\n\t", { uri: "file:///t.py" });
