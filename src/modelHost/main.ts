@@ -69,10 +69,10 @@ async function run(id: number, method: HostMethod, params: Record<string, unknow
         }
         case "generate":
             if (changingModel) throw new HostFailure("NOT_LOADED", "The model is still loading.");
-            return engine.generate(params as unknown as GenerateParams, signal, (text) => progress({ text }));
+            return engine.generate(params as unknown as GenerateParams, signal, (text) => progress({ text }), (prefill) => progress({ prefill }));
         case "prefill":
             if (changingModel) throw new HostFailure("NOT_LOADED", "The model is still loading.");
-            return engine.prefill(params as unknown as PrefillParams, signal);
+            return engine.prefill(params as unknown as PrefillParams, signal, (prefill) => progress({ prefill }));
         case "tokenize": {
             const { text } = params as unknown as TokenizeParams;
             if (typeof text !== "string") throw new HostFailure("BAD_REQUEST", "text must be a string.");
