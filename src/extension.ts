@@ -40,8 +40,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Phi2Te
         const statusBar = new ModelStatusBar();
         const statistics = new CompletionStatistics(() => engine.totals);
         const describeSession = () => describeStatistics(statistics.summary());
-        let generating = 0;
-        const refreshStatusBar = () => statusBar.update({ status: models.status, enabled: settings.enable, generating, statistics: describeSession() });
+        const refreshStatusBar = () => statusBar.update({ status: models.status, enabled: settings.enable, activity: models.activity.view, statistics: describeSession() });
         const projectContext = new ProjectContextService({ wasmDirectory: findTreeSitterWasmDirectory(context.extensionPath), log, mode: () => settings.context });
         const contextFor = (document: vscode.TextDocument, snapshot: DocumentSnapshot) =>
             projectContext.contextFor(document, snapshot, contextBudgetTokens(toCompletionSettings(settings)));
@@ -52,12 +51,6 @@ export async function activate(context: vscode.ExtensionContext): Promise<Phi2Te
             alternatives: () => settings.alternatives,
             isEnabled: completionsEnabledFor,
             isModelReady: () => models.readyOrWake(),
-            onActivity: (delta) => {
-                const wasGenerating = generating > 0;
-                generating += delta;
-                // Redraw only when the spinner turns on or off, not twice per request.
-                if (wasGenerating !== generating > 0) refreshStatusBar();
-            },
         });
         const prefill = new BackgroundPrefill({
             engine,
@@ -75,6 +68,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Phi2Te
             prefill,
             projectContext,
             models.onDidChangeStatus(refreshStatusBar),
+            models.onDidChangeActivity(refreshStatusBar),
             models.onDidChangeStatus(hideStaleGhostText()),
             models.onDidBecomeReady((info) => {
                 // A llama-server's slot may hold less context than phi2.contextSize.

@@ -4,6 +4,12 @@ import type { GenerationCounters, GenerationResult } from "./types";
 
 export type RequestPriority = "foreground" | "background";
 
+/** How far the evaluation of a prompt's new tokens (those not already in the KV cache) got. */
+export interface PrefillProgress {
+    readonly evaluatedTokens: number;
+    readonly tokensToEvaluate: number;
+}
+
 export interface GenerateOptions {
     /**
      * Which KV-cache slot to use. Requests on the same key reuse the longest common token prefix
@@ -31,6 +37,8 @@ export interface GenerateOptions {
      * (stopReason "stopRule"): the core's stop rules use this.
      */
     readonly onText?: (chunk: string) => boolean | void;
+    /** Called while a prompt longer than one evaluation chunk is evaluated (the status bar shows it). */
+    readonly onPrefillProgress?: (progress: PrefillProgress) => void;
 }
 
 export interface PrefillOptions {
@@ -38,6 +46,8 @@ export interface PrefillOptions {
     readonly prompt: string;
     readonly priority?: RequestPriority;
     readonly signal?: AbortSignal;
+    /** Called while a prompt longer than one evaluation chunk is evaluated (the status bar shows it). */
+    readonly onPrefillProgress?: (progress: PrefillProgress) => void;
 }
 
 export interface PrefillResult {

@@ -219,7 +219,7 @@ export class ModelHostClient implements TextGenerator {
     }
 
     generate(options: GenerateOptions): Promise<GenerationResult> {
-        const { signal, onText, ...rest } = options;
+        const { signal, onText, onPrefillProgress, ...rest } = options;
         const params = {
             sequenceKey: rest.sequenceKey,
             prompt: rest.prompt,
@@ -234,6 +234,10 @@ export class ModelHostClient implements TextGenerator {
         return this.request("generate", params, {
             signal,
             onProgress: (progress, cancel) => {
+                if ("prefill" in progress) {
+                    onPrefillProgress?.(progress.prefill);
+                    return;
+                }
                 if (stoppedByCaller) return;
                 const keepGoing = onText?.(progress.text);
                 if (keepGoing === false) {
@@ -245,7 +249,10 @@ export class ModelHostClient implements TextGenerator {
     }
 
     async prefill(options: PrefillOptions): Promise<PrefillResult> {
-        const result = await this.request("prefill", { sequenceKey: options.sequenceKey, prompt: options.prompt, priority: options.priority }, { signal: options.signal });
+        const result = await this.request("prefill", { sequenceKey: options.sequenceKey, prompt: options.prompt, priority: options.priority }, {
+            signal: options.signal,
+            onProgress: (progress) => options.onPrefillProgress?.(progress.prefill),
+        });
         return { completed: result.completed, counters: result.counters };
     }
 

@@ -83,11 +83,11 @@ const handlers: HostHandlers = {
     unload: () => changeModel(async () => ({ unloaded: await engine.unload() })),
     generate: (params, { signal, progress }) => {
         requireModelSettled();
-        return engine.generate(params, signal, (text) => progress({ text }));
+        return engine.generate(params, signal, (text) => progress({ text }), (prefill) => progress({ prefill }));
     },
-    prefill: (params, { signal }) => {
+    prefill: (params, { signal, progress }) => {
         requireModelSettled();
-        return engine.prefill(params, signal);
+        return engine.prefill(params, signal, (prefill) => progress({ prefill }));
     },
     tokenize: ({ text }) => ({ tokens: engine.countTokens(text) }),
     stats: () => engine.stats(),

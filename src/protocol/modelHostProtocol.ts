@@ -1,7 +1,7 @@
 // The typed message protocol between the extension (or CLI) and the model host child process.
 // Shared by both sides; carries only plain JSON data. Every request has an id and can be cancelled.
 import type { GenerationResult } from "../core/types";
-import type { GenerateOptions, PrefillOptions, PrefillResult } from "../core/textGenerator";
+import type { GenerateOptions, PrefillOptions, PrefillProgress, PrefillResult } from "../core/textGenerator";
 
 export const PROTOCOL_VERSION = 1;
 
@@ -70,10 +70,15 @@ export interface ModelInfo {
     readonly loadMs: number;
 }
 
-/** The port's options as plain data: the signal and the stream callback become cancel and progress messages. */
-export type GenerateParams = Omit<GenerateOptions, "signal" | "onText">;
+/** The port's options as plain data: the signal and the callbacks become cancel and progress messages. */
+export type GenerateParams = Omit<GenerateOptions, "signal" | "onText" | "onPrefillProgress">;
 
-export type PrefillParams = Omit<PrefillOptions, "signal">;
+export type PrefillParams = Omit<PrefillOptions, "signal" | "onPrefillProgress">;
+
+/** Sent after each evaluated chunk of a prompt longer than one chunk (generate and prefill). */
+export interface PrefillProgressReport {
+    readonly prefill: PrefillProgress;
+}
 
 export type PrefillResponse = PrefillResult;
 
@@ -93,8 +98,8 @@ export interface HostStats {
  */
 export interface HostMethods {
     load: { params: LoadParams; result: ModelInfo; progress: { readonly loadProgress: number } };
-    generate: { params: GenerateParams; result: GenerationResult; progress: { readonly text: string } };
-    prefill: { params: PrefillParams; result: PrefillResponse; progress: never };
+    generate: { params: GenerateParams; result: GenerationResult; progress: { readonly text: string } | PrefillProgressReport };
+    prefill: { params: PrefillParams; result: PrefillResponse; progress: PrefillProgressReport };
     tokenize: { params: TokenizeParams; result: { readonly tokens: number }; progress: never };
     stats: { params: Record<string, never>; result: HostStats; progress: never };
     /** Frees the model and its contexts (e.g. before loading another file). */

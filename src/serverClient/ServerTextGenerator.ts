@@ -60,6 +60,7 @@ export class ServerTextGenerator implements TextGenerator {
             timings_per_token: true,
             temperature: greedy ? 0 : options.temperature,
             ...(greedy ? { top_k: 1 } : {}),
+            ...(!greedy && options.seed !== undefined ? { seed: options.seed } : {}),
             stop: options.stopStrings ?? [],
             // The server's own cap (it ends only after a newline) saves its work if we are gone.
             ...(options.timeCapMs ? { t_max_predict_ms: options.timeCapMs } : {}),

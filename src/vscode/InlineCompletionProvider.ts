@@ -25,8 +25,6 @@ export interface InlineCompletionProviderOptions {
     /** Completions are on for this document (phi2.enable, per language, and phi2.exclude). */
     readonly isEnabled: (document: vscode.TextDocument) => boolean;
     readonly isModelReady: () => boolean;
-    /** Called with +1 when a request starts asking the model and -1 when it ends (status bar). */
-    readonly onActivity: (delta: 1 | -1) => void;
     /** Suggestions offered on an explicit request (Alt+\\, Alt+] / Alt+[ cycle them); 1 = only the greedy one. */
     readonly alternatives?: () => number;
     /** Definitions from other files for the prompt (cached; waits a few ms at most). */
@@ -76,7 +74,6 @@ export class Phi2InlineCompletionProvider implements vscode.InlineCompletionItem
         const abort = new AbortController();
         const cancellation = token.onCancellationRequested(() => abort.abort());
         if (token.isCancellationRequested) abort.abort();
-        this.options.onActivity(1);
         try {
             const snapshot = TextDocumentSnapshot.of(document);
             const projectContext = await this.options.projectContext?.(document, snapshot);
@@ -111,7 +108,6 @@ export class Phi2InlineCompletionProvider implements vscode.InlineCompletionItem
             return undefined;
         } finally {
             cancellation.dispose();
-            this.options.onActivity(-1);
         }
     }
 

@@ -7,7 +7,8 @@ import * as vscode from "vscode";
 import { ModelHostClient, ModelHostError, type HostClientLogLevel, type HostState } from "../hostClient/ModelHostClient";
 import { SYSTEM_TIMERS } from "../core/completion/scheduler";
 import { IdleUnloadTimer } from "../core/model/IdleUnloadTimer";
-import type { GenerateOptions, PrefillOptions, PrefillResult, TextGenerator } from "../core/textGenerator";
+import { ModelActivity, type ModelActivityView } from "../core/model/ModelActivity";
+import type { GenerateOptions, PrefillOptions, PrefillResult, RequestPriority, TextGenerator } from "../core/textGenerator";
 import type { GenerationResult } from "../core/types";
 import type { ModelInfo } from "../protocol/modelHostProtocol";
 import { EXPLAIN_SEQUENCE_KEY } from "../core/explain/ExplainSession";
@@ -61,6 +62,10 @@ export class ModelManager implements TextGenerator, vscode.Disposable {
     private generation = 0;
     /** Loads awaited by loadConfiguredModel(), which reports their errors itself. */
     private loadsInFlight = 0;
+    private readonly activityEmitter = new vscode.EventEmitter<ModelActivityView>();
+    /** What the model is doing for which document, once a request has waited (the status bar shows it). */
+    readonly activity = new ModelActivity(SYSTEM_TIMERS, (view) => this.activityEmitter.fire(view));
+    readonly onDidChangeActivity = this.activityEmitter.event;
     private readonly statusEmitter = new vscode.EventEmitter<ModelStatus>();
     readonly onDidChangeStatus = this.statusEmitter.event;
     private readonly readyEmitter = new vscode.EventEmitter<ModelInfo>();
@@ -89,11 +94,11 @@ export class ModelManager implements TextGenerator, vscode.Disposable {
     }
 
     generate(options: GenerateOptions): Promise<GenerationResult> {
-        return this.whileBusy(() => (this.server?.generator ?? this.client).generate(options));
+        return this.whileBusy(options, "foreground", (tracked) => (this.server?.generator ?? this.client).generate(tracked));
     }
 
     prefill(options: PrefillOptions): Promise<PrefillResult> {
-        return this.whileBusy(() => (this.server?.generator ?? this.client).prefill(options));
+        return this.whileBusy(options, "background", (tracked) => (this.server?.generator ?? this.client).prefill(tracked));
     }
 
     /** phi2.idleUnloadMinutes: unload after this long without requests (0 = never). */
@@ -117,11 +122,20 @@ export class ModelManager implements TextGenerator, vscode.Disposable {
         void this.loadConfiguredModel();
     }
 
-    private async whileBusy<T>(request: () => Promise<T>): Promise<T> {
+    /** Runs a model request with the idle timer held and its activity (and prefill progress) tracked. */
+    private async whileBusy<O extends GenerateOptions | PrefillOptions, T>(options: O, defaultPriority: RequestPriority, request: (tracked: O) => Promise<T>): Promise<T> {
         this.idleTimer.begin();
+        const activity = this.activity.begin(options.sequenceKey, options.priority ?? defaultPriority);
         try {
-            return await request();
+            return await request({
+                ...options,
+                onPrefillProgress: (progress) => {
+                    activity.progress(progress);
+                    options.onPrefillProgress?.(progress);
+                },
+            });
         } finally {
+            activity.end();
             this.idleTimer.end();
         }
     }
@@ -228,6 +242,7 @@ export class ModelManager implements TextGenerator, vscode.Disposable {
         this.client.dispose();
         this.statusEmitter.dispose();
         this.readyEmitter.dispose();
+        this.activityEmitter.dispose();
     }
 
     /** Uses the llama-server at phi2.server.url; the local host is stopped (its memory is not needed). */

@@ -2,6 +2,8 @@
 // restarting / error, or completions turned off), and a click that offers the actions that fit.
 import * as path from "node:path";
 import * as vscode from "vscode";
+import { EXPLAIN_SEQUENCE_KEY } from "../core/explain/ExplainSession";
+import type { ModelActivityView } from "../core/model/ModelActivity";
 import type { ModelInfo } from "../protocol/modelHostProtocol";
 import type { ModelStatus } from "./ModelManager";
 
@@ -10,14 +12,21 @@ export const STATUS_BAR_ACTIONS_COMMAND = "phi2.statusBarActions";
 export interface StatusBarView {
     readonly status: ModelStatus;
     readonly enabled: boolean;
-    /** Completion requests in flight. */
-    readonly generating: number;
+    /** What the model does, once a request has waited long enough to be worth showing. */
+    readonly activity: ModelActivityView;
     /** This session's local numbers (CompletionStatistics), shown in the tooltip once the model is ready. */
     readonly statistics?: readonly string[];
 }
 
+/** How many of the latest texts the item remembers (tests read them; a status bar has few). */
+const RECENT_TEXTS = 100;
+
 export class ModelStatusBar implements vscode.Disposable {
     private readonly item: vscode.StatusBarItem;
+    /** How often the text changed: a flickering item changes it on every keystroke (tests read it). */
+    textChanges = 0;
+    /** The latest texts, oldest first (tests read them). */
+    readonly recentTexts: string[] = [];
 
     constructor() {
         this.item = vscode.window.createStatusBarItem("phi2.status", vscode.StatusBarAlignment.Right, 100);
@@ -38,6 +47,7 @@ export class ModelStatusBar implements vscode.Disposable {
 
     update(view: StatusBarView): void {
         const { text, tooltip, background } = describe(view);
+        if (text !== this.item.text) this.recordText(text);
         this.item.text = text;
         const statistics = view.status.kind === "ready" && view.statistics?.length
             ? `\n\nThis session (counted on this machine only):\n${view.statistics.join("\n")}`
@@ -48,6 +58,12 @@ export class ModelStatusBar implements vscode.Disposable {
 
     dispose(): void {
         this.item.dispose();
+    }
+
+    private recordText(text: string): void {
+        this.textChanges++;
+        this.recentTexts.push(text);
+        if (this.recentTexts.length > RECENT_TEXTS) this.recentTexts.shift();
     }
 }
 
@@ -90,9 +106,35 @@ function describe(view: StatusBarView): { text: string; tooltip: string; backgro
                 ? `${path.basename(status.info.modelPath)} on the server ${status.server} (${status.info.sequences} slots, context ${status.info.contextSize})`
                 : `${path.basename(status.info.modelPath)} (${describePlacement(status.info)}, ${describeThreads(status.info.threads)})`;
             if (!view.enabled) return { text: "$(circle-slash) Phi-2: off", tooltip: `Completions are turned off. Model: ${model}` };
-            if (view.generating > 0) return { text: "$(loading~spin) Phi-2", tooltip: `Generating a suggestion. Model: ${model}` };
+            const activity = describeActivity(view.activity);
+            if (activity) return { text: activity.text, tooltip: `${activity.tooltip}\nModel: ${model}` };
             return { text: "$(sparkle) Phi-2", tooltip: `Ready. Model: ${model}` };
         }
+    }
+}
+
+/** Status bar text for a request that has waited; undefined when nothing is worth showing. */
+function describeActivity(activity: ModelActivityView): { text: string; tooltip: string } | undefined {
+    if (activity.kind === "quiet") return undefined;
+    const explaining = activity.key === EXPLAIN_SEQUENCE_KEY;
+    const what = explaining ? "the code to explain" : documentName(activity.key);
+    const why = explaining ? "for the explanation" : activity.priority === "background" ? "in the background, so the next suggestion there is fast" : "for a suggestion";
+    if (activity.kind === "reading") {
+        return {
+            text: `$(loading~spin) Phi-2: reading ${what} ${activity.percent}%`,
+            tooltip: `Reading ${what} into the model's cache ${why}: ${activity.percent}% of ${activity.tokensToEvaluate} new prompt tokens.`,
+        };
+    }
+    return { text: "$(loading~spin) Phi-2", tooltip: explaining ? "Writing an explanation." : `Working on ${what} ${why}.` };
+}
+
+/** "wrap.py" for file:///src/wrap.py, "Untitled-1" for untitled:Untitled-1. */
+export function documentName(uri: string): string {
+    const name = uri.slice(Math.max(uri.lastIndexOf("/"), uri.lastIndexOf(":")) + 1);
+    try {
+        return decodeURIComponent(name) || uri;
+    } catch {
+        return name || uri;
     }
 }
 

@@ -14,6 +14,7 @@ import { ACTION_LABELS, describeModelError, NO_MODEL_MESSAGE } from "./modelErro
 import { readSettings } from "./settings";
 import { TextDocumentSnapshot } from "./TextDocumentSnapshot";
 import { isTestMode } from "./testApi";
+import { resampledJob, type ExplainSampling } from "../core/explain/explainSampling";
 
 export const EXPLAIN_COMMAND = "phi2.explain";
 /** Test-only (registered in test mode, not contributed): the panel's state as plain data. */
@@ -53,6 +54,8 @@ export interface ExplainTestState {
     readonly rendered?: ExplainRenderReport;
     /** Text most recently copied with the Copy button. */
     readonly copied?: string;
+    /** How the shown explanation was decoded (undefined: greedy). */
+    readonly sampling?: ExplainSampling;
 }
 
 /** Registers the command (and its disposables on the context). */
@@ -135,6 +138,7 @@ export class ExplainController implements vscode.Disposable {
             view,
             rendered: this.panel.lastRender,
             copied: this.copied,
+            sampling: job?.sampling,
         };
     }
 
@@ -298,7 +302,8 @@ export class ExplainController implements vscode.Disposable {
         const target = this.target;
         if (!target) return;
         const document = vscode.workspace.textDocuments.find((candidate) => candidate.uri.toString() === target.uri.toString());
-        const job = document ? this.buildJob(document, target.selection) ?? target.job : target.job;
+        // Sampled with a new seed: the same greedy text again would not help the reader.
+        const job = resampledJob(document ? this.buildJob(document, target.selection) ?? target.job : target.job, target.job.sampling);
         this.target = { ...target, job };
         this.start(job);
     }

@@ -6,6 +6,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import type { ModelHostClient } from "../../src/hostClient/ModelHostClient";
+import type { PrefillProgress } from "../../src/core/textGenerator";
 import type { ModelInfo } from "../../src/protocol/modelHostProtocol";
 import { GgufWriter } from "../support/gguf/GgufWriter";
 import { ensureRandomModel } from "../support/tinyModels";
@@ -92,6 +93,29 @@ describe("model host (tiny random model)", function () {
         // Only the tokens at the join can change ("\n\n" + "def" may tokenize differently from "\n\n" alone).
         assert.ok(generated.counters.reusedTokens >= prefill.counters.promptTokens - 2, JSON.stringify(generated.counters));
         assert.ok(generated.counters.evaluatedTokens <= 3, JSON.stringify(generated.counters));
+    });
+
+    it("reports prefill progress per chunk for a long prompt, and none for one that fits a chunk", async () => {
+        const prompt = pythonSource(300, 37);
+        const prefillReports: PrefillProgress[] = [];
+        const prefill = await client.prefill({ sequenceKey: "progress", prompt, onPrefillProgress: (progress) => prefillReports.push(progress) });
+        const toEvaluate = prefill.counters.evaluatedTokens;
+        // Chunks of 32 tokens: a report before the first chunk and one after each.
+        assert.equal(prefillReports.length, Math.ceil(toEvaluate / 32) + 1, JSON.stringify(prefillReports));
+        assert.deepEqual(prefillReports[0], { evaluatedTokens: 0, tokensToEvaluate: toEvaluate });
+        assert.deepEqual(prefillReports.at(-1), { evaluatedTokens: toEvaluate, tokensToEvaluate: toEvaluate });
+        assert.ok(prefillReports.every((report, index) => index === 0 || report.evaluatedTokens > prefillReports[index - 1]!.evaluatedTokens));
+
+        const generateReports: PrefillProgress[] = [];
+        const generated = await client.generate({ sequenceKey: "progress-generate", prompt, maxTokens: 2, onPrefillProgress: (progress) => generateReports.push(progress) });
+        assert.equal(generated.counters.generatedTokens, 2, "prefill reports do not disturb the streamed text");
+        assert.ok(generateReports.length > 2, JSON.stringify(generateReports));
+        const last = generateReports.at(-1)!;
+        assert.equal(last.evaluatedTokens, last.tokensToEvaluate);
+
+        const short: PrefillProgress[] = [];
+        await client.generate({ sequenceKey: "progress", prompt: `${prompt}def`, maxTokens: 1, onPrefillProgress: (progress) => short.push(progress) });
+        assert.deepEqual(short, [], "a few new tokens are not worth a report");
     });
 
     it("cancels during prefill within a chunk, and the evaluated part stays cached", async () => {

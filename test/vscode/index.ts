@@ -12,6 +12,7 @@ import Mocha from "mocha";
 const SUITES: ReadonlyArray<() => Promise<unknown>> = [
     () => import("./inlineCompletion.test"),
     () => import("./prefill.test"),
+    () => import("./statusBar.test"),
     () => import("./surface.test"),
     () => import("./explain.test"),
     () => import("./projectContext.test"),

@@ -5,6 +5,7 @@ import { CHARACTERS_PER_TOKEN, estimateTextTokens } from "../tokenEstimate";
 import type { DocumentSnapshot, Position, Range } from "../types";
 import { selectExplainSource, type ExplainSource } from "./explainInput";
 import { relevantImports } from "./importContext";
+import type { ExplainSampling } from "./explainSampling";
 
 /** Even with a large maxTokens, keep room for this much code. */
 export const MIN_CODE_TOKENS = 256;
@@ -40,6 +41,8 @@ export interface ExplainJob {
     readonly trimmed?: TrimInfo;
     readonly prompt: string;
     readonly maxTokens: number;
+    /** Sampled decoding (Explain Again); greedy when absent. */
+    readonly sampling?: ExplainSampling;
 }
 
 /**

@@ -1,5 +1,6 @@
 // Stop rules for Phi-2's habit of writing on after it has answered: `<|endoftext|>` and then
-// unrelated text, a new `Instruct:` / `Exercise` / `Question` block, the same paragraph again.
+// unrelated text, a new `Instruct:` / `Exercise` / `Question` block, the same paragraph, line or
+// sentence again, a phrase looping ("the sum of the sum of the sum of").
 //
 // The filter is fed the raw stream and releases only text that no later rule can cut: the tail
 // that might still turn into a stop marker (a partial `<|endo`, a line starting `Exerc`, a
@@ -8,12 +9,19 @@
 // the panel never has to take text back.
 import { END_OF_TEXT } from "../phi2Vocabulary";
 
-export type ExplainStopRule = "endOfText" | "newBlock" | "repeatedParagraph" | "repeatedLine";
+export type ExplainStopRule = "endOfText" | "newBlock" | "repeatedParagraph" | "repeatedLine" | "repeatedSentence" | "phraseLoop";
 
 /** Paragraphs shorter than this may repeat legitimately ("For example:", "```"). */
 export const MIN_REPEATED_PARAGRAPH_CHARS = 24;
 /** A line directly repeating the line before it, at least this long, is a loop. */
 export const MIN_REPEATED_LINE_CHARS = 24;
+
+/** Sentences shorter than this may repeat legitimately ("It returns None."). */
+export const MIN_REPEATED_SENTENCE_CHARS = 24;
+/** A phrase of at least this many characters, three times in a row, is a loop ("the sum of "). */
+export const MIN_LOOP_PHRASE_CHARS = 10;
+/** Longer loops are whole sentences: the sentence rule sees them. */
+export const MAX_LOOP_PHRASE_WORDS = 24;
 
 const BLOCK_KEYWORDS = ["Instruct", "Exercise", "Question"] as const;
 
@@ -154,11 +162,107 @@ export function analyseExplanation(text: string, final: boolean): Analysis {
         lineStart = newline + 1;
     }
 
+    const inCode = codeBlockTest(text);
+    const sentence = repeatedSentence(text, final, inCode);
+    const phrase = phraseLoop(text, final, inCode);
+    if (sentence.cut !== undefined) cutAt(sentence.cut, "repeatedSentence");
+    if (phrase.cut !== undefined) cutAt(phrase.cut, "phraseLoop");
+    for (const holdFromIndex of [sentence.holdFrom, phrase.holdFrom]) if (holdFromIndex !== undefined) hold(holdFromIndex);
+
     // Trailing whitespace waits for the next word, so the released text never ends in it.
     const trailing = /\s*$/.exec(text);
     if (!final && trailing !== null) hold(trailing.index);
 
     return { cut, stableEnd: cut === undefined ? holdFrom : Math.min(holdFrom, cut.index) };
+}
+
+/** What one rule says about the text so far: where to cut it, or from where to hold it back. */
+export interface RuleVerdict {
+    readonly cut?: number;
+    readonly holdFrom?: number;
+}
+
+/** Whether a text index lies in a fenced code block (code repeats itself legitimately). */
+type InCode = (index: number) => boolean;
+
+function codeBlockTest(text: string): InCode {
+    const blocks: Array<{ start: number; end: number }> = [];
+    let open: number | undefined;
+    for (const fence of text.matchAll(/^[ \t]*(?:```|~~~)/gm)) {
+        if (open === undefined) open = fence.index;
+        else {
+            blocks.push({ start: open, end: fence.index + fence[0].length });
+            open = undefined;
+        }
+    }
+    if (open !== undefined) blocks.push({ start: open, end: text.length });
+    return (index) => blocks.some((block) => index >= block.start && index < block.end);
+}
+
+/**
+ * A prose sentence (ended by `.`, `!` or `?` and a space, or by a line end) that says again what an
+ * earlier sentence of the same paragraph said: Phi-2's loop within a paragraph ("It returns the
+ * sum. It adds a and b. It returns the sum."). Cut at its start; an unfinished sentence that so far
+ * repeats an earlier one is held back until it completes the repeat or differs. Repeats across
+ * paragraphs are the paragraph rule's (a new paragraph may restate a point and go on).
+ */
+export function repeatedSentence(text: string, final: boolean, inCode: InCode = () => false): RuleVerdict {
+    for (const paragraph of text.matchAll(/(?:[^\n]|\n(?![ \t]*(?:\n|$)))+/g)) {
+        const seen: string[] = [];
+        for (const match of paragraph[0].matchAll(/[^\s][^\n]*?(?:[.!?]+(?=\s)|(?=\n)|$)/g)) {
+            const start = paragraph.index + match.index;
+            if (inCode(start)) continue;
+            const complete = final || start + match[0].length < text.length;
+            const sentence = normalise(match[0]);
+            if (complete) {
+                if (sentence.length >= MIN_REPEATED_SENTENCE_CHARS && seen.includes(sentence)) return { cut: start };
+                seen.push(sentence);
+            } else if (seen.some((earlier) => earlier.length >= MIN_REPEATED_SENTENCE_CHARS && earlier.startsWith(sentence))) {
+                return { holdFrom: start };
+            }
+        }
+    }
+    return {};
+}
+
+/**
+ * The same short phrase three times in a row ("the sum of the sum of the sum of"): cut where the
+ * third copy starts. Two copies are released as they come (the second could still turn into
+ * anything); what follows them is held back while it repeats the phrase again. Words in code
+ * blocks never take part.
+ */
+export function phraseLoop(text: string, final: boolean, inCode: InCode = () => false): RuleVerdict {
+    const words = [...text.matchAll(/\S+/g)]
+        // An unfinished last word is not a word yet.
+        .filter((word) => final || word.index + word[0].length < text.length)
+        .map((word, position) => ({ start: word.index, text: inCode(word.index) ? `\u0000code${position}` : word[0] }));
+    let cut: number | undefined;
+    let holdFrom: number | undefined;
+    for (let size = 1; size <= MAX_LOOP_PHRASE_WORDS; size++) {
+        // How many words in a row so far equal the word `size` places before them.
+        let run = 0;
+        for (let index = size; index < words.length; index++) {
+            run = words[index]!.text === words[index - size]!.text ? run + 1 : 0;
+            if (run < size) continue;
+            const secondCopy = index - run + 1;
+            if (phraseLength(words, secondCopy - size, secondCopy) < MIN_LOOP_PHRASE_CHARS) continue;
+            if (run >= 2 * size) {
+                cut = Math.min(cut ?? Infinity, words[secondCopy + size]!.start);
+                break;
+            }
+            if (index === words.length - 1 && !final) {
+                const endOfSecondCopy = words[secondCopy + size - 1]!;
+                holdFrom = Math.min(holdFrom ?? Infinity, endOfSecondCopy.start + endOfSecondCopy.text.length);
+            }
+        }
+    }
+    return cut !== undefined ? { cut } : holdFrom !== undefined ? { holdFrom } : {};
+}
+
+function phraseLength(words: ReadonlyArray<{ text: string }>, from: number, to: number): number {
+    let length = to - from - 1;
+    for (let index = from; index < to; index++) length += words[index]!.text.length;
+    return length;
 }
 
 /**

@@ -12,6 +12,7 @@ import {
 } from "node-llama-cpp";
 import type { GenerationCounters, GenerationResult, StopReason } from "../../core/types";
 import { Vocabulary } from "../../core/decoding/detokenizer";
+import type { PrefillProgress } from "../../core/textGenerator";
 import {
     DEFAULT_PREFILL_CHUNK_TOKENS,
     normalizeGpuMode,
@@ -165,7 +166,7 @@ export class ModelEngine {
         };
     }
 
-    async prefill(params: PrefillParams, signal: AbortSignal): Promise<PrefillResponse> {
+    async prefill(params: PrefillParams, signal: AbortSignal, onPrefillProgress?: (progress: PrefillProgress) => void): Promise<PrefillResponse> {
         const receivedAt = performance.now();
         const loaded = this.requireLoaded();
         const tokens = this.promptTokens(loaded, params.prompt);
@@ -173,7 +174,7 @@ export class ModelEngine {
         // A prefill may stop early (what it evaluated stays cached), so it gives its sequence up to a completion that finds none free.
         return this.withSequence(loaded, params.sequenceKey, { background, yieldsSequence: true }, signal, async (sequence, requestSignal) => {
             const meterBefore = sequence.tokenMeter.getState();
-            const evaluation = await this.evaluatePrompt(loaded, sequence, tokens, background, requestSignal);
+            const evaluation = await this.evaluatePrompt(loaded, sequence, tokens, background, requestSignal, onPrefillProgress);
             const prefillMs = performance.now() - receivedAt;
             return {
                 completed: evaluation.completed,
@@ -182,7 +183,12 @@ export class ModelEngine {
         }, () => ({ completed: false, counters: countersOf(tokens.length, 0, 0, 0, 0, 0, receivedAt) }));
     }
 
-    async generate(params: GenerateParams, signal: AbortSignal, onText: (text: string) => void): Promise<GenerationResult> {
+    async generate(
+        params: GenerateParams,
+        signal: AbortSignal,
+        onText: (text: string) => void,
+        onPrefillProgress?: (progress: PrefillProgress) => void,
+    ): Promise<GenerationResult> {
         const receivedAt = performance.now();
         const loaded = this.requireLoaded();
         const tokens = this.promptTokens(loaded, params.prompt);
@@ -196,7 +202,7 @@ export class ModelEngine {
             const meterBefore = sequence.tokenMeter.getState();
             // The last prompt token is evaluated by the generating call: its logits give the first new token.
             const lastToken = tokens[tokens.length - 1] as Token;
-            const evaluation = await this.evaluatePrompt(loaded, sequence, tokens.slice(0, -1), background, requestSignal);
+            const evaluation = await this.evaluatePrompt(loaded, sequence, tokens.slice(0, -1), background, requestSignal, onPrefillProgress);
             if (!evaluation.completed || requestSignal.aborted) {
                 return {
                     text: "",
@@ -289,7 +295,8 @@ export class ModelEngine {
     /**
      * Keeps the longest common prefix of `tokens` with the sequence's cache, erases the rest and
      * evaluates the remainder chunk by chunk; a cancel takes effect between chunks and the part
-     * evaluated so far stays cached for the next request.
+     * evaluated so far stays cached for the next request. A prompt longer than one chunk reports
+     * its progress after each chunk (the editor's status bar shows how far a long read got).
      */
     private async evaluatePrompt(
         loaded: LoadedModel,
@@ -297,6 +304,7 @@ export class ModelEngine {
         tokens: readonly Token[],
         background: boolean,
         signal: AbortSignal,
+        onProgress?: (progress: PrefillProgress) => void,
     ): Promise<PromptEvaluation> {
         const { firstDifferentIndex } = sequence.compareContextTokens(tokens as Token[]);
         const reusedTokens = Math.min(firstDifferentIndex, tokens.length);
@@ -304,10 +312,16 @@ export class ModelEngine {
             await sequence.eraseContextTokenRanges([{ start: reusedTokens, end: sequence.nextTokenIndex }]);
         }
         const priority = background ? BACKGROUND_PRIORITY : FOREGROUND_PRIORITY;
-        for (let index = sequence.nextTokenIndex; index < tokens.length; index += loaded.chunkTokens) {
+        const firstNew = sequence.nextTokenIndex;
+        const report = onProgress && tokens.length - firstNew > loaded.chunkTokens
+            ? (evaluatedUpTo: number) => onProgress({ evaluatedTokens: evaluatedUpTo - firstNew, tokensToEvaluate: tokens.length - firstNew })
+            : undefined;
+        report?.(firstNew);
+        for (let index = firstNew; index < tokens.length; index += loaded.chunkTokens) {
             if (background) await this.gate.backgroundTurn(signal);
             if (signal.aborted) return { reusedTokens, completed: false };
             await sequence.evaluateWithoutGeneratingNewTokens(tokens.slice(index, index + loaded.chunkTokens), { evaluationPriority: priority });
+            report?.(Math.min(index + loaded.chunkTokens, tokens.length));
         }
         return { reusedTokens, completed: !signal.aborted || sequence.nextTokenIndex >= tokens.length };
     }

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { EXPLAIN_SEQUENCE_KEY, ExplainSession, type ExplainEvent } from "../../../src/core/explain/ExplainSession";
 import { buildExplainJob, type ExplainJob } from "../../../src/core/explain/explainPrompt";
+import { EXPLAIN_AGAIN_TEMPERATURE, resampledJob } from "../../../src/core/explain/explainSampling";
 import type { GenerateOptions, PrefillOptions, PrefillResult, TextGenerator } from "../../../src/core/textGenerator";
 import type { GenerationCounters, GenerationResult, StopReason } from "../../../src/core/types";
 import { pythonDocument } from "./textDocument";
@@ -76,6 +77,17 @@ describe("ExplainSession", () => {
         assert.equal(request.temperature, 0);
         assert.equal(request.priority, "background", "completions are served between explanation tokens");
         assert.ok(request.stopStrings?.includes("<|endoftext|>"));
+    });
+
+    it("samples with the job's temperature and seed (Explain Again), and sends no seed when greedy", async () => {
+        const greedy = new ScriptedGenerator([" It adds."]);
+        await new ExplainSession(greedy, job()).start();
+        assert.equal(greedy.requests[0].seed, undefined);
+
+        const sampled = new ScriptedGenerator([" It adds."]);
+        await new ExplainSession(sampled, resampledJob(job(), undefined, () => 0.25)).start();
+        assert.equal(sampled.requests[0].temperature, EXPLAIN_AGAIN_TEMPERATURE);
+        assert.equal(sampled.requests[0].seed, 2 ** 30);
     });
 
     it("streams clean chunks and ends done, stopping the host when a rule fires", async () => {

@@ -4,6 +4,8 @@ import {
     couldBecomeBlockMarker,
     ExplanationStreamFilter,
     isBlockMarker,
+    phraseLoop,
+    repeatedSentence,
 } from "../../../src/core/explain/explainStopRules";
 
 /** Feeds `text` in chunks of `size` characters; returns the released chunks and the filter. */
@@ -118,6 +120,68 @@ describe("explain stop rules", () => {
         it("keeps repeated lines inside code blocks", () => {
             const text = "Example:\n```python\nresult = add(first, second)\nresult = add(first, second)\n```";
             assert.deepEqual(explain(text), { text, rule: undefined });
+        });
+    });
+
+    describe("repeated sentences", () => {
+        it("cuts a sentence loop within a paragraph, also streamed token by token", () => {
+            const cycle = "The function takes two numbers a and b. It returns the sum of both numbers.";
+            for (const size of [1, 4, 200]) {
+                assert.deepEqual(explain(`${cycle} ${cycle} ${cycle}`, size), { text: cycle, rule: "repeatedSentence" }, `chunks of ${size}`);
+            }
+        });
+
+        it("never releases the start of a repeat that then completes", () => {
+            const { chunks } = stream(`${ANSWER} ${ANSWER} And more.`, 1);
+            assert.equal(chunks.join(""), ANSWER);
+        });
+
+        it("keeps short sentences that repeat, sentences that only start alike, and restatements in a later paragraph", () => {
+            const text = `It returns None. It returns None. ${ANSWER} This function adds two numbers but rounds them first.\n\n${ANSWER} It also handles negative numbers.`;
+            assert.deepEqual(explain(text), { text, rule: undefined });
+        });
+
+        it("keeps repeated statements inside code blocks", () => {
+            const text = "Example:\n```python\ntotal = add(first, second) + 1\nprint(total)\ntotal = add(first, second) + 1\n```\nDone.";
+            assert.deepEqual(explain(text), { text, rule: undefined });
+        });
+
+        it("holds an unfinished sentence back only while it repeats an earlier one", () => {
+            assert.deepEqual(repeatedSentence(`${ANSWER} This function adds`, false), { holdFrom: ANSWER.length + 1 });
+            assert.deepEqual(repeatedSentence(`${ANSWER} This function multiplies`, false), {});
+            assert.deepEqual(repeatedSentence(`${ANSWER} ${ANSWER}`, true), { cut: ANSWER.length + 1 });
+        });
+    });
+
+    describe("phrase loops", () => {
+        it("cuts a phrase repeated three times in a row where its third copy starts, also streamed", () => {
+            const text = "It returns the total of the values of the values of the values of the values of";
+            for (const size of [1, 2, 200]) {
+                assert.deepEqual(explain(text, size), { text: "It returns the total of the values of the values", rule: "phraseLoop" }, `chunks of ${size}`);
+            }
+        });
+
+        it("cuts a loop of one long word", () => {
+            assert.deepEqual(explain("It calls normalisation normalisation normalisation normalisation."), { text: "It calls normalisation normalisation", rule: "phraseLoop" });
+        });
+
+        it("keeps a phrase said twice, short repeats and repeats in code", () => {
+            for (const text of [
+                "It checks the input, checks the input again after the call, and returns.",
+                "Use it again and again and again.",
+                "It sorts the list. It sorts the list in place.",
+                "```python\nvalues = [0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]\nvalues = [0, 0, 0, 0]\n```",
+            ]) {
+                assert.deepEqual(explain(text), { text, rule: undefined }, text);
+            }
+        });
+
+        it("holds what follows two copies back until the next words decide", () => {
+            const text = "It returns the values of the values of ";
+            assert.deepEqual(phraseLoop(text, false), { holdFrom: text.trimEnd().length });
+            assert.deepEqual(phraseLoop(`${text}the val`, false), { holdFrom: text.trimEnd().length });
+            assert.deepEqual(phraseLoop(`${text}the list.`, true), {});
+            assert.deepEqual(explain(`${text}the list.`, 1), { text: `${text}the list.`, rule: undefined });
         });
     });
 
