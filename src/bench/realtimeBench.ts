@@ -42,7 +42,7 @@ export interface RealtimeBenchResult {
     };
     /** The loaded model's speed on this machine (Phi-2's, with --phi2-shape). */
     readonly phi2Shape: ModelSpeedReport;
-    readonly settings: Pick<CompletionSettings, "maxTokens" | "singleLineMaxTokens" | "maxPromptTokens" | "timeCapMs"> & { readonly debounceMaxMs: number; readonly selfTuned: boolean };
+    readonly settings: Pick<CompletionSettings, "maxTokens" | "singleLineMaxTokens" | "maxPromptTokens" | "timeCapMs" | "latencyBudgetMs"> & { readonly debounceMaxMs: number; readonly selfTuned: boolean };
     readonly realtime: RealtimeReport;
     readonly targets: readonly TargetCheck[];
     readonly targetsMissed: number;
@@ -83,8 +83,8 @@ export async function runRealtimeBench(input: RealtimeBenchInput): Promise<Pick<
         speed,
         progress: input.progress,
     });
-    const { maxTokens, singleLineMaxTokens, maxPromptTokens, timeCapMs } = settings;
-    return { phi2Shape: speed, realtime, settings: { maxTokens, singleLineMaxTokens, maxPromptTokens, timeCapMs, debounceMaxMs: settings.debounce.maxMs, selfTuned: input.selfTune } };
+    const { maxTokens, singleLineMaxTokens, maxPromptTokens, timeCapMs, latencyBudgetMs } = settings;
+    return { phi2Shape: speed, realtime, settings: { maxTokens, singleLineMaxTokens, maxPromptTokens, timeCapMs, latencyBudgetMs, debounceMaxMs: settings.debounce.maxMs, selfTuned: input.selfTune } };
 }
 
 /**
@@ -158,7 +158,7 @@ export function formatRealtimeTable(result: RealtimeBenchResult): string {
     out.push(`context ${result.model.contextSize} x ${result.model.sequences} sequences, ${result.model.threads} threads, seed ${result.seed}, ${(result.durationMs / 1000).toFixed(1)} s`);
     out.push(`machine: ${result.machine.cores} cores, load average ${result.machine.loadAverageAtStart} at the start, ${result.machine.loadAverageAtEnd} at the end`);
     out.push(`model speed here: prompt ${result.phi2Shape.promptTokensPerS} tokens/s (${result.phi2Shape.promptTokens} tokens), generation ${result.phi2Shape.generatedTokensPerS} tokens/s (${result.phi2Shape.generatedTokens} tokens)`);
-    out.push(`settings${result.settings.selfTuned ? " (prompt window self-tuned)" : ""}: max prompt ${result.settings.maxPromptTokens} tokens, max tokens ${result.settings.maxTokens} (single line ${result.settings.singleLineMaxTokens}), time cap ${result.settings.timeCapMs} ms, debounce up to ${result.settings.debounceMaxMs} ms`);
+    out.push(`settings${result.settings.selfTuned ? " (prompt window self-tuned)" : ""}: max prompt ${result.settings.maxPromptTokens} tokens, max tokens ${result.settings.maxTokens} (single line ${result.settings.singleLineMaxTokens}), time cap ${result.settings.timeCapMs} ms, latency budget ${result.settings.latencyBudgetMs} ms, debounce up to ${result.settings.debounceMaxMs} ms`);
     out.push("", `Real-time replay (${(r.durationMs / 1000).toFixed(0)} s on the wall clock)`);
     for (const [metric, value, target] of rows) out.push(`  ${metric.padEnd(width)}  ${target ? value.padEnd(valueWidth) : value}${target ? `  ${target}` : ""}`);
     out.push("", "Places");

@@ -59,6 +59,8 @@ Options:
                       ghost text per pause, time to it vs the physical floor, wasted tokens, RSS
   --seconds N         length of the --realtime typing (default 240, quick 60)
   --self-tune         with --realtime: fit the prompt window to the measured prompt speed
+  --latency-budget MS model time a pause waits before the part written so far is shown and the
+                      generation goes on for the longer version (default 1500; 0: whole results)
   --json              print one JSON object on stdout (progress goes to stderr; npm prints its
                       own banner on stdout too: use "npm run -s bench -- --json" or --out)
   --out FILE          also write the JSON object to FILE
@@ -82,7 +84,7 @@ Missed targets are reported, not errors. Exit codes: 0 done, 1 error, 2 bad argu
 const BENCH_FLAGS = {
     model: "string", json: "boolean", out: "string", quick: "boolean", "prompt-rate": "string", "gen-rate": "string", threads: "string",
     functions: "string", seed: "string", gpu: "string", speculative: "boolean", verbose: "boolean", help: "boolean",
-    "phi2-shape": "boolean", realtime: "boolean", seconds: "string", "self-tune": "boolean", server: "string", users: "string", slots: "string",
+    "phi2-shape": "boolean", realtime: "boolean", seconds: "string", "self-tune": "boolean", "latency-budget": "string", server: "string", users: "string", slots: "string",
 } as const;
 
 const OVERHEAD_FILE_LINES = 10_000;
@@ -165,7 +167,7 @@ export async function runBench(argv: string[]): Promise<number> {
     progress(`model ${modelPath}`);
     if (flags.realtime) {
         const seconds = integerFlag("seconds", flags.seconds, 1, (quick ? REALTIME_QUICK_MS : REALTIME_FULL_MS) / 1000);
-        return runRealtimeCommand({ modelPath, modelKind, gpu, threads, seed, quick, durationMs: seconds * 1000, selfTune: flags["self-tune"] ?? false, json: flags.json ?? false, out: flags.out, verbose: flags.verbose ?? false, speculative: flags.speculative ?? false, started, progress });
+        return runRealtimeCommand({ modelPath, modelKind, gpu, threads, seed, quick, durationMs: seconds * 1000, selfTune: flags["self-tune"] ?? false, latencyBudgetMs: integerFlag("latency-budget", flags["latency-budget"], 0, DEFAULT_COMPLETION_SETTINGS.latencyBudgetMs), json: flags.json ?? false, out: flags.out, verbose: flags.verbose ?? false, speculative: flags.speculative ?? false, started, progress });
     }
 
     // Real Python code: the machine's standard library plus the repository's fixture workspace.
@@ -285,6 +287,7 @@ interface RealtimeCommand {
     readonly quick: boolean;
     readonly durationMs: number;
     readonly selfTune: boolean;
+    readonly latencyBudgetMs: number;
     readonly json: boolean;
     readonly out: string | undefined;
     readonly verbose: boolean;
@@ -309,7 +312,7 @@ async function runRealtimeCommand(command: RealtimeCommand): Promise<number> {
         const measured = await runRealtimeBench({
             generator: client,
             hostRssBytes: async () => (await client.stats()).rssBytes,
-            settings: withSettings(DEFAULT_COMPLETION_SETTINGS, { contextTokens: model.contextSize }),
+            settings: withSettings(DEFAULT_COMPLETION_SETTINGS, { contextTokens: model.contextSize, latencyBudgetMs: command.latencyBudgetMs }),
             syntaxGuard,
             stdlibFiles,
             quick: command.quick,
