@@ -4,6 +4,7 @@
 // functions of another file (a switch), each typed for its share of the run.
 import type { CompletionSettings } from "../core/completion/CompletionSettings";
 import { tuneToMachine } from "../core/completion/machineTuning";
+import type { ThreadMeasurement } from "../core/model/threadChoice";
 import type { SyntaxGuard } from "../core/completion/syntaxGuard";
 import type { TextGenerator } from "../core/textGenerator";
 import { measureModelSpeed } from "./modelSpeed";
@@ -39,6 +40,9 @@ export interface RealtimeBenchResult {
         readonly threads: number;
         readonly sequences: number;
         readonly loadMs: number;
+        /** KV cache memory the layout was fitted to (MiB; 0: none). */
+        readonly kvCacheBudgetMb: number;
+        readonly threadMeasurements?: readonly ThreadMeasurement[];
     };
     /** The loaded model's speed on this machine (Phi-2's, with --phi2-shape). */
     readonly phi2Shape: ModelSpeedReport;
@@ -155,7 +159,9 @@ export function formatRealtimeTable(result: RealtimeBenchResult): string {
     const valueWidth = Math.max(...rows.map((row) => row[1].length));
     const out: string[] = [];
     out.push(`phi2-complete bench --realtime${result.quick ? " --quick" : ""}: ${result.model.kind} ${result.model.path}`);
-    out.push(`context ${result.model.contextSize} x ${result.model.sequences} sequences, ${result.model.threads} threads, seed ${result.seed}, ${(result.durationMs / 1000).toFixed(1)} s`);
+    const measuredThreads = result.model.threadMeasurements ? ` (measured: ${result.model.threadMeasurements.map((m) => `${m.threads}: ${m.generatedTokensPerS} tok/s`).join(", ")})` : "";
+    const kvBudget = result.model.kvCacheBudgetMb > 0 ? ` (KV budget ${result.model.kvCacheBudgetMb} MiB)` : "";
+    out.push(`context ${result.model.contextSize} x ${result.model.sequences} sequences${kvBudget}, ${result.model.threads} threads${measuredThreads}, seed ${result.seed}, ${(result.durationMs / 1000).toFixed(1)} s`);
     out.push(`machine: ${result.machine.cores} cores, load average ${result.machine.loadAverageAtStart} at the start, ${result.machine.loadAverageAtEnd} at the end`);
     out.push(`model speed here: prompt ${result.phi2Shape.promptTokensPerS} tokens/s (${result.phi2Shape.promptTokens} tokens), generation ${result.phi2Shape.generatedTokensPerS} tokens/s (${result.phi2Shape.generatedTokens} tokens)`);
     out.push(`settings${result.settings.selfTuned ? " (prompt window self-tuned)" : ""}: max prompt ${result.settings.maxPromptTokens} tokens, max tokens ${result.settings.maxTokens} (single line ${result.settings.singleLineMaxTokens}), time cap ${result.settings.timeCapMs} ms, latency budget ${result.settings.latencyBudgetMs} ms, debounce up to ${result.settings.debounceMaxMs} ms`);
