@@ -60,7 +60,8 @@ Options:
                       the wall clock for 4 minutes (--quick: 1) through the engine and host;
                       ghost text per pause, time to it vs the physical floor, wasted tokens, RSS
   --seconds N         length of the --realtime typing (default 240, quick 60)
-  --self-tune         with --realtime: fit the prompt window to the measured prompt speed
+  --self-tune         with --realtime: fit the prompt window, max tokens, time cap and debounce to
+                      the measured speed, as the extension does (machineTuning.ts)
   --latency-budget MS model time a pause waits before the part written so far is shown and the
                       generation goes on for the longer version (default 1500; 0: whole results)
   --json              print one JSON object on stdout (progress goes to stderr; npm prints its

@@ -6,6 +6,8 @@
 export interface ThreadMeasurement {
     readonly threads: number;
     readonly generatedTokensPerS: number;
+    /** The probe's short prompt evaluated in one batch (a first estimate; longer prompts batch better). */
+    readonly promptTokensPerS?: number;
 }
 
 /**

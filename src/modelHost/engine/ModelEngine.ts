@@ -490,7 +490,9 @@ async function measureThreads(model: LlamaModel, candidates: readonly number[]):
         const context = await model.createContext({ contextSize: THREAD_PROBE_CONTEXT, sequences: 1, threads, failedCreationRemedy: false });
         try {
             const sequence = context.getSequence();
+            const promptStarted = performance.now();
             await sequence.evaluateWithoutGeneratingNewTokens(prompt.slice(0, -1));
+            const promptMs = performance.now() - promptStarted;
             const iterator = sequence.evaluate(prompt.slice(-1), { temperature: 0 });
             // The first token comes with the prompt's last one: timing starts after it.
             await iterator.next();
@@ -499,7 +501,11 @@ async function measureThreads(model: LlamaModel, candidates: readonly number[]):
             while (generated < THREAD_PROBE_TOKENS && !(await iterator.next()).done) generated++;
             await iterator.return();
             const ms = performance.now() - started;
-            measurements.push({ threads, generatedTokensPerS: ms > 0 && generated > 0 ? Number(((generated / ms) * 1000).toFixed(2)) : 0 });
+            measurements.push({
+                threads,
+                generatedTokensPerS: ms > 0 && generated > 0 ? Number(((generated / ms) * 1000).toFixed(2)) : 0,
+                promptTokensPerS: promptMs > 0 ? Number((((prompt.length - 1) / promptMs) * 1000).toFixed(2)) : 0,
+            });
         } finally {
             await context.dispose();
         }
