@@ -20,7 +20,9 @@ import { ProjectContextService } from "./vscode/ProjectContextService";
 import { contextBudgetTokens } from "./core/completion/CompletionSettings";
 import type { DocumentSnapshot } from "./core/types";
 import { readServerApiKey, registerServerApiKey } from "./vscode/serverApiKey";
-import { affectsCompletion, readSettings, toCompletionSettings } from "./vscode/settings";
+import { affectsCompletion, readSettings, toCompletionSettings, type Phi2Settings } from "./vscode/settings";
+import type { CompletionSettings } from "./core/completion/CompletionSettings";
+import { tuneCompletionSettings } from "./core/completion/machineTuning";
 import { createTestApi, isTestMode, readTestCatalogue, type Phi2TestApi } from "./vscode/testApi";
 
 export async function activate(context: vscode.ExtensionContext): Promise<Phi2TestApi | undefined> {
@@ -34,9 +36,11 @@ export async function activate(context: vscode.ExtensionContext): Promise<Phi2Te
         let settings = readSettings();
         // Downloaded models live with the extension's global storage (on the remote machine in a remote window).
         const modelsFolder = path.join(context.globalStorageUri.fsPath, "models");
-        const models = new ModelManager({ hostScriptPath, log, runAction: runModelAction, serverApiKey: () => readServerApiKey(context.secrets) });
+        const models = new ModelManager({ hostScriptPath, log, runAction: runModelAction, serverApiKey: () => readServerApiKey(context.secrets), machineMemory: context.globalState });
         models.setIdleUnloadMinutes(settings.idleUnloadMinutes);
-        const engine = new CompletionEngine(models, { settings: toCompletionSettings(settings), syntaxGuard: await loadSyntaxGuard(context.extensionPath, log) });
+        // The budgets follow this machine's measured speed (explicit settings win).
+        const completionSettings = () => tunedCompletionSettings(settings, models);
+        const engine = new CompletionEngine(models, { settings: completionSettings(), syntaxGuard: await loadSyntaxGuard(context.extensionPath, log) });
         const statusBar = new ModelStatusBar();
         const statistics = new CompletionStatistics(() => engine.totals);
         const describeSession = () => describeStatistics(statistics.summary());
@@ -69,10 +73,15 @@ export async function activate(context: vscode.ExtensionContext): Promise<Phi2Te
             projectContext,
             models.onDidChangeStatus(refreshStatusBar),
             models.onDidChangeActivity(refreshStatusBar),
+            models.onDidChangeSpeed(() => {
+                const tuned = completionSettings();
+                engine.updateSettings(tuned);
+                log.info(`Budgets for this speed: prompt window ${tuned.maxPromptTokens} tokens, max tokens ${tuned.maxTokens}, time cap ${tuned.timeCapMs} ms, cold debounce ${tuned.debounce.coldMs} ms, latency budget ${tuned.latencyBudgetMs} ms.`);
+                refreshStatusBar();
+            }),
             models.onDidChangeStatus(hideStaleGhostText()),
-            models.onDidBecomeReady((info) => {
-                // A llama-server's slot may hold less context than phi2.contextSize.
-                engine.updateSettings(toCompletionSettings(settings, info.contextSize));
+            models.onDidBecomeReady(() => {
+                engine.updateSettings(completionSettings());
                 // A fresh model host (or another model) starts with empty KV caches: what the engine
                 // remembers about prompts and suggestions is stale.
                 for (const document of vscode.workspace.textDocuments) engine.forgetDocument(document.uri.toString());
@@ -107,7 +116,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Phi2Te
             }),
             vscode.workspace.onDidChangeConfiguration((event) => {
                 settings = readSettings();
-                if (affectsCompletion(event)) engine.updateSettings(toCompletionSettings(settings, models.status.kind === "ready" ? models.status.info.contextSize : undefined));
+                if (affectsCompletion(event)) engine.updateSettings(completionSettings());
                 // Compared by value: VS Code also reports a workspace's ignored machine-scoped keys as changed.
                 void models.reloadIfSettingsChanged();
                 models.setIdleUnloadMinutes(settings.idleUnloadMinutes);
@@ -135,6 +144,14 @@ export async function activate(context: vscode.ExtensionContext): Promise<Phi2Te
 
 export function deactivate(): void {
     // Everything is disposed through context.subscriptions (the model host is stopped by ModelManager).
+}
+
+/** The completion settings for the model in use, tuned to its measured speed (machineTuning.ts). */
+function tunedCompletionSettings(settings: Phi2Settings, models: ModelManager): CompletionSettings {
+    // A llama-server's slot may hold less context than phi2.contextSize.
+    const base = toCompletionSettings(settings, models.status.kind === "ready" ? models.status.info.contextSize : undefined);
+    const speed = models.measuredSpeed;
+    return speed ? tuneCompletionSettings(base, speed, settings.explicitTunables) : base;
 }
 
 /**

@@ -3,7 +3,8 @@
 // issue's targets. Places: two functions of one standard-library file (a jump between them), then
 // functions of another file (a switch), each typed for its share of the run.
 import type { CompletionSettings } from "../core/completion/CompletionSettings";
-import { tuneToMachine } from "../core/completion/machineTuning";
+import { tuneCompletionSettings } from "../core/completion/machineTuning";
+import type { ThreadMeasurement } from "../core/model/threadChoice";
 import type { SyntaxGuard } from "../core/completion/syntaxGuard";
 import type { TextGenerator } from "../core/textGenerator";
 import { measureModelSpeed } from "./modelSpeed";
@@ -39,10 +40,13 @@ export interface RealtimeBenchResult {
         readonly threads: number;
         readonly sequences: number;
         readonly loadMs: number;
+        /** KV cache memory the layout was fitted to (MiB; 0: none). */
+        readonly kvCacheBudgetMb: number;
+        readonly threadMeasurements?: readonly ThreadMeasurement[];
     };
     /** The loaded model's speed on this machine (Phi-2's, with --phi2-shape). */
     readonly phi2Shape: ModelSpeedReport;
-    readonly settings: Pick<CompletionSettings, "maxTokens" | "singleLineMaxTokens" | "maxPromptTokens" | "timeCapMs"> & { readonly debounceMaxMs: number; readonly selfTuned: boolean };
+    readonly settings: Pick<CompletionSettings, "maxTokens" | "singleLineMaxTokens" | "maxPromptTokens" | "timeCapMs" | "latencyBudgetMs"> & { readonly debounceMaxMs: number; readonly selfTuned: boolean };
     readonly realtime: RealtimeReport;
     readonly targets: readonly TargetCheck[];
     readonly targetsMissed: number;
@@ -70,8 +74,8 @@ export async function runRealtimeBench(input: RealtimeBenchInput): Promise<Pick<
     input.progress("measuring the model's prompt and generation speed");
     const speed = await measureModelSpeed(input.generator, speedPrompt, SPEED_GENERATED_TOKENS);
     input.progress(`prompt ${speed.promptTokensPerS} tokens/s, generation ${speed.generatedTokensPerS} tokens/s`);
-    const settings = input.selfTune ? tuneToMachine(input.settings, speed) : input.settings;
-    if (input.selfTune) input.progress(`self-tuned: prompt window ${settings.maxPromptTokens} tokens`);
+    const settings = input.selfTune ? tuneCompletionSettings(input.settings, speed) : input.settings;
+    if (input.selfTune) input.progress(`self-tuned: prompt window ${settings.maxPromptTokens} tokens, max tokens ${settings.maxTokens}, time cap ${settings.timeCapMs} ms, cold debounce ${settings.debounce.coldMs} ms`);
     const realtime = await runRealtimeReplay({
         generator: input.generator,
         hostRssBytes: input.hostRssBytes,
@@ -83,8 +87,8 @@ export async function runRealtimeBench(input: RealtimeBenchInput): Promise<Pick<
         speed,
         progress: input.progress,
     });
-    const { maxTokens, singleLineMaxTokens, maxPromptTokens, timeCapMs } = settings;
-    return { phi2Shape: speed, realtime, settings: { maxTokens, singleLineMaxTokens, maxPromptTokens, timeCapMs, debounceMaxMs: settings.debounce.maxMs, selfTuned: input.selfTune } };
+    const { maxTokens, singleLineMaxTokens, maxPromptTokens, timeCapMs, latencyBudgetMs } = settings;
+    return { phi2Shape: speed, realtime, settings: { maxTokens, singleLineMaxTokens, maxPromptTokens, timeCapMs, latencyBudgetMs, debounceMaxMs: settings.debounce.maxMs, selfTuned: input.selfTune } };
 }
 
 /**
@@ -155,10 +159,12 @@ export function formatRealtimeTable(result: RealtimeBenchResult): string {
     const valueWidth = Math.max(...rows.map((row) => row[1].length));
     const out: string[] = [];
     out.push(`phi2-complete bench --realtime${result.quick ? " --quick" : ""}: ${result.model.kind} ${result.model.path}`);
-    out.push(`context ${result.model.contextSize} x ${result.model.sequences} sequences, ${result.model.threads} threads, seed ${result.seed}, ${(result.durationMs / 1000).toFixed(1)} s`);
+    const measuredThreads = result.model.threadMeasurements ? ` (measured: ${result.model.threadMeasurements.map((m) => `${m.threads}: ${m.generatedTokensPerS} tok/s`).join(", ")})` : "";
+    const kvBudget = result.model.kvCacheBudgetMb > 0 ? ` (KV budget ${result.model.kvCacheBudgetMb} MiB)` : "";
+    out.push(`context ${result.model.contextSize} x ${result.model.sequences} sequences${kvBudget}, ${result.model.threads} threads${measuredThreads}, seed ${result.seed}, ${(result.durationMs / 1000).toFixed(1)} s`);
     out.push(`machine: ${result.machine.cores} cores, load average ${result.machine.loadAverageAtStart} at the start, ${result.machine.loadAverageAtEnd} at the end`);
     out.push(`model speed here: prompt ${result.phi2Shape.promptTokensPerS} tokens/s (${result.phi2Shape.promptTokens} tokens), generation ${result.phi2Shape.generatedTokensPerS} tokens/s (${result.phi2Shape.generatedTokens} tokens)`);
-    out.push(`settings${result.settings.selfTuned ? " (prompt window self-tuned)" : ""}: max prompt ${result.settings.maxPromptTokens} tokens, max tokens ${result.settings.maxTokens} (single line ${result.settings.singleLineMaxTokens}), time cap ${result.settings.timeCapMs} ms, debounce up to ${result.settings.debounceMaxMs} ms`);
+    out.push(`settings${result.settings.selfTuned ? " (self-tuned)" : ""}: max prompt ${result.settings.maxPromptTokens} tokens, max tokens ${result.settings.maxTokens} (single line ${result.settings.singleLineMaxTokens}), time cap ${result.settings.timeCapMs} ms, latency budget ${result.settings.latencyBudgetMs} ms, debounce up to ${result.settings.debounceMaxMs} ms`);
     out.push("", `Real-time replay (${(r.durationMs / 1000).toFixed(0)} s on the wall clock)`);
     for (const [metric, value, target] of rows) out.push(`  ${metric.padEnd(width)}  ${target ? value.padEnd(valueWidth) : value}${target ? `  ${target}` : ""}`);
     out.push("", "Places");

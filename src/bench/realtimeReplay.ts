@@ -152,6 +152,14 @@ export async function runRealtimeReplay(options: RealtimeOptions): Promise<Realt
         return (counters.evaluatedTokens / options.speed.promptTokensPerS + tokensToLineEnd / options.speed.generatedTokensPerS) * 1000;
     };
 
+    /** The floor of a first part: its prompt, then the tokens up to the part's end (a share of the generation's). */
+    const partFloorOf = (outcome: CompletionOutcome, counters: GenerationCounters, text: string): number => {
+        const shown = outcome.stats.rawText ?? "";
+        const share = text.length > 0 ? Math.min(1, shown.length / text.length) : 1;
+        const tokens = Math.max(1, Math.round(counters.generatedTokens * share));
+        return (counters.evaluatedTokens / options.speed.promptTokensPerS + tokens / options.speed.generatedTokensPerS) * 1000;
+    };
+
     const request = (document: TypedDocument): ActiveRequest => {
         const controller = new AbortController();
         const promise = engine.complete({ document: document.snapshot(), position: document.position, signal: controller.signal, trigger: "automatic" });
@@ -160,9 +168,38 @@ export async function runRealtimeReplay(options: RealtimeOptions): Promise<Realt
         return active;
     };
 
+    // The editor asks again at the same place when a first part's longer version is ready (the
+    // extension's inline-suggest trigger): the replay does the same if nothing was typed since.
+    let longerRequest: ActiveRequest | undefined;
+    let currentDocument: TypedDocument | undefined;
+    let wakeWaiter: (() => void) | undefined;
+    const pendingEnds: Promise<void>[] = [];
+    const followContinuation = (outcome: CompletionOutcome, document: TypedDocument, pause: PauseRecord | undefined, floorIndex: number | undefined): void => {
+        const continuation = outcome.continuation;
+        if (!continuation) return;
+        const keystrokesAtShow = keystrokes;
+        pendingEnds.push(continuation.ended.then((end) => {
+            shownCounters.add(end.counters);
+            if (floorIndex !== undefined) {
+                const floor = partFloorOf(outcome, end.counters, end.text);
+                floors[floorIndex] = floor;
+                if (pause && pause.floorMs === 0) pause.floorMs = floor;
+            }
+            if (end.longer && keystrokes === keystrokesAtShow && document === currentDocument) {
+                longerRequest = request(document);
+                wakeWaiter?.();
+            }
+        }, () => undefined));
+    };
+
     /** Waits until `until` (wall clock) or until the active request shows ghost text, whichever is first. */
-    const waitUntil = async (until: number, active: ActiveRequest | undefined): Promise<ActiveRequest | undefined> => {
+    const waitUntil = async (until: number, first: ActiveRequest | undefined): Promise<ActiveRequest | undefined> => {
+        let active = first;
         for (;;) {
+            if (longerRequest) {
+                active = longerRequest;
+                longerRequest = undefined;
+            }
             const left = until - performance.now();
             if (active && !active.handled) {
                 if (active.outcome === undefined) {
@@ -173,8 +210,15 @@ export async function runRealtimeReplay(options: RealtimeOptions): Promise<Realt
                 active.handled = true;
                 if (active.outcome.suggestion) return active;
             }
-            if (left > 0) await sleep(left);
-            return undefined;
+            if (left <= 0) return undefined;
+            await new Promise<void>((resolve) => {
+                const timer = setTimeout(resolve, left);
+                wakeWaiter = () => {
+                    clearTimeout(timer);
+                    resolve();
+                };
+            });
+            wakeWaiter = undefined;
         }
     };
 
@@ -187,6 +231,7 @@ export async function runRealtimeReplay(options: RealtimeOptions): Promise<Realt
         const original = fn.file.lines;
         const lines = [...original.slice(0, fn.startLine), fn.indent, ...original.slice(fn.endLine)];
         const document = new TypedDocument(`file://${fn.file.path}`, lines, { line: fn.startLine, character: fn.indent.length });
+        currentDocument = document;
         const typist = new Typist(fn.text, options.random, REALTIME_RHYTHM);
         counting.place = index;
         let placeTyped = 0;
@@ -216,10 +261,12 @@ export async function runRealtimeReplay(options: RealtimeOptions): Promise<Realt
                 const floor = floorOf(outcome);
                 floors.push(floor);
                 const now = performance.now();
-                if (pause && pause.ghostTextAfterMs === undefined) {
+                const fillsPause = pause !== undefined && pause.ghostTextAfterMs === undefined;
+                if (pause && fillsPause) {
                     pause.ghostTextAfterMs = now - lastActionAt;
                     pause.floorMs = floor;
                 }
+                followContinuation(outcome, document, fillsPause ? pause : undefined, outcome.continuation && outcome.stats.source === "model" ? floors.length - 1 : undefined);
                 if (firstKeystrokeAt !== undefined && firstGhostTextAfterMs === undefined) firstGhostTextAfterMs = now - firstKeystrokeAt;
                 typist.react(outcome.suggestion!.insertText, document);
                 if (typist.busyReacting) {
@@ -267,6 +314,7 @@ export async function runRealtimeReplay(options: RealtimeOptions): Promise<Realt
     }
     engine.dispose();
     await counting.whenIdle();
+    await Promise.all(pendingEnds);
     sampling = false;
     await sampler;
     // Calls finish after the place they started at (a cancel settles between prefill chunks): match them by the place tag.

@@ -28,6 +28,8 @@ import type { FunctionFilter, PythonFunction } from "./pythonCorpus";
 import { SeededRandom } from "./seededRandom";
 import { createShownSuggestionChecker } from "./ShownSuggestionChecker";
 import { runTypingReplay } from "./typingReplay";
+import { DEFAULT_KV_CACHE_BUDGET_MB } from "../core/model/kvCacheLayout";
+import { threadCandidates } from "../core/model/threadChoice";
 import { checkRealtimeTargets, formatRealtimeTable, REALTIME_FULL_MS, REALTIME_QUICK_MS, runRealtimeBench } from "./realtimeBench";
 import type { RealtimeBenchResult } from "./realtimeBench";
 import { LlamaServerError } from "../serverClient/LlamaServerError";
@@ -64,14 +66,20 @@ Options:
                       the wall clock for 4 minutes (--quick: 1) through the engine and host;
                       ghost text per pause, time to it vs the physical floor, wasted tokens, RSS
   --seconds N         length of the --realtime typing (default 240, quick 60)
-  --self-tune         with --realtime: fit the prompt window to the measured prompt speed
+  --self-tune         with --realtime: fit the prompt window, max tokens, time cap and debounce to
+                      the measured speed, as the extension does (machineTuning.ts)
+  --latency-budget MS model time a pause waits before the part written so far is shown and the
+                      generation goes on for the longer version (default 1500; 0: whole results)
   --json              print one JSON object on stdout (progress goes to stderr; npm prints its
                       own banner on stdout too: use "npm run -s bench -- --json" or --out)
   --out FILE          also write the JSON object to FILE
   --quick             a short run (tests, CI)
   --prompt-rate N     Phi-2 prompt tokens/s for the estimate (default 60)
   --gen-rate N        Phi-2 generated tokens/s for the estimate (default 15)
-  --threads N         CPU threads (default: cores - 1 = ${defaultThreadCount()})
+  --threads N|auto    CPU threads (default: cores - 1 = ${defaultThreadCount()}; auto: with --realtime,
+                      the fastest count for generation by a short measurement at load)
+  --kv-budget MB      with --realtime: KV cache memory; sequences x context are fitted to it as in
+                      the extension (default ${DEFAULT_KV_CACHE_BUDGET_MB}; 0: ${DEFAULT_SEQUENCES} x 2048)
   --functions N       functions to retype from the standard library (default 12, quick 2)
   --seed N            choice of functions and typing rhythm (default 1)
   --gpu MODE          auto | cpu | cuda | vulkan | metal (default cpu: the figures are for a CPU)
@@ -88,7 +96,7 @@ Missed targets are reported, not errors. Exit codes: 0 done, 1 error, 2 bad argu
 const BENCH_FLAGS = {
     model: "string", json: "boolean", out: "string", quick: "boolean", "prompt-rate": "string", "gen-rate": "string", threads: "string",
     functions: "string", seed: "string", gpu: "string", speculative: "boolean", verbose: "boolean", help: "boolean",
-    "phi2-shape": "boolean", realtime: "boolean", seconds: "string", "self-tune": "boolean", server: "string", users: "string", slots: "string",
+    "phi2-shape": "boolean", realtime: "boolean", seconds: "string", "self-tune": "boolean", "latency-budget": "string", "kv-budget": "string", server: "string", users: "string", slots: "string",
 } as const;
 
 const OVERHEAD_FILE_LINES = 10_000;
@@ -153,7 +161,8 @@ export async function runBench(argv: string[]): Promise<number> {
     const plan: RunPlan = { ...basePlan, replayFunctions: integerFlag("functions", flags.functions, 1, basePlan.replayFunctions) };
     const promptRate = positiveNumberFlag("prompt-rate", flags["prompt-rate"], 60);
     const generationRate = positiveNumberFlag("gen-rate", flags["gen-rate"], 15);
-    const threads = integerFlag("threads", flags.threads, 1, defaultThreadCount());
+    const measureThreads = flags.threads === "auto";
+    const threads = measureThreads ? defaultThreadCount() : integerFlag("threads", flags.threads, 1, defaultThreadCount());
     const seed = integerFlag("seed", flags.seed, 0, 1);
     const gpu: GpuMode | undefined = normalizeGpuMode(flags.gpu ?? "off");
     if (!gpu) throw new UsageError(`--gpu must be auto, cpu, cuda, vulkan or metal, got "${flags.gpu}".`);
@@ -171,7 +180,7 @@ export async function runBench(argv: string[]): Promise<number> {
     progress(`model ${modelPath}`);
     if (flags.realtime) {
         const seconds = integerFlag("seconds", flags.seconds, 1, (quick ? REALTIME_QUICK_MS : REALTIME_FULL_MS) / 1000);
-        return runRealtimeCommand({ modelPath, modelKind, gpu, threads, seed, quick, durationMs: seconds * 1000, selfTune: flags["self-tune"] ?? false, json: flags.json ?? false, out: flags.out, verbose: flags.verbose ?? false, speculative: flags.speculative ?? false, started, progress });
+        return runRealtimeCommand({ modelPath, modelKind, gpu, threads, seed, quick, durationMs: seconds * 1000, selfTune: flags["self-tune"] ?? false, latencyBudgetMs: integerFlag("latency-budget", flags["latency-budget"], 0, DEFAULT_COMPLETION_SETTINGS.latencyBudgetMs), kvCacheBudgetMb: integerFlag("kv-budget", flags["kv-budget"], 0, DEFAULT_KV_CACHE_BUDGET_MB), measureThreads, json: flags.json ?? false, out: flags.out, verbose: flags.verbose ?? false, speculative: flags.speculative ?? false, started, progress });
     }
 
     // Real Python code: the machine's standard library plus the repository's fixture workspace.
@@ -297,6 +306,9 @@ interface RealtimeCommand {
     readonly quick: boolean;
     readonly durationMs: number;
     readonly selfTune: boolean;
+    readonly latencyBudgetMs: number;
+    readonly kvCacheBudgetMb: number;
+    readonly measureThreads: boolean;
     readonly json: boolean;
     readonly out: string | undefined;
     readonly verbose: boolean;
@@ -315,13 +327,15 @@ async function runRealtimeCommand(command: RealtimeCommand): Promise<number> {
     try {
         const model = await client.load({
             modelPath: command.modelPath, gpu: command.gpu, threads: command.threads, contextSize: DEFAULT_COMPLETION_SETTINGS.contextTokens,
-            sequences: DEFAULT_SEQUENCES, speculativeLookup: command.speculative,
+            sequences: DEFAULT_SEQUENCES, speculativeLookup: command.speculative, kvCacheBudgetMb: command.kvCacheBudgetMb,
+            ...(command.measureThreads ? { threadCandidates: threadCandidates(availableParallelism()) } : {}),
         });
+        if (model.threadMeasurements) command.progress(`generation by threads: ${model.threadMeasurements.map((m) => `${m.threads}: ${m.generatedTokensPerS} tok/s`).join(", ")}; using ${model.threads}`);
         command.progress(`loaded in ${model.loadMs} ms (context ${model.contextSize}, ${model.threads} threads)`);
         const measured = await runRealtimeBench({
             generator: client,
             hostRssBytes: async () => (await client.stats()).rssBytes,
-            settings: withSettings(DEFAULT_COMPLETION_SETTINGS, { contextTokens: model.contextSize }),
+            settings: withSettings(DEFAULT_COMPLETION_SETTINGS, { contextTokens: model.contextSize, latencyBudgetMs: command.latencyBudgetMs }),
             syntaxGuard,
             stdlibFiles,
             quick: command.quick,
@@ -334,7 +348,10 @@ async function runRealtimeCommand(command: RealtimeCommand): Promise<number> {
         const result: RealtimeBenchResult = {
             version: 1, kind: "realtime", quick: command.quick, seed: command.seed,
             machine: { cores: availableParallelism(), loadAverageAtStart, loadAverageAtEnd: Number(loadavg()[0]!.toFixed(2)) },
-            model: { path: command.modelPath, kind: command.modelKind, contextSize: model.contextSize, threads: model.threads, sequences: model.sequences, loadMs: model.loadMs },
+            model: {
+                path: command.modelPath, kind: command.modelKind, contextSize: model.contextSize, threads: model.threads, sequences: model.sequences, loadMs: model.loadMs,
+                kvCacheBudgetMb: command.kvCacheBudgetMb, ...(model.threadMeasurements ? { threadMeasurements: model.threadMeasurements } : {}),
+            },
             ...measured,
             targets,
             targetsMissed: targets.filter((target) => target.pass === false).length,

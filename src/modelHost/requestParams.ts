@@ -7,6 +7,13 @@ import { HostFailure } from "./engine/HostFailure";
 
 type RawParams = Readonly<Record<string, unknown>>;
 
+/**
+ * Every key of a params type, optional ones included (their value may be undefined): a parser
+ * returns this, so a field added to the protocol does not compile until it is parsed here (instead
+ * of being dropped on its way into the host).
+ */
+type AllKeys<T> = { [K in keyof Required<T>]: T[K] };
+
 /** One parser per method of the table: a method without one does not compile. */
 export type ParamsParsers = { readonly [M in HostMethod]: (raw: RawParams) => HostMethods[M]["params"] };
 
@@ -19,7 +26,7 @@ export const parseParams: ParamsParsers = {
     unload: () => ({}),
 };
 
-function parseLoadParams(raw: RawParams): LoadParams {
+function parseLoadParams(raw: RawParams): AllKeys<LoadParams> {
     const modelPath = requireString(raw, "modelPath");
     const gpu = raw.gpu;
     if (typeof gpu !== "string" || normalizeGpuMode(gpu) === undefined) {
@@ -35,10 +42,27 @@ function parseLoadParams(raw: RawParams): LoadParams {
         sequences: requirePositiveInteger(raw, "sequences"),
         prefillChunkTokens: raw.prefillChunkTokens === undefined ? undefined : requirePositiveInteger(raw, "prefillChunkTokens"),
         speculativeLookup,
+        threadCandidates: optionalThreadCandidates(raw),
+        kvCacheBudgetMb: optionalNonNegativeNumber(raw, "kvCacheBudgetMb"),
     };
 }
 
-function parseGenerateParams(raw: RawParams): GenerateParams {
+function optionalThreadCandidates(raw: RawParams): readonly number[] | undefined {
+    const candidates = raw.threadCandidates;
+    if (candidates === undefined) return undefined;
+    if (!Array.isArray(candidates) || candidates.length > 16 || !candidates.every((count) => Number.isInteger(count) && count >= 1 && count <= 256)) {
+        throw new HostFailure("BAD_REQUEST", "threadCandidates must be a list of up to 16 thread counts (1-256).");
+    }
+    return candidates as number[];
+}
+
+function optionalNonNegativeNumber(raw: RawParams, name: string): number | undefined {
+    const value = optionalNumber(raw, name);
+    if (value !== undefined && value < 0) throw new HostFailure("BAD_REQUEST", `${name} must be a non-negative number.`);
+    return value;
+}
+
+function parseGenerateParams(raw: RawParams): AllKeys<GenerateParams> {
     const stopStrings = raw.stopStrings;
     if (stopStrings !== undefined && !(Array.isArray(stopStrings) && stopStrings.every((stop) => typeof stop === "string"))) {
         throw new HostFailure("BAD_REQUEST", "stopStrings must be an array of strings.");
@@ -55,7 +79,7 @@ function parseGenerateParams(raw: RawParams): GenerateParams {
     };
 }
 
-function parsePrefillParams(raw: RawParams): PrefillParams {
+function parsePrefillParams(raw: RawParams): AllKeys<PrefillParams> {
     return { sequenceKey: requireString(raw, "sequenceKey"), prompt: requireString(raw, "prompt"), priority: optionalPriority(raw) };
 }
 

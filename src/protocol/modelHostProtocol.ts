@@ -2,6 +2,7 @@
 // Shared by both sides; carries only plain JSON data. Every request has an id and can be cancelled.
 import type { GenerationResult } from "../core/types";
 import type { GenerateOptions, PrefillOptions, PrefillProgress, PrefillResult } from "../core/textGenerator";
+import type { ThreadMeasurement } from "../core/model/threadChoice";
 
 export const PROTOCOL_VERSION = 1;
 
@@ -45,6 +46,17 @@ export interface LoadParams {
      * tokens by matching the recent output against the prompt. Same output, sometimes faster.
      */
     readonly speculativeLookup?: boolean;
+    /**
+     * Measure a short generation with each of these thread counts after loading and use the
+     * fastest (core/model/threadChoice.ts) instead of `threads`; ModelInfo.threadMeasurements
+     * says what was measured, so the caller can remember it.
+     */
+    readonly threadCandidates?: readonly number[];
+    /**
+     * Memory for the KV cache in MiB: `sequences` x `contextSize` are lowered to fit it
+     * (core/model/kvCacheLayout.ts); ModelInfo says what was used. Absent or 0: no limit.
+     */
+    readonly kvCacheBudgetMb?: number;
 }
 
 /**
@@ -67,6 +79,8 @@ export interface ModelInfo {
     /** Set when the GPU was asked for but failed, and the model was loaded on the CPU instead: why. */
     readonly gpuFallback?: string;
     readonly threads: number;
+    /** Generation speed per thread count, when LoadParams.threadCandidates asked for a measurement. */
+    readonly threadMeasurements?: readonly ThreadMeasurement[];
     readonly loadMs: number;
 }
 

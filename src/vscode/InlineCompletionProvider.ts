@@ -5,7 +5,7 @@
 // logs one line of counters per request.
 import * as path from "node:path";
 import * as vscode from "vscode";
-import type { CompletionEngine, CompletionOutcome } from "../core/completion/CompletionEngine";
+import type { CompletionEngine, CompletionOutcome, Continuation } from "../core/completion/CompletionEngine";
 import type { RenderedProjectContext } from "../core/context/ProjectContext";
 import type { DocumentSnapshot } from "../core/types";
 import { TextDocumentSnapshot } from "./TextDocumentSnapshot";
@@ -51,6 +51,10 @@ export class Phi2InlineCompletionProvider implements vscode.InlineCompletionItem
     private readonly declinedWhileNotReady = new Set<string>();
     /** How often the editor was asked again because the model became ready (tests read it). */
     readyRetriggers = 0;
+    /** How often the editor was asked again because a first part's longer version was ready (tests read it). */
+    longerRetriggers = 0;
+    /** Documents whose next request is our own re-trigger for a longer version: automatic, not an explicit ask. */
+    private readonly askedForLonger = new Set<string>();
 
     constructor(private readonly options: InlineCompletionProviderOptions) {}
 
@@ -81,7 +85,7 @@ export class Phi2InlineCompletionProvider implements vscode.InlineCompletionItem
                 document: snapshot,
                 position: { line: position.line, character: position.character },
                 signal: abort.signal,
-                trigger: context.triggerKind === vscode.InlineCompletionTriggerKind.Invoke ? "explicit" as const : "automatic" as const,
+                trigger: context.triggerKind === vscode.InlineCompletionTriggerKind.Invoke && !this.askedForLonger.delete(where.uri) ? "explicit" as const : "automatic" as const,
                 projectContext,
             };
             const { primary: outcome, alternatives } = request.trigger === "explicit"
@@ -92,6 +96,7 @@ export class Phi2InlineCompletionProvider implements vscode.InlineCompletionItem
                 ...where, outcome, shown: offered[0]?.suggestion?.insertText, elapsedMs: Date.now() - started,
                 ...(offered.length > 1 ? { alternatives: offered.slice(1).map((choice) => choice.suggestion!.insertText) } : {}),
             });
+            if (outcome.continuation && !token.isCancellationRequested) this.showLongerWhenReady(outcome.continuation, document, position);
             if (offered.length === 0) return undefined;
             this.options.engine.notifyShown(offered[0]);
             return offered.map((choice) => {
@@ -129,9 +134,27 @@ export class Phi2InlineCompletionProvider implements vscode.InlineCompletionItem
         return true;
     }
 
+    /**
+     * First line first: the suggestion shown is the first part of a generation that goes on. When
+     * a longer version is ready and the user is still where they were (same document version and
+     * cursor), asks the editor again; the engine answers from its cache.
+     */
+    private showLongerWhenReady(continuation: Continuation, document: vscode.TextDocument, position: vscode.Position): void {
+        const version = document.version;
+        continuation.ended.then(async (end) => {
+            const editor = vscode.window.activeTextEditor;
+            if (!end.longer || !editor || editor.document !== document || document.version !== version) return;
+            if (!editor.selection.isEmpty || !editor.selection.active.isEqual(position)) return;
+            this.askedForLonger.add(document.uri.toString());
+            this.longerRetriggers++;
+            await vscode.commands.executeCommand(TRIGGER_INLINE_SUGGEST_COMMAND);
+        }).catch(() => undefined);
+    }
+
     /** Forgets a closed document. */
     forgetDocument(uri: string): void {
         this.declinedWhileNotReady.delete(uri);
+        this.askedForLonger.delete(uri);
     }
 
     dispose(): void {

@@ -3,7 +3,12 @@
 // host's state into the status the status bar shows. Failures reach the user once per attempt,
 // with the actions that fix them. With `phi2.backend: server` it uses a team's llama-server at
 // `phi2.server.url` instead (ServerTextGenerator) and the local host stays stopped.
+import { stat } from "node:fs/promises";
+import * as os from "node:os";
 import * as vscode from "vscode";
+import type { MeasuredSpeed } from "../core/completion/machineTuning";
+import { SpeedEstimate } from "../core/completion/SpeedEstimate";
+import { threadChoiceKey } from "../core/model/threadChoice";
 import { ModelHostClient, ModelHostError, type HostClientLogLevel, type HostState } from "../hostClient/ModelHostClient";
 import { SYSTEM_TIMERS } from "../core/completion/scheduler";
 import { IdleUnloadTimer } from "../core/model/IdleUnloadTimer";
@@ -40,7 +45,21 @@ export interface ModelManagerOptions {
     readonly runAction: (action: ModelAction) => void;
     /** The llama-server API key from SecretStorage (phi2.backend "server"). */
     readonly serverApiKey: () => Thenable<string | undefined>;
+    /**
+     * Where the thread count measured fastest and the model's speeds are remembered per CPU and
+     * model file (the extension's globalState), so they are measured once, not at every start.
+     */
+    readonly machineMemory?: vscode.Memento;
 }
+
+/** What is remembered about this machine running this model. */
+interface RememberedMachine {
+    readonly threads: number;
+    readonly promptTokensPerS?: number;
+    readonly generatedTokensPerS?: number;
+}
+
+const MACHINE_MEMORY_PREFIX = "phi2.machine:";
 
 /**
  * Also the completion engine's TextGenerator: it forwards to whichever host client is current, so
@@ -69,6 +88,12 @@ export class ModelManager implements TextGenerator, vscode.Disposable {
     private readonly statusEmitter = new vscode.EventEmitter<ModelStatus>();
     readonly onDidChangeStatus = this.statusEmitter.event;
     private readonly readyEmitter = new vscode.EventEmitter<ModelInfo>();
+    /** This machine's speed with the loaded model: at load, then from every request's counters. */
+    private speed = new SpeedEstimate();
+    private machineKey: string | undefined;
+    private readonly speedEmitter = new vscode.EventEmitter<MeasuredSpeed>();
+    /** The measured speed moved enough to re-tune the completion budgets (and the tooltip). */
+    readonly onDidChangeSpeed = this.speedEmitter.event;
     /**
      * The model became ready after not being ready: the first load, a reload for a changed
      * setting, a crash restart or Restart Model. Each time the host starts with empty KV caches.
@@ -93,12 +118,55 @@ export class ModelManager implements TextGenerator, vscode.Disposable {
         return this.current.kind === "ready";
     }
 
+    /**
+     * Prompt and generation tokens per second of the model in use on this machine, as requests
+     * get them (undefined until both are known). For logs, the status bar tooltip and tuning.
+     */
+    get measuredSpeed(): MeasuredSpeed | undefined {
+        return this.speed.current;
+    }
+
     generate(options: GenerateOptions): Promise<GenerationResult> {
-        return this.whileBusy(options, "foreground", (tracked) => (this.server?.generator ?? this.client).generate(tracked));
+        return this.whileBusy(options, "foreground", (tracked) => (this.server?.generator ?? this.client).generate(tracked).then((result) => this.learnSpeed(result)));
     }
 
     prefill(options: PrefillOptions): Promise<PrefillResult> {
-        return this.whileBusy(options, "background", (tracked) => (this.server?.generator ?? this.client).prefill(tracked));
+        return this.whileBusy(options, "background", (tracked) => (this.server?.generator ?? this.client).prefill(tracked).then((result) => this.learnSpeed(result)));
+    }
+
+    private learnSpeed<T extends { readonly counters: GenerationResult["counters"] }>(result: T): T {
+        if (this.speed.record(result.counters)) this.reportSpeed();
+        return result;
+    }
+
+    private reportSpeed(): void {
+        const current = this.speed.current;
+        if (!current) return;
+        this.options.log.info(`Measured speed: prompt ${current.promptTokensPerS} tokens/s, generation ${current.generatedTokensPerS} tokens/s.`);
+        if (this.machineKey && this.current.kind === "ready" && !this.server) {
+            const remembered: RememberedMachine = { threads: this.current.info.threads, ...current };
+            void this.options.machineMemory?.update(this.machineKey, remembered);
+        }
+        this.speedEmitter.fire(current);
+    }
+
+    /** What was remembered about this CPU running this model file (undefined: measure). */
+    private async rememberedMachine(modelPath: string): Promise<RememberedMachine | undefined> {
+        const bytes = await stat(modelPath).then((info) => info.size, () => 0);
+        this.machineKey = MACHINE_MEMORY_PREFIX + threadChoiceKey(os.cpus()[0]?.model ?? "unknown CPU", os.availableParallelism(), modelPath, bytes);
+        const remembered = this.options.machineMemory?.get<RememberedMachine>(this.machineKey);
+        return remembered && Number.isInteger(remembered.threads) && remembered.threads > 0 ? remembered : undefined;
+    }
+
+    /** After a load: the thread measurement (if any) is remembered and seeds the speed estimate. */
+    private afterLoad(info: ModelInfo, remembered: RememberedMachine | undefined): void {
+        this.speed = new SpeedEstimate(remembered);
+        const chosen = info.threadMeasurements?.find((measurement) => measurement.threads === info.threads);
+        if (chosen) {
+            this.speed.reset(chosen);
+            if (this.machineKey) void this.options.machineMemory?.update(this.machineKey, { threads: info.threads, ...this.speed.current } satisfies RememberedMachine);
+        }
+        if (this.speed.current) this.reportSpeed();
     }
 
     /** phi2.idleUnloadMinutes: unload after this long without requests (0 = never). */
@@ -177,8 +245,11 @@ export class ModelManager implements TextGenerator, vscode.Disposable {
             this.setStatus({ kind: "noModel" });
             return;
         }
-        const params = toLoadParams(settings);
-        this.options.log.info(`Loading ${params.modelPath} (gpu ${params.gpu}, ${describeThreads(params.threads)}, context ${params.contextSize}).`);
+        const remembered = settings.threadsExplicit ? undefined : await this.rememberedMachine(settings.modelPath);
+        if (attempt !== this.generation) return;
+        const params = toLoadParams(settings, remembered?.threads);
+        const threadsText = params.threadCandidates ? `threads measured from ${params.threadCandidates.join(", ")}` : describeThreads(params.threads);
+        this.options.log.info(`Loading ${params.modelPath} (gpu ${params.gpu}, ${threadsText}, context ${params.contextSize}, KV budget ${params.kvCacheBudgetMb ?? 0} MiB).`);
         this.setStatus({ kind: "starting" });
         this.loadsInFlight++;
         try {
@@ -189,6 +260,8 @@ export class ModelManager implements TextGenerator, vscode.Disposable {
                     `${describePlacement(info)}, ${describeThreads(info.threads)}.`,
             );
             if (info.gpuFallback) this.reportGpuFallback(info.gpuFallback);
+            if (info.threadMeasurements) this.options.log.info(`Generation speed by threads: ${info.threadMeasurements.map((m) => `${m.threads}: ${m.generatedTokensPerS} tok/s`).join(", ")}; using ${describeThreads(info.threads)} (remembered for this CPU and model).`);
+            this.afterLoad(info, remembered);
         } catch (error) {
             if (attempt !== this.generation) return;
             const hostError = error instanceof ModelHostError ? error : new ModelHostError("INTERNAL", String(error));
@@ -243,6 +316,7 @@ export class ModelManager implements TextGenerator, vscode.Disposable {
         this.statusEmitter.dispose();
         this.readyEmitter.dispose();
         this.activityEmitter.dispose();
+        this.speedEmitter.dispose();
     }
 
     /** Uses the llama-server at phi2.server.url; the local host is stopped (its memory is not needed). */

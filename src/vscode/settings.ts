@@ -5,6 +5,9 @@ import * as vscode from "vscode";
 import { defaultThreadCount } from "../hostClient/defaultThreadCount";
 import { DEFAULT_COMPLETION_SETTINGS, withSettings, type CompletionSettings, type MultilineMode } from "../core/completion/CompletionSettings";
 import { MAX_ALTERNATIVES } from "../core/completion/CompletionEngine";
+import type { TunableSetting } from "../core/completion/machineTuning";
+import { DEFAULT_KV_CACHE_BUDGET_MB } from "../core/model/kvCacheLayout";
+import { threadCandidates } from "../core/model/threadChoice";
 import { DEFAULT_PROJECT_CONTEXT_MODE, PROJECT_CONTEXT_MODES, type ProjectContextMode } from "../core/context/ProjectContext";
 import { DEFAULT_SEQUENCES, normalizeGpuMode, type GpuMode, type LoadParams } from "../protocol/modelHostProtocol";
 
@@ -21,8 +24,16 @@ export interface Phi2Settings {
     /** Absolute path of the Phi-2 GGUF, "" when not configured. `~` is expanded. */
     readonly modelPath: string;
     readonly gpu: GpuMode;
-    /** Resolved thread count (the setting's 0 means cores - 1). */
+    /** Resolved thread count (the setting's 0 means cores - 1, or the count measured fastest). */
     readonly threads: number;
+    /** phi2.threads was set (not 0): no measurement, that count is used. */
+    readonly threadsExplicit: boolean;
+    /** KV cache memory in MiB (phi2.kvCacheBudgetMb; 0 = no limit). */
+    readonly kvCacheBudgetMb: number;
+    /** Model time a pause waits for ghost text (phi2.latencyBudgetMs; 0 = whole suggestions only). */
+    readonly latencyBudgetMs: number;
+    /** Completion budgets the user set; the others are tuned to the measured speed. */
+    readonly explicitTunables: ReadonlySet<TunableSetting>;
     readonly contextSize: number;
     /** Prompt-lookup speculative decoding (off by default: measured slower on the benchmark). */
     readonly speculativeDecoding: boolean;
@@ -63,13 +74,18 @@ export function readSettings(): Phi2Settings {
         return Number.isFinite(value) ? Math.min(max, Math.max(min, Math.round(value))) : fallback;
     };
     const multiline = config.get<string>("multiline", "auto");
+    const threadsSetting = integer("threads", 0, 0, 256);
     return {
         enable: config.get<boolean>("enable", true),
         backend: config.get<string>("backend", "local") === "server" ? "server" : "local",
         serverUrl: config.get<string>("server.url", "").trim(),
         modelPath: expandHome(config.get<string>("modelPath", "").trim()),
         gpu: normalizeGpuMode(config.get<string>("gpu", "auto")) ?? "auto",
-        threads: resolveThreads(integer("threads", 0, 0, 256)),
+        threads: resolveThreads(threadsSetting),
+        threadsExplicit: threadsSetting > 0,
+        kvCacheBudgetMb: integer("kvCacheBudgetMb", DEFAULT_KV_CACHE_BUDGET_MB, 0, 1 << 20),
+        latencyBudgetMs: integer("latencyBudgetMs", DEFAULT_COMPLETION_SETTINGS.latencyBudgetMs, 0, 60_000),
+        explicitTunables: explicitTunables(config),
         contextSize: integer("contextSize", 2048, 256, 2048),
         speculativeDecoding: config.get<boolean>("speculativeDecoding", false),
         maxTokens: integer("maxTokens", DEFAULT_COMPLETION_SETTINGS.maxTokens, 1, 512),
@@ -83,6 +99,23 @@ export function readSettings(): Phi2Settings {
         context: projectContextMode(config.get<string>("context", DEFAULT_PROJECT_CONTEXT_MODE)),
         idleUnloadMinutes: nonNegative(config.get<number>("idleUnloadMinutes", DEFAULT_IDLE_UNLOAD_MINUTES), DEFAULT_IDLE_UNLOAD_MINUTES),
     };
+}
+
+/** The setting behind each tunable budget: set by the user (any scope), it wins over tuning. */
+const TUNABLE_KEYS: Readonly<Record<TunableSetting, string>> = {
+    maxPromptTokens: "maxPromptTokens",
+    maxTokens: "maxTokens",
+    timeCapMs: "timeCapMs",
+    debounce: "debounceMs",
+};
+
+function explicitTunables(config: vscode.WorkspaceConfiguration): Set<TunableSetting> {
+    const set = new Set<TunableSetting>();
+    for (const [tunable, key] of Object.entries(TUNABLE_KEYS) as [TunableSetting, string][]) {
+        const inspected = config.inspect(key);
+        if (inspected && (inspected.globalValue !== undefined || inspected.workspaceValue !== undefined || inspected.workspaceFolderValue !== undefined)) set.add(tunable);
+    }
+    return set;
 }
 
 function projectContextMode(value: string): ProjectContextMode {
@@ -100,14 +133,21 @@ function expandHome(filePath: string): string {
     return filePath;
 }
 
-export function toLoadParams(settings: Phi2Settings): LoadParams {
+/**
+ * `rememberedThreads`: the count measured fastest on this machine before (ModelManager keeps it).
+ * Without phi2.threads or a remembered count, the host measures the candidates at load.
+ */
+export function toLoadParams(settings: Phi2Settings, rememberedThreads?: number): LoadParams {
+    const measure = !settings.threadsExplicit && rememberedThreads === undefined;
     return {
         modelPath: settings.modelPath,
         gpu: settings.gpu,
-        threads: settings.threads,
+        threads: settings.threadsExplicit ? settings.threads : rememberedThreads ?? settings.threads,
         contextSize: settings.contextSize,
         sequences: DEFAULT_SEQUENCES,
         speculativeLookup: settings.speculativeDecoding,
+        kvCacheBudgetMb: settings.kvCacheBudgetMb,
+        ...(measure ? { threadCandidates: threadCandidates(os.availableParallelism()) } : {}),
     };
 }
 
@@ -120,6 +160,7 @@ export function toCompletionSettings(settings: Phi2Settings, modelContextSize?: 
         maxPromptTokens: settings.maxPromptTokens,
         multiline: settings.multiline,
         timeCapMs: settings.timeCapMs,
+        latencyBudgetMs: settings.latencyBudgetMs,
         debounce: {
             maxMs: settings.debounceMs,
             warmMs: Math.min(defaults.warmMs, settings.debounceMs),

@@ -181,7 +181,8 @@ describe("completion engine on the model host (scripted tiny model, tree-sitter 
         // Three sequences: each test uses at most two documents at a time (the LRU hands older ones over).
         info = await host.load(loadParams(modelPath, { sequences: 3, prefillChunkTokens: 128 }));
         guard = await createTreeSitterSyntaxGuard({ wasmDirectory: locateTreeSitterWasmDirectory() });
-        settings = withSettings(DEFAULT_COMPLETION_SETTINGS, { contextTokens: info.contextSize });
+        // Whole results only: these timers fire at once, which would show every first token as a part.
+        settings = withSettings(DEFAULT_COMPLETION_SETTINGS, { contextTokens: info.contextSize, latencyBudgetMs: 0 });
     });
 
     after(() => {

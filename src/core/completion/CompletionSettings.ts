@@ -49,6 +49,12 @@ export interface CompletionSettings {
      * what it is generating; abort it after that.
      */
     readonly abandonGraceMs: number;
+    /**
+     * Model time (from the request to ghost text) a pause may wait: once it is spent, what the
+     * model has written so far is shown and the generation goes on for the longer version (0: show
+     * only whole results). A block's first line is shown ahead of the rest as soon as it is there.
+     */
+    readonly latencyBudgetMs: number;
 }
 
 export const DEFAULT_COMPLETION_SETTINGS: CompletionSettings = {
@@ -66,6 +72,7 @@ export const DEFAULT_COMPLETION_SETTINGS: CompletionSettings = {
     debounce: { warmMs: 25, coldMs: 120, maxMs: 600, fastTypingIntervalMs: 250 },
     cacheEntries: 200,
     abandonGraceMs: 150,
+    latencyBudgetMs: 1500,
 };
 
 /** Tokens kept free between the prompt budget and the context size (estimate error, stop tokens). */

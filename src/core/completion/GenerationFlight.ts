@@ -4,9 +4,15 @@
 // generated, the running generation is still right: the next request attaches to it instead of
 // starting over. A generation nobody waits for is aborted after a short grace period, and a
 // request it cannot serve aborts it at once (single flight per document: the newer one wins).
+//
+// First part first (firstPart.ts): a waiter that accepts a part gets the first complete line of a
+// block, or what there is once the latency budget is spent, while the generation goes on; once a
+// part has been shown the flight runs to its end without waiters, so the longer version is ready
+// (in the cache) when the user looks again.
 import type { GenerationResult } from "../types";
 import type { TextGenerator } from "../textGenerator";
 import type { CompletionMode } from "./completionMode";
+import { shownPart } from "./firstPart";
 import { PHI2_STOP_STRINGS } from "./phi2Prompt";
 import type { Timers } from "./scheduler";
 import { StreamingStopRules } from "./stopRules";
@@ -24,6 +30,18 @@ export interface GenerationFlightParams {
     readonly abandonGraceMs: number;
     /** Sampled instead of greedy (alternatives); the seed makes it repeatable. */
     readonly sampling?: { readonly temperature: number; readonly seed: number };
+    /**
+     * Show parts before the end (firstPart.ts): after `firstLineAfterMs` a multi-line suggestion's
+     * first complete line, after `budgetMs` whatever there is. Absent: only the whole result.
+     */
+    readonly parts?: { readonly firstLineAfterMs: number; readonly budgetMs: number };
+}
+
+/** The first part of a generation that goes on (see GenerationFlightParams.parts). */
+export interface FlightPart {
+    readonly kind: "part";
+    /** The generated text after the stop rules, so far (a start of the final text). */
+    readonly text: string;
 }
 
 export interface FlightResult {
@@ -41,6 +59,12 @@ export class GenerationFlight {
     private waiters = 0;
     private graceHandle: unknown;
     private settled = false;
+    private firstLineReady = false;
+    private budgetSpent = false;
+    /** A part was handed out: the flight then runs to its end even without waiters. */
+    private partShown = false;
+    private readonly partTimers: unknown[] = [];
+    private readonly partWaiters = new Set<(part: FlightPart) => void>();
 
     constructor(generator: TextGenerator, readonly params: GenerationFlightParams, private readonly timers: Timers) {
         this.stopRules = new StreamingStopRules(params.stopContext);
@@ -55,7 +79,9 @@ export class GenerationFlight {
             signal: this.controller.signal,
             onText: (chunk) => {
                 this.receivedLength += chunk.length;
-                return this.stopRules.push(chunk);
+                const goOn = this.stopRules.push(chunk);
+                this.offerPart();
+                return goOn;
             },
         }).then((result) => {
             // A generator that did not stream (or streamed less) still gets the stop rules.
@@ -67,7 +93,21 @@ export class GenerationFlight {
         }).finally(() => {
             this.settled = true;
             this.clearGrace();
+            for (const handle of this.partTimers) timers.clearTimeout(handle);
+            this.partWaiters.clear();
         });
+        if (params.parts) {
+            this.partTimers.push(
+                timers.setTimeout(() => {
+                    this.firstLineReady = true;
+                    this.offerPart();
+                }, params.parts.firstLineAfterMs),
+                timers.setTimeout(() => {
+                    this.budgetSpent = true;
+                    this.offerPart();
+                }, params.parts.budgetMs),
+            );
+        }
         // Waiters handle rejections; this keeps an abandoned flight's error from going unhandled.
         this.done.catch(() => undefined);
     }
@@ -93,18 +133,40 @@ export class GenerationFlight {
         return typed.length < soFar.length ? soFar.startsWith(typed) : typed.startsWith(soFar);
     }
 
-    /** Waits for the result; "cancelled" when `signal` aborts first (the generation may go on for others). */
-    attach(signal: AbortSignal): Promise<FlightResult | "cancelled"> {
+    /** Whether a part was handed out (the flight then finishes for the cache, without waiters). */
+    get shownPart(): boolean {
+        return this.partShown;
+    }
+
+    /**
+     * Waits for the result; "cancelled" when `signal` aborts first (the generation may go on for
+     * others). With `acceptPart`, a first part (FlightPart) as soon as one may be shown.
+     */
+    attach(signal: AbortSignal): Promise<FlightResult | "cancelled">;
+    attach(signal: AbortSignal, acceptPart: boolean): Promise<FlightResult | FlightPart | "cancelled">;
+    attach(signal: AbortSignal, acceptPart = false): Promise<FlightResult | FlightPart | "cancelled"> {
         if (signal.aborted) return Promise.resolve("cancelled");
+        const ready = acceptPart ? this.currentPart() : undefined;
+        if (ready) {
+            this.partShown = true;
+            return Promise.resolve(ready);
+        }
         this.waiters++;
         this.clearGrace();
-        return new Promise<FlightResult | "cancelled">((resolve, reject) => {
+        return new Promise<FlightResult | FlightPart | "cancelled">((resolve, reject) => {
             let attached = true;
             const release = (): boolean => {
                 if (!attached) return false;
                 attached = false;
                 signal.removeEventListener("abort", onAbort);
+                this.partWaiters.delete(onPart);
                 return true;
+            };
+            const onPart = (part: FlightPart): void => {
+                if (!release()) return;
+                this.waiters--;
+                this.partShown = true;
+                resolve(part);
             };
             const onAbort = (): void => {
                 if (!release()) return;
@@ -112,6 +174,7 @@ export class GenerationFlight {
                 resolve("cancelled");
             };
             signal.addEventListener("abort", onAbort, { once: true });
+            if (acceptPart) this.partWaiters.add(onPart);
             this.done.then(
                 (result) => {
                     if (!release()) return;
@@ -132,9 +195,23 @@ export class GenerationFlight {
         this.controller.abort();
     }
 
+    /** The part that may be shown now (undefined before one is ready, or once the result is there). */
+    private currentPart(): FlightPart | undefined {
+        if (!this.params.parts || this.settled || this.aborted) return undefined;
+        const text = shownPart(this.stopRules.text, this.params.mode, this.firstLineReady, this.budgetSpent);
+        return text === undefined ? undefined : { kind: "part", text };
+    }
+
+    private offerPart(): void {
+        if (this.partWaiters.size === 0) return;
+        const part = this.currentPart();
+        if (!part) return;
+        for (const waiter of [...this.partWaiters]) waiter(part);
+    }
+
     private detach(): void {
         this.waiters--;
-        if (this.waiters > 0 || this.settled) return;
+        if (this.waiters > 0 || this.settled || this.partShown) return;
         if (this.params.abandonGraceMs <= 0) {
             this.abort();
             return;

@@ -34,3 +34,53 @@ export function tunedMaxPromptTokens(settings: CompletionSettings, speed: Measur
 export function tuneToMachine(settings: CompletionSettings, speed: MeasuredSpeed, options: MachineTuningOptions = DEFAULT_MACHINE_TUNING): CompletionSettings {
     return { ...settings, maxPromptTokens: tunedMaxPromptTokens(settings, speed, options) };
 }
+
+/** Settings the speed may tune; the ones the user set explicitly are left as they are. */
+export type TunableSetting = "maxPromptTokens" | "maxTokens" | "timeCapMs" | "debounce";
+
+/** The longer version (after the first part) is worth generating for about this many tokens: a line and a half of code. */
+const LONGER_VERSION_TOKENS = 24;
+/** Beyond this the user has long moved on: a generation that slow is cut whatever the speed. */
+const MAX_TUNED_TIME_CAP_MS = 8000;
+/** Shortest time cap: a fast model's whole suggestion comes well within it. */
+const MIN_TUNED_TIME_CAP_MS = 1000;
+/** Fewest tokens a tuned cap leaves a suggestion (a few words). */
+const MIN_TUNED_MAX_TOKENS = 16;
+
+/**
+ * Every budget derived from the measured speed, so a pause gets ghost text within
+ * `settings.latencyBudgetMs` (the first part, firstPart.ts) and the longer version is not
+ * generated for longer than it is likely to be read:
+ * - the prompt window: a cold read of it at a new place within `coldPromptBudgetMs`;
+ * - the time cap: LONGER_VERSION_TOKENS at the generation speed, within [budget, 8 s];
+ * - max tokens: what the time cap lets the model write (never above the setting);
+ * - the cold debounce: about one generated token's time, so pauses too short to produce a
+ *   token do not start (and waste) a generation; never above the debounce maximum.
+ * `explicit` settings (set by the user) win. Unknown speeds change nothing.
+ */
+export function tuneCompletionSettings(
+    settings: CompletionSettings,
+    speed: MeasuredSpeed,
+    explicit: ReadonlySet<TunableSetting> = new Set(),
+    options: MachineTuningOptions = DEFAULT_MACHINE_TUNING,
+): CompletionSettings {
+    const generation = speed.generatedTokensPerS;
+    let tuned: CompletionSettings = settings;
+    if (!explicit.has("maxPromptTokens")) tuned = { ...tuned, maxPromptTokens: tunedMaxPromptTokens(settings, speed, options) };
+    if (!(generation > 0) || !Number.isFinite(generation)) return tuned;
+    if (!explicit.has("timeCapMs")) {
+        const forLongerVersion = Math.round((LONGER_VERSION_TOKENS / generation) * 10) * 100;
+        const floor = Math.max(MIN_TUNED_TIME_CAP_MS, settings.latencyBudgetMs);
+        tuned = { ...tuned, timeCapMs: Math.min(MAX_TUNED_TIME_CAP_MS, Math.max(floor, forLongerVersion)) };
+    }
+    if (!explicit.has("maxTokens")) {
+        const writable = Math.ceil((generation * tuned.timeCapMs) / 1000);
+        tuned = { ...tuned, maxTokens: Math.min(settings.maxTokens, Math.max(MIN_TUNED_MAX_TOKENS, writable)) };
+    }
+    if (!explicit.has("debounce")) {
+        const oneToken = Math.round(1000 / generation);
+        const coldMs = Math.min(settings.debounce.maxMs, Math.max(settings.debounce.coldMs, oneToken));
+        tuned = { ...tuned, debounce: { ...tuned.debounce, coldMs } };
+    }
+    return tuned;
+}

@@ -26,6 +26,8 @@ import {
     type PrefillParams,
     type PrefillResponse,
 } from "../../protocol/modelHostProtocol";
+import { fitKvCache } from "../../core/model/kvCacheLayout";
+import { fastestThreadCount, type ThreadMeasurement } from "../../core/model/threadChoice";
 import { HostFailure } from "./HostFailure";
 import { describe, inspectModelFile, vocabularyOf } from "./modelFile";
 import { PriorityGate } from "./PriorityGate";
@@ -101,24 +103,36 @@ export class ModelEngine {
             throw new HostFailure("MODEL_INVALID", `llama.cpp could not load ${params.modelPath}: ${describe(error)}. The file may be truncated or corrupt; download it again.`);
         }
         const trainContextSize = model.trainContextSize;
-        const contextSize = Math.min(params.contextSize, trainContextSize);
+        const hyper = fileInfo.hyperparameters;
+        const wanted = { sequences: params.sequences, contextSize: Math.min(params.contextSize, trainContextSize) };
+        const layout = params.kvCacheBudgetMb && params.kvCacheBudgetMb > 0
+            ? fitKvCache({ blocks: hyper.blocks, kvWidth: hyper.headsKv * hyper.headDim }, params.kvCacheBudgetMb * 1024 * 1024, wanted)
+            : wanted;
+        const contextSize = layout.contextSize;
+        let threads = params.threads;
+        let threadMeasurements: ThreadMeasurement[] | undefined;
+        if (params.threadCandidates && params.threadCandidates.length > 1) {
+            threadMeasurements = await measureThreads(model, params.threadCandidates);
+            threads = fastestThreadCount(threadMeasurements) ?? threads;
+            this.log("info", `Generation speed by threads: ${threadMeasurements.map((m) => `${m.threads}: ${m.generatedTokensPerS} tok/s`).join(", ")}; using ${threads}.`);
+        }
         let context: LlamaContext;
         try {
             context = await model.createContext({
                 contextSize,
-                sequences: params.sequences,
-                threads: params.threads,
+                sequences: layout.sequences,
+                threads,
                 failedCreationRemedy: false,
             });
         } catch (error) {
             await model.dispose();
             throw new HostFailure(
                 "INTERNAL",
-                `Could not create a context of ${contextSize} tokens x ${params.sequences} sequences: ${describe(error)}. The machine may be out of memory: lower the context size (setting phi2.contextSize, CLI --context).`,
+                `Could not create a context of ${contextSize} tokens x ${layout.sequences} sequences: ${describe(error)}. The machine may be out of memory: lower the context size (setting phi2.contextSize, CLI --context).`,
             );
         }
         const sequences: LlamaContextSequence[] = [];
-        for (let index = 0; index < params.sequences; index++) {
+        for (let index = 0; index < layout.sequences; index++) {
             sequences.push(context.getSequence(params.speculativeLookup ? { tokenPredictor: new InputLookupTokenPredictor() } : {}));
         }
         const info: ModelInfo = {
@@ -126,11 +140,12 @@ export class ModelEngine {
             architecture: fileInfo.architecture,
             trainContextSize,
             contextSize: context.contextSize,
-            sequences: params.sequences,
+            sequences: layout.sequences,
             vocabularySize: pieces.length,
             gpu: model.gpuLayers > 0 ? String(llama.gpu) : false,
             gpuLayers: model.gpuLayers,
-            threads: params.threads,
+            threads,
+            ...(threadMeasurements ? { threadMeasurements } : {}),
             loadMs: Math.round(performance.now() - started),
         };
         this.loaded = {
@@ -448,6 +463,42 @@ function countersOf(
         generateMs: Math.round(generateMs * 10) / 10,
         totalMs: Math.round((performance.now() - receivedAt) * 10) / 10,
     };
+}
+
+/** A short code prompt and generation per thread count: seconds on Phi-2 on a CPU, milliseconds on small models. */
+const THREAD_PROBE_PROMPT = "import os\n\n\ndef read_lines(path):\n    with open(path) as handle:\n";
+const THREAD_PROBE_TOKENS = 6;
+const THREAD_PROBE_CONTEXT = 256;
+
+/** Generation speed with each thread count, in a small context of its own (freed after). */
+async function measureThreads(model: LlamaModel, candidates: readonly number[]): Promise<ThreadMeasurement[]> {
+    const prompt = model.tokenize(THREAD_PROBE_PROMPT);
+    const measurements: ThreadMeasurement[] = [];
+    for (const threads of candidates) {
+        const context = await model.createContext({ contextSize: THREAD_PROBE_CONTEXT, sequences: 1, threads, failedCreationRemedy: false });
+        try {
+            const sequence = context.getSequence();
+            const promptStarted = performance.now();
+            await sequence.evaluateWithoutGeneratingNewTokens(prompt.slice(0, -1));
+            const promptMs = performance.now() - promptStarted;
+            const iterator = sequence.evaluate(prompt.slice(-1), { temperature: 0 });
+            // The first token comes with the prompt's last one: timing starts after it.
+            await iterator.next();
+            const started = performance.now();
+            let generated = 0;
+            while (generated < THREAD_PROBE_TOKENS && !(await iterator.next()).done) generated++;
+            await iterator.return();
+            const ms = performance.now() - started;
+            measurements.push({
+                threads,
+                generatedTokensPerS: ms > 0 && generated > 0 ? Number(((generated / ms) * 1000).toFixed(2)) : 0,
+                promptTokensPerS: promptMs > 0 ? Number((((prompt.length - 1) / promptMs) * 1000).toFixed(2)) : 0,
+            });
+        } finally {
+            await context.dispose();
+        }
+    }
+    return measurements;
 }
 
 /**

@@ -129,6 +129,71 @@ describe("CompletionEngine", () => {
         assert.equal(generator.calls[0]!.signal?.aborted, false);
     });
 
+    it("shows a slow block's first line first, keeps generating, and has the longer version in the cache after", async () => {
+        const timers = new ManualTimers();
+        const generator = new FakeTextGenerator(() => ["    return a + b\n", "    # done\n", "    pass"]);
+        generator.hold();
+        const engine = engineWith(generator, { timers });
+        let resolved = false;
+        const pending = engine.complete(request(at(ADD))).then((outcome) => {
+            resolved = true;
+            return outcome;
+        });
+        await settle();
+        assert.equal(resolved, false, "a fast block comes whole: the first line waits a moment");
+        timers.advance(500);
+        const first = await pending;
+        assert.equal(first.suggestion?.insertText, "return a + b");
+        assert.ok(first.continuation, "the generation goes on");
+        assert.equal(generator.calls[0]!.signal?.aborted, false);
+        timers.advance(settings.abandonGraceMs * 10);
+        assert.equal(generator.calls[0]!.signal?.aborted, false, "a flight that showed a part is not abandoned");
+        generator.release();
+        const end = await first.continuation.ended;
+        assert.equal(end.longer, true);
+        assert.equal(end.counters.generatedTokens, 3);
+        const longer = await engine.complete(request(at(ADD)));
+        assert.equal(longer.stats.source, "cache");
+        assert.equal(longer.suggestion?.insertText, "return a + b\n    # done\n    pass");
+        assert.equal(generator.calls.length, 1);
+    });
+
+    it("shows what there is once the latency budget is spent; typing into it continues into the rest", async () => {
+        const timers = new ManualTimers();
+        const generator = new FakeTextGenerator(() => ["a", " + b", "\n"]);
+        generator.hold();
+        const engine = engineWith(generator, { timers });
+        const pending = engine.complete(request(at("total = |"), "automatic"));
+        await settle();
+        timers.advance(settings.latencyBudgetMs - 1);
+        await settle();
+        timers.advance(1);
+        const part = await pending;
+        assert.equal(part.suggestion?.insertText, "a");
+        const typedInto = engine.complete(request(at("total = a|"), "automatic"));
+        await settle();
+        generator.release();
+        const rest = await typedInto;
+        assert.equal(rest.suggestion?.insertText, " + b");
+        assert.equal(rest.stats.source, "typedAhead");
+        assert.equal(generator.calls.length, 1);
+    });
+
+    it("shows only whole results with a latency budget of 0", async () => {
+        const timers = new ManualTimers();
+        const generator = new FakeTextGenerator(() => ["    return a + b\n", "    pass"]);
+        generator.hold();
+        const engine = new CompletionEngine(generator, { settings: withSettings(settings, { latencyBudgetMs: 0 }), timers });
+        const pending = engine.complete(request(at(ADD)));
+        await settle();
+        timers.advance(10_000);
+        await settle();
+        generator.release();
+        const outcome = await pending;
+        assert.equal(outcome.continuation, undefined);
+        assert.equal(outcome.suggestion?.insertText, "return a + b\n    pass");
+    });
+
     it("aborts the running generation when a newer request cannot use it (single flight)", async () => {
         const generator = new FakeTextGenerator((options) => (options.prompt.endsWith("x") ? [" = 1"] : ["    ret", "urn a + b"]));
         generator.hold();

@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import { DEFAULT_COMPLETION_SETTINGS, withSettings } from "../../../src/core/completion/CompletionSettings";
-import { MIN_TUNED_PROMPT_TOKENS, tunedMaxPromptTokens, tuneToMachine } from "../../../src/core/completion/machineTuning";
+import { MIN_TUNED_PROMPT_TOKENS, tuneCompletionSettings, tunedMaxPromptTokens, tuneToMachine } from "../../../src/core/completion/machineTuning";
 
 const speed = (promptTokensPerS: number) => ({ promptTokensPerS, generatedTokensPerS: 5 });
 
@@ -29,5 +29,39 @@ describe("machine tuning of the prompt window", () => {
     it("changes only the prompt window", () => {
         const tuned = tuneToMachine(DEFAULT_COMPLETION_SETTINGS, speed(18.5));
         assert.deepEqual({ ...tuned, maxPromptTokens: DEFAULT_COMPLETION_SETTINGS.maxPromptTokens }, DEFAULT_COMPLETION_SETTINGS);
+    });
+});
+
+describe("budgets tuned to the measured speed", () => {
+    const phi2Here = { promptTokensPerS: 18.5, generatedTokensPerS: 5 };
+
+    it("derives window, time cap, max tokens and cold debounce from Phi-2's speed on 2 cores", () => {
+        const tuned = tuneCompletionSettings(DEFAULT_COMPLETION_SETTINGS, phi2Here);
+        assert.equal(tuned.maxPromptTokens, 320);
+        assert.equal(tuned.timeCapMs, 4800, "24 tokens at 5 tokens/s");
+        assert.equal(tuned.maxTokens, 24);
+        assert.equal(tuned.debounce.coldMs, 200, "one token's time");
+        assert.equal(tuned.latencyBudgetMs, DEFAULT_COMPLETION_SETTINGS.latencyBudgetMs, "the budget is the user's");
+    });
+
+    it("keeps the time cap within [budget, 8 s] and never raises max tokens or the debounce above the settings", () => {
+        const slow = tuneCompletionSettings(DEFAULT_COMPLETION_SETTINGS, { promptTokensPerS: 5, generatedTokensPerS: 0.5 });
+        assert.equal(slow.timeCapMs, 8000);
+        assert.equal(slow.maxTokens, 16);
+        assert.equal(slow.debounce.coldMs, DEFAULT_COMPLETION_SETTINGS.debounce.maxMs);
+        const fast = tuneCompletionSettings(DEFAULT_COMPLETION_SETTINGS, { promptTokensPerS: 500, generatedTokensPerS: 200 });
+        assert.equal(fast.timeCapMs, DEFAULT_COMPLETION_SETTINGS.latencyBudgetMs);
+        assert.equal(fast.maxTokens, DEFAULT_COMPLETION_SETTINGS.maxTokens);
+        assert.equal(fast.debounce.coldMs, DEFAULT_COMPLETION_SETTINGS.debounce.coldMs);
+    });
+
+    it("leaves what the user set explicitly alone", () => {
+        const tuned = tuneCompletionSettings(DEFAULT_COMPLETION_SETTINGS, phi2Here, new Set(["timeCapMs", "maxPromptTokens", "debounce", "maxTokens"]));
+        assert.deepEqual(tuned, DEFAULT_COMPLETION_SETTINGS);
+    });
+
+    it("changes only the window when the generation speed is unknown", () => {
+        const tuned = tuneCompletionSettings(DEFAULT_COMPLETION_SETTINGS, { promptTokensPerS: 18.5, generatedTokensPerS: 0 });
+        assert.deepEqual(tuned, { ...DEFAULT_COMPLETION_SETTINGS, maxPromptTokens: 320 });
     });
 });
