@@ -132,7 +132,11 @@ export async function runComplete(argv: readonly string[]): Promise<number> {
         const model = client instanceof ModelHostClient
             ? await client.load({ modelPath: modelPath ?? "", gpu, threads, contextSize: contextTokens, sequences: 1 })
             : await connectServer(client, contextTokens);
-        const settings = withSettings(DEFAULT_COMPLETION_SETTINGS, { maxTokens, contextTokens: model.contextSize, multiline });
+        const settings = withSettings(DEFAULT_COMPLETION_SETTINGS, {
+            maxTokens, contextTokens: model.contextSize, multiline,
+            // One answer, printed once: the whole suggestion, never a first part shown early.
+            latencyBudgetMs: 0,
+        });
         const syntaxGuard = flags["no-syntax-guard"] ? undefined : await createTreeSitterSyntaxGuard({ wasmDirectory: locateTreeSitterWasmDirectory() });
         const engine = new CompletionEngine(client, { settings, syntaxGuard });
         const projectContext = flags.workspace === undefined ? undefined
