@@ -19,7 +19,7 @@ import { AdaptiveDebounce, SYSTEM_TIMERS, abortableDelay, isWarmPrompt } from ".
 import type { Timers } from "./scheduler";
 import type { StopRuleContext } from "./stopRules";
 import { SuggestionCache, typedAheadRemainder } from "./suggestionCache";
-import { enclosingBlockSource } from "./syntaxGuard";
+import { enclosingBlockSource, guardTimeBudgetMs } from "./syntaxGuard";
 import { NO_PROJECT_CONTEXT } from "../context/ProjectContext";
 import type { RenderedProjectContext } from "../context/ProjectContext";
 import type { SyntaxGuard, SyntaxGuardVerdict } from "./syntaxGuard";
@@ -458,7 +458,7 @@ export class CompletionEngine {
         } else if (this.syntaxGuard) {
             const guardStart = this.now();
             const block = enclosingBlockSource(request.document, request.position);
-            const verdict = this.syntaxGuard.check({ before: block.before, insertText: text, after: block.after });
+            const verdict = this.syntaxGuard.check({ before: block.before, insertText: text, after: block.after, timeBudgetMs: guardTimeBudgetMs(timing.modelMs) });
             guardStats = {
                 action: verdict.action, errorsWithout: verdict.errorsWithout, errorsWith: verdict.errorsWith, parses: verdict.parses,
                 ...(verdict.outOfTime ? { outOfTime: true } : {}), ms: this.now() - guardStart,

@@ -20,6 +20,22 @@ export interface SyntaxGuardInput {
     readonly insertText: string;
     /** Source after the insertion point (to the end of the region around the cursor). */
     readonly after: string;
+    /** Parse time this check may take (see guardTimeBudgetMs); the guard's own default when undefined. */
+    readonly timeBudgetMs?: number;
+}
+
+/** The least parse time a check gets: enough for the incremental parse of a typical block. */
+export const MIN_GUARD_TIME_BUDGET_MS = 3;
+/** The most: the extension host's thread is shared with every other extension. */
+export const MAX_GUARD_TIME_BUDGET_MS = 50;
+
+/**
+ * Parse time for checking a suggestion that took `modelMs` of model time: a tenth of it, within
+ * [3, 50] ms. A cached or typed-ahead answer stays instant, while a suggestion the user waited
+ * seconds for is not dropped because a busy machine needed 7 ms instead of 3 to parse its block.
+ */
+export function guardTimeBudgetMs(modelMs: number): number {
+    return Math.min(MAX_GUARD_TIME_BUDGET_MS, Math.max(MIN_GUARD_TIME_BUDGET_MS, modelMs / 10));
 }
 
 export interface SyntaxGuardVerdict {

@@ -3,7 +3,7 @@
 // the caller: the package's own `wasm/` folder for the CLI and tests, a copy inside the extension
 // for the VSIX bundle.
 import type { Edit, Parser as TreeSitterParser, Point, Tree } from "@vscode/tree-sitter-wasm";
-import { guardSuggestion } from "../completion/syntaxGuard";
+import { guardSuggestion, MIN_GUARD_TIME_BUDGET_MS } from "../completion/syntaxGuard";
 import type { ParseProblem, ParseProblemFinder, SyntaxGuard, SyntaxGuardInput, SyntaxGuardVerdict } from "../completion/syntaxGuard";
 import { loadPythonParser } from "./pythonParser";
 
@@ -37,9 +37,10 @@ const PARSE_MEMO_ENTRIES = 16;
  * costly) or a region that does not parse on its own (the middle of a long literal) takes longer.
  * What is not checked when the budget runs out counts as broken (never shown unverified); a parse
  * in progress stops at tree-sitter's next progress check. This bounds the guard's share of the
- * pipeline's 5 ms p99 overhead.
+ * pipeline's 5 ms p99 overhead. The engine gives a check more when the suggestion cost more model
+ * time (guardTimeBudgetMs): on a busy machine the same parse can take several times as long.
  */
-export const GUARD_TIME_BUDGET_MS = 3;
+export const GUARD_TIME_BUDGET_MS = MIN_GUARD_TIME_BUDGET_MS;
 
 /** Closing brackets that, as direct children of an error node, were skipped by the parser. */
 const CLOSING_BRACKETS = new Set([")", "]", "}"]);
@@ -64,7 +65,7 @@ export class TreeSitterSyntaxGuard implements SyntaxGuard {
     }
 
     check(input: SyntaxGuardInput): SyntaxGuardVerdict {
-        this.deadline = performance.now() + this.timeBudgetMs;
+        this.deadline = performance.now() + (input.timeBudgetMs ?? this.timeBudgetMs);
         try {
             return guardSuggestion(input, this.findProblems);
         } finally {

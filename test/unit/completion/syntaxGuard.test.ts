@@ -1,4 +1,5 @@
 import * as assert from "node:assert/strict";
+import { guardTimeBudgetMs } from "../../../src/core/completion/syntaxGuard";
 import {
     GUARD_LINES_AFTER,
     GUARD_LINES_BEFORE,
@@ -306,9 +307,18 @@ describe("tree-sitter syntax guard", function () {
             const verdict = hurried.check({ before: "def f(a):\n    return ", insertText: "a +", after: "\n" });
             assert.deepEqual([verdict.action, verdict.outOfTime], ["dropped", true]);
             assert.equal(hurried.parseErrors("def f(a):\n    return a\n"), 0, "outside a check there is no budget");
+            // The check's own budget (the engine's, from the model time) wins over the guard's default.
+            const given = hurried.check({ before: "def f(a):\n    return ", insertText: "a + 1", after: "\n", timeBudgetMs: 10_000 });
+            assert.deepEqual([given.action, given.outOfTime], ["kept", undefined]);
         } finally {
             hurried.dispose();
         }
+    });
+
+    it("gives a check a tenth of the model time, within 3 and 50 ms", () => {
+        assert.equal(guardTimeBudgetMs(0), 3);
+        assert.equal(guardTimeBudgetMs(70), 7);
+        assert.equal(guardTimeBudgetMs(2_000), 50);
     });
 
     it("counts no errors in valid Python and some in broken Python", () => {
