@@ -265,9 +265,11 @@ export class ModelManager implements TextGenerator, vscode.Disposable {
         } catch (error) {
             if (attempt !== this.generation) return;
             const hostError = error instanceof ModelHostError ? error : new ModelHostError("INTERNAL", String(error));
-            // A crash during the load is handled by the client's restart (state "restarting").
-            if (hostError.code === "HOST_EXITED") return;
-            this.fail(hostError);
+            // A crash during the load is handled by the client's restart (state "restarting"), unless
+            // the client gave up (a host that never got ready is not restarted): then say so.
+            const clientState = this.client.state;
+            if (hostError.code === "HOST_EXITED" && clientState.kind !== "error") return;
+            this.fail(clientState.kind === "error" ? clientState.error : hostError);
         } finally {
             this.loadsInFlight--;
         }

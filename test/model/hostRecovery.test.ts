@@ -5,13 +5,13 @@
 // PHI2_KILL_LOOP_ITERATIONS sets the kill loop's length (CI default 12; 100 for the full run).
 import assert from "node:assert/strict";
 import { once } from "node:events";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { copyFile, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { ModelHostClient, type HostState } from "../../src/hostClient/ModelHostClient";
 import { PROTOCOL_VERSION } from "../../src/protocol/modelHostProtocol";
 import { ensureRandomModel, ensureScriptedModel, SCRIPTS } from "../support/tinyModels";
-import { CLI } from "./cliRunner";
+import { CLI, runCli } from "./cliRunner";
 import { HOST_SCRIPT, loadParams, pythonSource, requireBuiltHost, waitForState } from "./hostHarness";
 import { startCliUntilLoaded, waitUntilGone } from "./processes";
 
@@ -150,6 +150,27 @@ describe("model host recovery", function () {
             const [code] = (await exited) as [number | null];
             assert.equal(code, 1);
             assert.match(stderr(), /phi2-complete: model error \(HOST_EXITED\): The model host stopped answering and was killed/);
+            await waitUntilGone(hostPid, 5000);
+        } finally {
+            await rm(folder, { recursive: true, force: true });
+        }
+    });
+
+    it("exits the CLI with a clear error when its host never gets ready (the 20 s start timeout)", async function () {
+        this.timeout(120_000);
+        // A copy of the CLI inside dist/ (its imports resolve as the real one's) next to a host that never says ready.
+        const folder = await mkdtemp(join(dirname(CLI), "test", "stalled-host-"));
+        try {
+            const cli = join(folder, "cli.mjs");
+            await copyFile(CLI, cli);
+            await writeFile(join(folder, "modelHost.mjs"), "setInterval(() => undefined, 1000);\n");
+            const file = join(folder, "add.py");
+            await writeFile(file, "def add(a, b):\n");
+            const run = await runCli(["complete", "--model", modelPath, "--file", file, "--line", "2", "--column", "1", "--threads", "1", "--gpu", "off", "--verbose"], { cli });
+            assert.equal(run.code, 1, run.stderr);
+            assert.match(run.stderr, /phi2-complete: model error \(HOST_UNAVAILABLE\): The model host did not start within 20000 ms/);
+            const hostPid = Number(/Model host started \(pid (\d+)\)/.exec(run.stderr)?.[1]);
+            assert.ok(hostPid > 0, run.stderr);
             await waitUntilGone(hostPid, 5000);
         } finally {
             await rm(folder, { recursive: true, force: true });

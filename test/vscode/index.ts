@@ -20,6 +20,8 @@ const SUITES: ReadonlyArray<() => Promise<unknown>> = [
     () => import("./idleUnload.test"),
     () => import("./workspaceSettings.test"),
     () => import("./serverBackend.test"),
+    () => import("./oddDocuments.test"),
+    () => import("./crashRecovery.test"),
 ];
 
 export interface TestReportEntry {

@@ -6,8 +6,11 @@ import { CodeServer, launchBrowser, REPO_ROOT, runExtensionTests } from "../supp
 import { runTestRunner } from "../support/runnerMain";
 import { EXTENSION_TESTS_ENTRY, prepareSuite, printReport, type PreparedSuite } from "./testSetup";
 
-/** The whole suite takes well under a minute; this bounds a hang. */
-const SUITE_TIMEOUT_MS = 10 * 60_000;
+/**
+ * The suite takes a few minutes (the crash-recovery kill loop most of it); this bounds a hang. A
+ * longer kill loop (PHI2_VSCODE_KILL_ROUNDS, 4 kills a round) gets up to 45 s per kill more.
+ */
+const SUITE_TIMEOUT_MS = 10 * 60_000 + Number(process.env.PHI2_VSCODE_KILL_ROUNDS ?? 0) * 4 * 45_000;
 const LABEL = "extension host tests (code-server)";
 
 async function main(): Promise<number> {

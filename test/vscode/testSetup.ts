@@ -54,6 +54,7 @@ export async function prepareSuite(name: string): Promise<PreparedSuite> {
             PHI2_TEST_RESULTS: resultsFile,
             PHI2_TEST_SUITE: JSON.stringify(suite),
             ...(process.env.PHI2_TEST_GREP ? { PHI2_TEST_GREP: process.env.PHI2_TEST_GREP } : {}),
+            ...(process.env.PHI2_VSCODE_KILL_ROUNDS ? { PHI2_VSCODE_KILL_ROUNDS: process.env.PHI2_VSCODE_KILL_ROUNDS } : {}),
         },
         stop: () => llamaServer.stop(),
     };

@@ -1,6 +1,6 @@
 // A repository cannot point the extension at files of its choosing: a workspace's
-// .vscode/settings.json that sets the machine-scoped settings (model path, GPU, threads, context)
-// is ignored by the real VS Code, and the loaded model stays the user's. The harness runs with
+// .vscode/settings.json that sets the machine-scoped settings (model path, GPU, threads, context,
+// the backend, the server URL, the download URL) is ignored by the real VS Code, and the loaded model stays the user's. The harness runs with
 // workspace trust off, i.e. every workspace trusted: the harder case for this guarantee. Nor can
 // the file make the model reload (VS Code reports the ignored keys as changed).
 import * as assert from "node:assert/strict";
@@ -29,7 +29,7 @@ describe("workspace settings cannot redirect machine-scoped settings", () => {
         await waitUntil(() => vscode.workspace.getConfiguration("phi2").get(SENTINEL.key) !== SENTINEL.value, () => sleep(100), 20_000);
     });
 
-    it("ignores phi2.modelPath, gpu, threads and contextSize from .vscode/settings.json", async () => {
+    it("ignores phi2.modelPath, gpu, threads, contextSize, backend, server.url and download.baseUrl from .vscode/settings.json", async () => {
         const statuses: string[] = [];
         const subscription = api.models.onDidChangeStatus((status) => statuses.push(status.kind));
         const hostile = path.join(suite.workspace, "evil.gguf");
@@ -39,6 +39,10 @@ describe("workspace settings cannot redirect machine-scoped settings", () => {
             "phi2.gpu": "auto",
             "phi2.threads": 64,
             "phi2.contextSize": 256,
+            // Where code and downloads would go: a repository must not choose either.
+            "phi2.backend": "server",
+            "phi2.server.url": "http://attacker.example:8080",
+            "phi2.download.baseUrl": "http://attacker.example/models",
             [`phi2.${SENTINEL.key}`]: SENTINEL.value,
         }));
         await waitUntil(() => vscode.workspace.getConfiguration("phi2").get(SENTINEL.key) === SENTINEL.value, () => sleep(100), 20_000);
@@ -47,6 +51,10 @@ describe("workspace settings cannot redirect machine-scoped settings", () => {
         assert.equal(configuration.inspect("modelPath")?.workspaceValue, undefined);
         assert.notEqual(configuration.get("threads"), 64);
         assert.notEqual(configuration.get("contextSize"), 256);
+        assert.equal(configuration.get("backend"), "local");
+        assert.notEqual(configuration.get("server.url"), "http://attacker.example:8080");
+        assert.notEqual(configuration.get("download.baseUrl"), "http://attacker.example/models");
+        for (const key of ["backend", "server.url", "download.baseUrl"]) assert.equal(configuration.inspect(key)?.workspaceValue, undefined, key);
         await sleep(1000);
         subscription.dispose();
         const status = api.models.status;
