@@ -3,8 +3,9 @@
 import * as path from "node:path";
 import * as vscode from "vscode";
 import { EXPLAIN_SEQUENCE_KEY } from "../core/explain/ExplainSession";
+import { fileNameOf } from "../core/explain/explainPrompt";
 import type { ModelActivityView } from "../core/model/ModelActivity";
-import type { ModelInfo } from "../protocol/modelHostProtocol";
+import type { MeasuredSpeeds, ModelInfo } from "../protocol/modelHostProtocol";
 import type { ModelStatus } from "./ModelManager";
 
 export const STATUS_BAR_ACTIONS_COMMAND = "phi2.statusBarActions";
@@ -104,11 +105,12 @@ function describe(view: StatusBarView): { text: string; tooltip: string; backgro
         case "ready": {
             const model = status.server
                 ? `${path.basename(status.info.modelPath)} on the server ${status.server} (${status.info.sequences} slots, context ${status.info.contextSize})`
-                : `${path.basename(status.info.modelPath)} (${describePlacement(status.info)}, ${describeThreads(status.info.threads)})`;
+                : `${path.basename(status.info.modelPath)} (${describePlacement(status.info)}, ${describeThreads(status.info.threads)}, context ${status.info.contextSize} tokens)`;
             if (!view.enabled) return { text: "$(circle-slash) Phi-2: off", tooltip: `Completions are turned off. Model: ${model}` };
+            const speeds = status.info.speeds ? `\n${describeSpeeds(status.info.speeds)}` : "";
             const activity = describeActivity(view.activity);
-            if (activity) return { text: activity.text, tooltip: `${activity.tooltip}\nModel: ${model}` };
-            return { text: "$(sparkle) Phi-2", tooltip: `Ready. Model: ${model}` };
+            if (activity) return { text: activity.text, tooltip: `${activity.tooltip}\nModel: ${model}${speeds}` };
+            return { text: "$(sparkle) Phi-2", tooltip: `Ready. Model: ${model}${speeds}` };
         }
     }
 }
@@ -117,7 +119,7 @@ function describe(view: StatusBarView): { text: string; tooltip: string; backgro
 function describeActivity(activity: ModelActivityView): { text: string; tooltip: string } | undefined {
     if (activity.kind === "quiet") return undefined;
     const explaining = activity.key === EXPLAIN_SEQUENCE_KEY;
-    const what = explaining ? "the code to explain" : documentName(activity.key);
+    const what = explaining ? "the code to explain" : fileNameOf(activity.key);
     const why = explaining ? "for the explanation" : activity.priority === "background" ? "in the background, so the next suggestion there is fast" : "for a suggestion";
     if (activity.kind === "reading") {
         return {
@@ -128,14 +130,14 @@ function describeActivity(activity: ModelActivityView): { text: string; tooltip:
     return { text: "$(loading~spin) Phi-2", tooltip: explaining ? "Writing an explanation." : `Working on ${what} ${why}.` };
 }
 
-/** "wrap.py" for file:///src/wrap.py, "Untitled-1" for untitled:Untitled-1. */
-export function documentName(uri: string): string {
-    const name = uri.slice(Math.max(uri.lastIndexOf("/"), uri.lastIndexOf(":")) + 1);
-    try {
-        return decodeURIComponent(name) || uri;
-    } catch {
-        return name || uri;
-    }
+/** "Measured here: prompt 18 tokens/s, generation 5.2 tokens/s". */
+export function describeSpeeds(speeds: MeasuredSpeeds): string {
+    return `Measured here: prompt ${formatRate(speeds.promptTokensPerS)} tokens/s, generation ${formatRate(speeds.generatedTokensPerS)} tokens/s`;
+}
+
+/** Two significant digits below 100: "5.2", "18", "570". */
+function formatRate(perSecond: number): string {
+    return perSecond >= 100 ? String(Math.round(perSecond)) : String(Number(perSecond.toPrecision(2)));
 }
 
 export function describeThreads(threads: number): string {

@@ -17,6 +17,7 @@ import {
     REPO_ROOT,
 } from "../support/codeServer";
 import { ensureScriptedModel, SCRIPTS } from "../support/tinyModels";
+import { ghostTextScenario, INTELLISENSE_SETTINGS } from "./ghostText.ui";
 
 const FILE_NAME = "playground.py";
 const TYPED_LINE = "def add(a, b):";
@@ -52,13 +53,14 @@ export interface CompletionUiRun {
     readonly runDirs: string[];
 }
 
-/** Both scenarios, each on its own editor (phi2.modelPath is machine-scoped: set before start). */
+/** The scenarios, each on its own editor (phi2.modelPath is machine-scoped: set before start). */
 export async function runCompletionUiTests(): Promise<CompletionUiRun> {
     if (!SCRIPTS.add.startsWith(`${TYPED_LINE}\n    ${EXPECTED_GHOST_TEXT}`)) throw new Error("SCRIPTS.add changed: update test/ui/completion.ui.ts");
     const modelPath = await ensureScriptedModel([SCRIPTS.add, SCRIPTS.explain]);
     const run: CompletionUiRun = { results: [], screenshots: [], runDirs: [] };
     await runScenario(run, "ui-test", { modelPath }, typingScenario);
     await runScenario(run, "ui-test-no-model", {}, (scenario) => noModelScenario(scenario, modelPath));
+    await runScenario(run, "ui-test-ghost-text", { modelPath, settings: INTELLISENSE_SETTINGS }, ghostTextScenario);
     return { ...run, screenshots: [...new Set(run.screenshots)] };
 }
 
@@ -202,7 +204,7 @@ export async function openFromExplorer(page: Page, fileName: string): Promise<vo
     await page.locator(".monaco-editor .view-lines").first().waitFor();
 }
 
-async function waitForFile(filePath: string, done: (content: string) => boolean, timeoutMs = 10_000): Promise<string> {
+export async function waitForFile(filePath: string, done: (content: string) => boolean, timeoutMs = 10_000): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     let text = fs.readFileSync(filePath, "utf8");
     while (!done(text) && Date.now() < deadline) {

@@ -221,6 +221,28 @@ describe("Explain This Code", function () {
             return waitForState((current) => current.status === "streaming" && current.text.length > 0, "streamed text");
         }
 
+        it("Explain Again samples with a new seed: a different explanation, not the identical text", async () => {
+            await setPhi2Setting("explain.maxTokens", 48);
+            try {
+                const editor = await openUntitledPython(ADD);
+                editor.selection = new vscode.Selection(0, 0, 2, 0);
+                await vscode.commands.executeCommand(EXPLAIN);
+                const first = await waitForState(finished("done"), "the first explanation");
+                assert.equal(first.sampling, undefined, "the first explanation is greedy");
+                const runs = [first];
+                for (let again = 0; again < 2; again++) {
+                    await send({ type: "again" });
+                    runs.push(await waitForState((current) => finished("done")(current) && current.sampling?.seed !== runs.at(-1)!.sampling?.seed, "another explanation"));
+                }
+                const texts = runs.map((run) => run.text);
+                assert.ok(texts.every((text) => text.length > 0), JSON.stringify(texts));
+                assert.equal(new Set(texts).size, texts.length, `three different explanations: ${JSON.stringify(texts)}`);
+                assert.ok(runs.slice(1).every((run) => run.sampling !== undefined && run.sampling.temperature > 0));
+            } finally {
+                await setPhi2Setting("explain.maxTokens", 1536);
+            }
+        });
+
         it("Stop ends it mid-stream and keeps the text so far", async () => {
             const streaming = await startStreaming();
             assert.equal(streaming.view.canStop, true);
