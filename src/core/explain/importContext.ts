@@ -60,9 +60,9 @@ function stripComment(line: string): string {
 }
 
 /** Top-level import statements of the document, each joined onto one line. */
-export function topLevelImports(document: DocumentSnapshot): { readonly statement: string; readonly line: number }[] {
+export function topLevelImports(document: DocumentSnapshot): { readonly statement: string; readonly line: number; readonly endLine: number }[] {
     const insideString = linesStartingInsideString(document);
-    const statements: { statement: string; line: number }[] = [];
+    const statements: { statement: string; line: number; endLine: number }[] = [];
     for (let line = 0; line < document.lineCount; line++) {
         const text = document.lineAt(line);
         if (insideString[line] || !/^(?:import|from)\s/.test(text)) continue;
@@ -74,7 +74,7 @@ export function topLevelImports(document: DocumentSnapshot): { readonly statemen
             last++;
             statement += " " + stripComment(document.lineAt(last));
         }
-        statements.push({ statement: statement.replace(/\s+/g, " ").trim(), line });
+        statements.push({ statement: statement.replace(/\s+/g, " ").trim(), line, endLine: last });
         line = last;
     }
     return statements;
