@@ -281,10 +281,13 @@ export async function waitForGhostText(page: Page, expected: string): Promise<st
     throw new Error(`no ghost text ${JSON.stringify(expected)} within ${GHOST_TEXT_TIMEOUT_MS} ms (on screen: ${JSON.stringify(shown)})`);
 }
 
-/** The ghost text on screen, joined from its per-token spans. */
-function ghostTextOnScreen(page: Page): Promise<string> {
+/**
+ * The ghost text on screen, joined from its per-token spans. Next to the suggest widget, the
+ * selected item's part is a `.ghost-text-decoration-preview` span.
+ */
+export function ghostTextOnScreen(page: Page): Promise<string> {
     return page.evaluate(() =>
-        Array.from(document.querySelectorAll(".monaco-editor .ghost-text-decoration"))
+        Array.from(document.querySelectorAll(".monaco-editor .ghost-text-decoration, .monaco-editor .ghost-text-decoration-preview"))
             .map((element) => element.textContent ?? "")
             .join("")
             .replace(/\u00a0/g, " ")

@@ -6,7 +6,7 @@
 import * as path from "node:path";
 import type { Page } from "playwright-core";
 import { delay } from "../support/codeServer";
-import { openFromExplorer, waitForFile, waitForGhostText, waitForStatusBar, type Check, type Scenario } from "./completion.ui";
+import { ghostTextOnScreen, openFromExplorer, waitForFile, waitForGhostText, waitForStatusBar, type Check, type Scenario } from "./completion.ui";
 
 const FILE_NAME = "playground.py";
 const TYPED_LINE = "def add(a, b):";
@@ -21,16 +21,6 @@ const STAYS_DISMISSED_MS = 2_000;
 
 function suggestWidget(page: Page) {
     return page.locator(".editor-widget.suggest-widget.visible");
-}
-
-async function ghostTextOnScreen(page: Page): Promise<string> {
-    return page.evaluate(() =>
-        Array.from(document.querySelectorAll(".monaco-editor .ghost-text-decoration"))
-            .map((element) => element.textContent ?? "")
-            .join("")
-            .replace(/\u00a0/g, " ")
-            .trim(),
-    );
 }
 
 export function ghostTextScenario({ page, workspace, screenshot }: Scenario): Check[] {
@@ -79,7 +69,15 @@ export function ghostTextScenario({ page, workspace, screenshot }: Scenario): Ch
                 await waitForGhostText(page, "return a + b");
                 await page.keyboard.type("ret", { delay: 150 });
                 await suggestWidget(page).waitFor({ timeout: 10_000 });
-                await waitForGhostText(page, "urn a + b");
+                await waitForGhostText(page, "urn a + b").catch(async (error: Error) => {
+                    // Which elements hold the rest, if the ghost text's classes changed.
+                    const holders = await page.evaluate(() =>
+                        Array.from(document.querySelectorAll(".monaco-editor .view-lines span, .monaco-editor .view-overlays div"))
+                            .filter((element) => element.children.length === 0 && (element.textContent ?? "").includes("a + b"))
+                            .map((element) => `${element.className}: ${JSON.stringify(element.textContent)}`),
+                    );
+                    throw new Error(`${error.message}; elements with "a + b": ${holders.join("; ")}`);
+                });
                 await screenshot("intellisense-ghost-text");
                 if (!(await suggestWidget(page).isVisible())) throw new Error("the suggest widget closed while the ghost text showed");
             },
