@@ -59,16 +59,6 @@ export interface ModelInfo {
     readonly gpuFallback?: string;
     readonly threads: number;
     readonly loadMs: number;
-    /** This machine's measured speeds, once measured (the status bar tooltip shows them). */
-    readonly speeds?: MeasuredSpeeds;
-}
-
-/** Tokens per second measured on this machine with the loaded model. */
-export interface MeasuredSpeeds {
-    /** Prompt evaluation (prefill). */
-    readonly promptTokensPerS: number;
-    /** Generation, one token after another. */
-    readonly generatedTokensPerS: number;
 }
 
 /** The port's options as plain data: the signal and the callbacks become cancel and progress messages. */

@@ -4,8 +4,9 @@ import * as path from "node:path";
 import * as vscode from "vscode";
 import { EXPLAIN_SEQUENCE_KEY } from "../core/explain/ExplainSession";
 import { fileNameOf } from "../core/explain/explainPrompt";
+import type { MeasuredSpeed } from "../core/completion/machineTuning";
 import type { ModelActivityView } from "../core/model/ModelActivity";
-import type { MeasuredSpeeds, ModelInfo } from "../protocol/modelHostProtocol";
+import type { ModelInfo } from "../protocol/modelHostProtocol";
 import type { ModelStatus } from "./ModelManager";
 
 export const STATUS_BAR_ACTIONS_COMMAND = "phi2.statusBarActions";
@@ -15,6 +16,11 @@ export interface StatusBarView {
     readonly enabled: boolean;
     /** What the model does, once a request has waited long enough to be worth showing. */
     readonly activity: ModelActivityView;
+    /**
+     * Tokens per second measured on this machine with the model in use, once known (the engine's
+     * self-tuning measures them); the tooltip shows them when present.
+     */
+    readonly measuredSpeed?: MeasuredSpeed;
     /** This session's local numbers (CompletionStatistics), shown in the tooltip once the model is ready. */
     readonly statistics?: readonly string[];
 }
@@ -107,7 +113,7 @@ function describe(view: StatusBarView): { text: string; tooltip: string; backgro
                 ? `${path.basename(status.info.modelPath)} on the server ${status.server} (${status.info.sequences} slots, context ${status.info.contextSize})`
                 : `${path.basename(status.info.modelPath)} (${describePlacement(status.info)}, ${describeThreads(status.info.threads)}, context ${status.info.contextSize} tokens)`;
             if (!view.enabled) return { text: "$(circle-slash) Phi-2: off", tooltip: `Completions are turned off. Model: ${model}` };
-            const speeds = status.info.speeds ? `\n${describeSpeeds(status.info.speeds)}` : "";
+            const speeds = view.measuredSpeed ? `\n${describeSpeeds(view.measuredSpeed)}` : "";
             const activity = describeActivity(view.activity);
             if (activity) return { text: activity.text, tooltip: `${activity.tooltip}\nModel: ${model}${speeds}` };
             return { text: "$(sparkle) Phi-2", tooltip: `Ready. Model: ${model}${speeds}` };
@@ -131,7 +137,7 @@ function describeActivity(activity: ModelActivityView): { text: string; tooltip:
 }
 
 /** "Measured here: prompt 18 tokens/s, generation 5.2 tokens/s". */
-export function describeSpeeds(speeds: MeasuredSpeeds): string {
+export function describeSpeeds(speeds: MeasuredSpeed): string {
     return `Measured here: prompt ${formatRate(speeds.promptTokensPerS)} tokens/s, generation ${formatRate(speeds.generatedTokensPerS)} tokens/s`;
 }
 
