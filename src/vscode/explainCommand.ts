@@ -50,6 +50,8 @@ export interface ExplainTestState {
     readonly source?: { readonly fileName: string; readonly startLine: number; readonly endLine: number; readonly kind: string; readonly name?: string };
     readonly trimmed: boolean;
     readonly stopReason?: string;
+    /** The core rule that cut the explanation, if one did. */
+    readonly stopRule?: string;
     readonly error?: string;
     readonly view: ExplainViewState;
     readonly rendered?: ExplainRenderReport;
@@ -135,6 +137,7 @@ export class ExplainController implements vscode.Disposable {
             },
             trimmed: job?.trimmed !== undefined,
             stopReason: session?.outcome?.stopReason,
+            stopRule: session?.outcome?.stopRule,
             error: this.run.kind === "failed" ? this.run.message : undefined,
             view,
             rendered: this.panel.lastRender,
