@@ -8,6 +8,8 @@ import * as vscode from "vscode";
 import type { CompletionEngine, CompletionOutcome, Continuation } from "../core/completion/CompletionEngine";
 import type { RenderedProjectContext } from "../core/context/ProjectContext";
 import type { DocumentSnapshot } from "../core/types";
+import { documentWithItem } from "../core/completion/selectedItem";
+import type { Range } from "../core/types";
 import { TextDocumentSnapshot } from "./TextDocumentSnapshot";
 
 export const COMPLETION_ACCEPTED_COMMAND = "phi2.completionAccepted";
@@ -41,6 +43,8 @@ export interface CompletionRecord {
     /** Further suggestions offered with it (explicit requests), in order. */
     readonly alternatives?: readonly string[];
     readonly skipped?: "disabled" | "modelNotReady";
+    /** The suggest widget's selected item the suggestion continues (IntelliSense was open). */
+    readonly selectedItem?: string;
     readonly elapsedMs: number;
 }
 
@@ -72,18 +76,19 @@ export class Phi2InlineCompletionProvider implements vscode.InlineCompletionItem
             this.declinedWhileNotReady.add(where.uri);
             return this.finish({ ...where, outcome: undefined, shown: undefined, skipped: "modelNotReady", elapsedMs: 0 });
         }
-        // Another provider's suggestion from the suggest widget is being previewed: stay out of its way.
-        if (context.selectedCompletionInfo) return undefined;
-
         const abort = new AbortController();
         const cancellation = token.onCancellationRequested(() => abort.abort());
         if (token.isCancellationRequested) abort.abort();
         try {
             const snapshot = TextDocumentSnapshot.of(document);
+            // The suggest widget is open: complete as if its selected item were accepted, and
+            // offer the item's text plus the continuation, which the editor shows alongside it.
+            const selected = context.selectedCompletionInfo && { range: toCoreRange(context.selectedCompletionInfo.range), text: context.selectedCompletionInfo.text };
+            const target = selected ? documentWithItem(snapshot, selected) : { document: snapshot, position: { line: position.line, character: position.character } };
             const projectContext = await this.options.projectContext?.(document, snapshot);
             const request = {
-                document: snapshot,
-                position: { line: position.line, character: position.character },
+                document: target.document,
+                position: target.position,
                 signal: abort.signal,
                 trigger: context.triggerKind === vscode.InlineCompletionTriggerKind.Invoke && !this.askedForLonger.delete(where.uri) ? "explicit" as const : "automatic" as const,
                 projectContext,
@@ -92,16 +97,19 @@ export class Phi2InlineCompletionProvider implements vscode.InlineCompletionItem
                 ? await this.options.engine.completeWithAlternatives(request, this.options.alternatives?.() ?? 1)
                 : { primary: await this.options.engine.complete(request), alternatives: [] };
             const offered = token.isCancellationRequested ? [] : [outcome, ...alternatives].filter((choice) => (choice.suggestion?.insertText.length ?? 0) > 0);
+            // Over the selected item: its text first, replacing its range, as the editor requires.
+            const textOf = (choice: CompletionOutcome) => (selected?.text ?? "") + choice.suggestion!.insertText;
             this.finish({
-                ...where, outcome, shown: offered[0]?.suggestion?.insertText, elapsedMs: Date.now() - started,
-                ...(offered.length > 1 ? { alternatives: offered.slice(1).map((choice) => choice.suggestion!.insertText) } : {}),
+                ...where, outcome, shown: offered[0] && textOf(offered[0]), elapsedMs: Date.now() - started,
+                ...(selected ? { selectedItem: selected.text } : {}),
+                ...(offered.length > 1 ? { alternatives: offered.slice(1).map(textOf) } : {}),
             });
             if (outcome.continuation && !token.isCancellationRequested) this.showLongerWhenReady(outcome.continuation, document, position);
             if (offered.length === 0) return undefined;
             this.options.engine.notifyShown(offered[0]);
             return offered.map((choice) => {
-                const { insertText, range: { start, end } } = choice.suggestion!;
-                return new vscode.InlineCompletionItem(insertText, new vscode.Range(start.line, start.character, end.line, end.character), {
+                const { start, end } = selected?.range ?? choice.suggestion!.range;
+                return new vscode.InlineCompletionItem(textOf(choice), new vscode.Range(start.line, start.character, end.line, end.character), {
                     title: "Accept Phi-2 Suggestion",
                     command: COMPLETION_ACCEPTED_COMMAND,
                     arguments: [choice],
@@ -171,6 +179,10 @@ export class Phi2InlineCompletionProvider implements vscode.InlineCompletionItem
     }
 }
 
+function toCoreRange(range: vscode.Range): Range {
+    return { start: { line: range.start.line, character: range.start.character }, end: { line: range.end.line, character: range.end.character } };
+}
+
 function describeLocation(document: vscode.TextDocument, position: vscode.Position): string {
     const name = document.isUntitled ? document.uri.path : path.basename(document.uri.fsPath);
     return `${name}:${position.line + 1}:${position.character + 1}`;
@@ -186,6 +198,7 @@ export function formatRequestLine(record: CompletionRecord): string {
     const stats = outcome?.stats;
     const parts = [`complete ${name}:${record.line + 1}:${record.character + 1}`];
     if (stats) parts.push(stats.trigger);
+    if (record.selectedItem !== undefined) parts.push(`after the selected item ${JSON.stringify(truncate(record.selectedItem, 30))}`);
     parts.push(record.shown !== undefined ? `shown ${JSON.stringify(truncate(record.shown, 60))} (${record.shown.length} chars)` : `nothing (${outcome?.reason ?? record.skipped ?? "cancelled"})`);
     if (record.alternatives) parts.push(`+${record.alternatives.length} alternatives`);
     if (stats) {

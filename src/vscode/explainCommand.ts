@@ -15,6 +15,7 @@ import { readSettings } from "./settings";
 import { TextDocumentSnapshot } from "./TextDocumentSnapshot";
 import { isTestMode } from "./testApi";
 import { resampledJob, type ExplainSampling } from "../core/explain/explainSampling";
+import type { PrefillProgress } from "../core/textGenerator";
 
 export const EXPLAIN_COMMAND = "phi2.explain";
 /** Test-only (registered in test mode, not contributed): the panel's state as plain data. */
@@ -49,6 +50,8 @@ export interface ExplainTestState {
     readonly source?: { readonly fileName: string; readonly startLine: number; readonly endLine: number; readonly kind: string; readonly name?: string };
     readonly trimmed: boolean;
     readonly stopReason?: string;
+    /** The core rule that cut the explanation, if one did. */
+    readonly stopRule?: string;
     readonly error?: string;
     readonly view: ExplainViewState;
     readonly rendered?: ExplainRenderReport;
@@ -134,6 +137,7 @@ export class ExplainController implements vscode.Disposable {
             },
             trimmed: job?.trimmed !== undefined,
             stopReason: session?.outcome?.stopReason,
+            stopRule: session?.outcome?.stopRule,
             error: this.run.kind === "failed" ? this.run.message : undefined,
             view,
             rendered: this.panel.lastRender,
@@ -231,7 +235,7 @@ export class ExplainController implements vscode.Disposable {
 
     private onSessionEvent(session: ExplainSession, event: ExplainEvent): void {
         if (this.run.kind !== "session" || this.run.session !== session) return;
-        if (event.kind === "text") this.scheduleRender();
+        if (event.kind === "text" || event.kind === "reading") this.scheduleRender();
         else this.render();
     }
 
@@ -371,7 +375,7 @@ export class ExplainController implements vscode.Disposable {
                     case "idle":
                     case "streaming":
                         status = "streaming";
-                        statusText = text === "" ? "Reading the code..." : "Explaining...";
+                        statusText = text === "" ? readingText(run.session.prefillProgress) : "Explaining...";
                         break;
                     case "stopped":
                         status = "stopped";
@@ -410,6 +414,12 @@ const PANEL_ACTION_LABELS: Record<ExplainPanelAction, string> = {
     restartModel: ACTION_LABELS.restartModel,
     showLogs: ACTION_LABELS.showLogs,
 };
+
+/** Before the first words: how far the model got reading a long prompt, when the host says. */
+function readingText(progress: PrefillProgress | undefined): string {
+    if (!progress || progress.tokensToEvaluate === 0) return "Reading the code...";
+    return `Reading the code: ${Math.floor((progress.evaluatedTokens / progress.tokensToEvaluate) * 100)}% of ${progress.tokensToEvaluate} tokens...`;
+}
 
 function lineSpan(startLine: number, endLine: number): string {
     return startLine === endLine ? `line ${startLine + 1}` : `lines ${startLine + 1}-${endLine + 1}`;

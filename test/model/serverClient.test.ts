@@ -170,6 +170,14 @@ describe("llama-server backend: cancellation (random tiny model)", function () {
         }
     });
 
+    it("samples with the caller's seed: the same seed gives the same text, another seed another (Explain Again)", async () => {
+        const sample = async (seed: number) =>
+            (await generator.generate({ sequenceKey: "sampled", prompt: "def describe(values):\n", maxTokens: 24, temperature: 0.7, seed })).text;
+        const first = await sample(11);
+        assert.equal(await sample(11), first, "a seed reproduces its text");
+        assert.notEqual(await sample(12), first);
+    });
+
     it("answers a request aborted before it starts without asking the server", async () => {
         const controller = new AbortController();
         controller.abort();

@@ -18,6 +18,7 @@ import {
 } from "../support/codeServer";
 import { verifyPocketModel } from "../support/pocket/pocketModel";
 import { ensureScriptedModel, SCRIPTS } from "../support/tinyModels";
+import { ghostTextScenario, INTELLISENSE_SETTINGS } from "./ghostText.ui";
 
 const FILE_NAME = "playground.py";
 const TYPED_LINE = "def add(a, b):";
@@ -53,13 +54,14 @@ export interface CompletionUiRun {
     readonly runDirs: string[];
 }
 
-/** Both scenarios, each on its own editor (phi2.modelPath is machine-scoped: set before start). */
+/** The scenarios, each on its own editor (phi2.modelPath is machine-scoped: set before start). */
 export async function runCompletionUiTests(): Promise<CompletionUiRun> {
     if (!SCRIPTS.add.startsWith(`${TYPED_LINE}\n    ${EXPECTED_GHOST_TEXT}`)) throw new Error("SCRIPTS.add changed: update test/ui/completion.ui.ts");
     const modelPath = await ensureScriptedModel([SCRIPTS.add, SCRIPTS.explain]);
     const run: CompletionUiRun = { results: [], screenshots: [], runDirs: [] };
     await runScenario(run, "ui-test", { modelPath }, typingScenario);
     await runScenario(run, "ui-test-no-model", {}, (scenario) => noModelScenario(scenario, modelPath));
+    await runScenario(run, "ui-test-ghost-text", { modelPath, settings: INTELLISENSE_SETTINGS }, ghostTextScenario);
     // Alternatives need a model whose sampled continuations differ: the pocket Phi-2 writes code.
     const pocket = await verifyPocketModel();
     await runScenario(run, "ui-test-alternatives", { modelPath: pocket.path, settings: { "phi2.alternatives": 3 } }, alternativesScenario);
@@ -250,7 +252,7 @@ export async function openFromExplorer(page: Page, fileName: string): Promise<vo
     await page.locator(".monaco-editor .view-lines").first().waitFor();
 }
 
-async function waitForFile(filePath: string, done: (content: string) => boolean, timeoutMs = 10_000): Promise<string> {
+export async function waitForFile(filePath: string, done: (content: string) => boolean, timeoutMs = 10_000): Promise<string> {
     const deadline = Date.now() + timeoutMs;
     let text = fs.readFileSync(filePath, "utf8");
     while (!done(text) && Date.now() < deadline) {
@@ -279,10 +281,13 @@ export async function waitForGhostText(page: Page, expected: string): Promise<st
     throw new Error(`no ghost text ${JSON.stringify(expected)} within ${GHOST_TEXT_TIMEOUT_MS} ms (on screen: ${JSON.stringify(shown)})`);
 }
 
-/** The ghost text on screen, joined from its per-token spans. */
-function ghostTextOnScreen(page: Page): Promise<string> {
+/**
+ * The ghost text on screen, joined from its per-token spans. Next to the suggest widget, the
+ * selected item's part is a `.ghost-text-decoration-preview` span.
+ */
+export function ghostTextOnScreen(page: Page): Promise<string> {
     return page.evaluate(() =>
-        Array.from(document.querySelectorAll(".monaco-editor .ghost-text-decoration"))
+        Array.from(document.querySelectorAll(".monaco-editor .ghost-text-decoration, .monaco-editor .ghost-text-decoration-preview"))
             .map((element) => element.textContent ?? "")
             .join("")
             .replace(/\u00a0/g, " ")

@@ -16,8 +16,29 @@ function print(results: readonly UiTestResult[]): void {
     }
 }
 
+/** PHI2_UI_SUITES=completion,explain runs only those suites (while iterating on one). */
+function wanted(suite: "completion" | "install" | "explain"): boolean {
+    const only = process.env.PHI2_UI_SUITES;
+    return !only || only.split(",").map((name) => name.trim()).includes(suite);
+}
+
 async function main(): Promise<number> {
     const all: UiTestResult[] = [];
+    if (wanted("completion")) await runCompletionSuite(all);
+    if (wanted("install")) await runInstallSuite(all);
+    if (wanted("explain")) {
+        console.log("explain this code");
+        const explain = await runExplainUiTests();
+        print(explain);
+        all.push(...explain);
+    }
+
+    const failed = all.filter((result) => !result.passed).length;
+    console.log(`${LABEL}: ${all.length - failed} passed, ${failed} failed`);
+    return failed;
+}
+
+async function runCompletionSuite(all: UiTestResult[]): Promise<void> {
     console.log("inline completion");
     const completion = await runCompletionUiTests();
     print(completion.results);
@@ -26,7 +47,9 @@ async function main(): Promise<number> {
         console.log(`  logs: ${completion.runDirs.map((dir) => path.relative(REPO_ROOT, dir)).join(", ")} (code-server.log, user-data/logs/)`);
     }
     all.push(...completion.results);
+}
 
+async function runInstallSuite(all: UiTestResult[]): Promise<void> {
     console.log("install from the VSIX, download the model");
     const install = await runInstallUiTests();
     print(install.results);
@@ -34,15 +57,6 @@ async function main(): Promise<number> {
     if (install.screenshots.length > 0) console.log(`  screenshots: ${install.screenshots.map((file) => path.relative(REPO_ROOT, file)).join(", ")}`);
     if (install.results.some((result) => !result.passed)) console.log(`  logs: ${install.runDirs.map((dir) => path.relative(REPO_ROOT, dir)).join(", ")}`);
     all.push(...install.results);
-
-    console.log("explain this code");
-    const explain = await runExplainUiTests();
-    print(explain);
-    all.push(...explain);
-
-    const failed = all.filter((result) => !result.passed).length;
-    console.log(`${LABEL}: ${all.length - failed} passed, ${failed} failed`);
-    return failed;
 }
 
 runTestRunner(LABEL, main);

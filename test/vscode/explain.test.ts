@@ -201,7 +201,7 @@ describe("Explain This Code", function () {
         assert.notEqual(api.client.pid, pid, "a new model host serves it");
     });
 
-    describe("a long explanation (random tiny model: it never stops on its own)", () => {
+    describe("a long explanation (random tiny model: sampled, it never stops on its own)", () => {
         before(async () => {
             await setPhi2Setting("explain.maxTokens", 1536);
             await setPhi2Setting("modelPath", suite.randomModel);
@@ -214,12 +214,49 @@ describe("Explain This Code", function () {
             await waitForStatus(api, (status) => status.kind === "ready" && status.info.modelPath === suite.completionModel, 60_000);
         });
 
+        /**
+         * A long stream: greedy, the random model soon loops on one phrase, which the loop rule
+         * cuts; sampled (Explain Again) it writes on without end.
+         */
         async function startStreaming(): Promise<ExplainTestState> {
             const editor = await openUntitledPython(ADD);
             editor.selection = new vscode.Selection(0, 0, 2, 0);
             await vscode.commands.executeCommand(EXPLAIN);
-            return waitForState((current) => current.status === "streaming" && current.text.length > 0, "streamed text");
+            await waitForState(finished("done"), "the greedy explanation");
+            await send({ type: "again" });
+            return waitForState((current) => current.status === "streaming" && current.sampling !== undefined && current.text.length > 0, "streamed text");
         }
+
+        it("cuts the greedy random model's phrase loop long before the length cap", async () => {
+            const editor = await openUntitledPython(ADD);
+            editor.selection = new vscode.Selection(0, 0, 2, 0);
+            await vscode.commands.executeCommand(EXPLAIN);
+            const done = await waitForState(finished("done"), "the greedy explanation");
+            assert.equal(done.stopRule, "phraseLoop", `stopped by ${done.stopReason}/${done.stopRule}: ${JSON.stringify(done.text.slice(-200))}`);
+            assert.ok(done.text.length > 0);
+        });
+
+        it("Explain Again samples with a new seed: a different explanation, not the identical text", async () => {
+            await setPhi2Setting("explain.maxTokens", 48);
+            try {
+                const editor = await openUntitledPython(ADD);
+                editor.selection = new vscode.Selection(0, 0, 2, 0);
+                await vscode.commands.executeCommand(EXPLAIN);
+                const first = await waitForState(finished("done"), "the first explanation");
+                assert.equal(first.sampling, undefined, "the first explanation is greedy");
+                const runs = [first];
+                for (let again = 0; again < 2; again++) {
+                    await send({ type: "again" });
+                    runs.push(await waitForState((current) => finished("done")(current) && current.sampling?.seed !== runs.at(-1)!.sampling?.seed, "another explanation"));
+                }
+                const texts = runs.map((run) => run.text);
+                assert.ok(texts.every((text) => text.length > 0), JSON.stringify(texts));
+                assert.equal(new Set(texts).size, texts.length, `three different explanations: ${JSON.stringify(texts)}`);
+                assert.ok(runs.slice(1).every((run) => run.sampling !== undefined && run.sampling.temperature > 0));
+            } finally {
+                await setPhi2Setting("explain.maxTokens", 1536);
+            }
+        });
 
         it("Stop ends it mid-stream and keeps the text so far", async () => {
             const streaming = await startStreaming();

@@ -13,6 +13,7 @@ const SUITES: ReadonlyArray<() => Promise<unknown>> = [
     () => import("./inlineCompletion.test"),
     () => import("./prefill.test"),
     () => import("./statusBar.test"),
+    () => import("./ghostTextInteraction.test"),
     () => import("./surface.test"),
     () => import("./explain.test"),
     () => import("./projectContext.test"),

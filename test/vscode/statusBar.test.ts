@@ -75,4 +75,21 @@ describe("the status bar while the model works", () => {
             api.models.activity.spinnerDelayMs = SPINNER_DELAY_MS;
         }
     });
+
+    it("shows the model's threads and context in the tooltip, and measured speeds when there are some", () => {
+        const status = api.models.status;
+        assert.equal(status.kind, "ready");
+        if (status.kind !== "ready") return;
+        assert.match(api.statusBar.tooltip, new RegExp(`1 thread, context ${status.info.contextSize} tokens`));
+        assert.doesNotMatch(api.statusBar.tooltip, /Measured here/, "no speeds before they are measured");
+        const view = { status, enabled: true, activity: api.models.activity.view };
+        try {
+            api.statusBar.update({ ...view, measuredSpeed: { promptTokensPerS: 18.46, generatedTokensPerS: 5.04 } });
+            assert.match(api.statusBar.tooltip, /Measured here: prompt 18 tokens\/s, generation 5 tokens\/s/);
+            api.statusBar.update({ ...view, measuredSpeed: { promptTokensPerS: 571.2, generatedTokensPerS: 123.4 } });
+            assert.match(api.statusBar.tooltip, /prompt 571 tokens\/s, generation 123 tokens\/s/);
+        } finally {
+            api.statusBar.update(view);
+        }
+    });
 });

@@ -5,7 +5,7 @@
 // explanation prompt on the same sequence would replace that state and the next completion
 // would re-evaluate its whole prompt.
 import type { GenerationCounters, StopReason } from "../types";
-import type { RequestPriority, TextGenerator } from "../textGenerator";
+import type { PrefillProgress, RequestPriority, TextGenerator } from "../textGenerator";
 import type { ExplainJob } from "./explainPrompt";
 import { END_OF_TEXT } from "../phi2Vocabulary";
 import { ExplanationStreamFilter, type ExplainStopRule } from "./explainStopRules";
@@ -37,6 +37,8 @@ export interface ExplainOutcome {
 
 export type ExplainEvent =
     | { readonly kind: "text"; readonly chunk: string; readonly text: string }
+    /** The host evaluated another chunk of a long prompt (before the first words). */
+    | { readonly kind: "reading"; readonly progress: PrefillProgress }
     | { readonly kind: "status"; readonly status: ExplainStatus };
 
 /**
@@ -52,6 +54,7 @@ export class ExplainSession {
     private running: Promise<void> | undefined;
     /** Raw text as streamed, to compare with the final result. */
     private rawStreamed = "";
+    private reading: PrefillProgress | undefined;
 
     constructor(
         private readonly generator: TextGenerator,
@@ -61,6 +64,11 @@ export class ExplainSession {
 
     get status(): ExplainStatus {
         return this.currentStatus;
+    }
+
+    /** How far the host got reading a long prompt, until the first words. */
+    get prefillProgress(): PrefillProgress | undefined {
+        return this.reading;
     }
 
     /** The clean explanation so far (exactly what was streamed). */
@@ -113,6 +121,10 @@ export class ExplainSession {
                 stopStrings: EXPLAIN_HOST_STOP_STRINGS,
                 priority: EXPLAIN_PRIORITY,
                 signal: this.abortController.signal,
+                onPrefillProgress: (progress) => {
+                    this.reading = progress;
+                    this.listener({ kind: "reading", progress });
+                },
                 onText: (chunk) => {
                     this.rawStreamed += chunk;
                     this.emit(this.filter.push(chunk));

@@ -90,6 +90,25 @@ describe("ExplainSession", () => {
         assert.equal(sampled.requests[0].seed, 2 ** 30);
     });
 
+    it("tells the listener how far the host got reading a long prompt, before the first words", async () => {
+        const generator: TextGenerator = {
+            async generate(options) {
+                options.onPrefillProgress?.({ evaluatedTokens: 0, tokensToEvaluate: 128 });
+                options.onPrefillProgress?.({ evaluatedTokens: 64, tokensToEvaluate: 128 });
+                options.onText?.(" It adds.");
+                return { text: " It adds.", stopReason: "eos", counters: COUNTERS };
+            },
+            prefill: () => Promise.reject(new Error("not used by explanations")),
+        };
+        const { events, listener } = record();
+        const session = new ExplainSession(generator, job(), listener);
+        await session.start();
+        const reading = events.filter((event) => event.kind === "reading");
+        assert.deepEqual(reading.map((event) => event.kind === "reading" && event.progress.evaluatedTokens), [0, 64]);
+        assert.deepEqual(session.prefillProgress, { evaluatedTokens: 64, tokensToEvaluate: 128 });
+        assert.equal(session.text, "It adds.");
+    });
+
     it("streams clean chunks and ends done, stopping the host when a rule fires", async () => {
         const generator = new ScriptedGenerator([" The function", " adds a and b.", "\n\nExer", "cise 1: write", " more"]);
         const { events, listener } = record();
