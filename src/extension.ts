@@ -44,7 +44,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Phi2Te
         const statusBar = new ModelStatusBar();
         const statistics = new CompletionStatistics(() => engine.totals);
         const describeSession = () => describeStatistics(statistics.summary());
-        const refreshStatusBar = () => statusBar.update({ status: models.status, enabled: settings.enable, activity: models.activity.view, statistics: describeSession() });
+        const refreshStatusBar = () => statusBar.update({ status: models.status, enabled: settings.enable, activity: models.activity.view, measuredSpeed: models.measuredSpeed, statistics: describeSession() });
         const projectContext = new ProjectContextService({ wasmDirectory: findTreeSitterWasmDirectory(context.extensionPath), log, mode: () => settings.context });
         const contextFor = (document: vscode.TextDocument, snapshot: DocumentSnapshot) =>
             projectContext.contextFor(document, snapshot, contextBudgetTokens(toCompletionSettings(settings)));

@@ -20,7 +20,7 @@ export interface SyntaxGuardInput {
     readonly insertText: string;
     /** Source after the insertion point (to the end of the region around the cursor). */
     readonly after: string;
-    /** Parse time this check may take (see guardTimeBudgetMs); the guard's own default when undefined. */
+    /** Parse time this check may take (see guardTimeBudgetMs), when more than the guard's own budget. */
     readonly timeBudgetMs?: number;
 }
 

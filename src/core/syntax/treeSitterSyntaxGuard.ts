@@ -65,7 +65,8 @@ export class TreeSitterSyntaxGuard implements SyntaxGuard {
     }
 
     check(input: SyntaxGuardInput): SyntaxGuardVerdict {
-        this.deadline = performance.now() + (input.timeBudgetMs ?? this.timeBudgetMs);
+        // The larger of the check's budget (the engine's, from the model time) and the guard's own.
+        this.deadline = performance.now() + Math.max(input.timeBudgetMs ?? 0, this.timeBudgetMs);
         try {
             return guardSuggestion(input, this.findProblems);
         } finally {

@@ -307,7 +307,7 @@ describe("tree-sitter syntax guard", function () {
             const verdict = hurried.check({ before: "def f(a):\n    return ", insertText: "a +", after: "\n" });
             assert.deepEqual([verdict.action, verdict.outOfTime], ["dropped", true]);
             assert.equal(hurried.parseErrors("def f(a):\n    return a\n"), 0, "outside a check there is no budget");
-            // The check's own budget (the engine's, from the model time) wins over the guard's default.
+            // A larger budget for the check (the engine's, from the model time) wins over the guard's own.
             const given = hurried.check({ before: "def f(a):\n    return ", insertText: "a + 1", after: "\n", timeBudgetMs: 10_000 });
             assert.deepEqual([given.action, given.outOfTime], ["kept", undefined]);
         } finally {
