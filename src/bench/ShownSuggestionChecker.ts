@@ -5,6 +5,7 @@
 //    enclosing top-level block), counted by a tree-sitter parser of its own?
 import * as treeSitterNamespace from "@vscode/tree-sitter-wasm";
 import type { Node as TreeSitterNode, Parser as TreeSitterParser } from "@vscode/tree-sitter-wasm";
+import { scanPython } from "../core/python/pythonScanner";
 import type { Position } from "../core/types";
 import type { TypedDocument } from "./TypedDocument";
 
@@ -109,22 +110,15 @@ function suffixDuplicate(document: TypedDocument, position: Position, before: st
     return undefined;
 }
 
-/** How many more `closer` than matching openers a text has (outside simple string literals). */
+/** How many more `closer` than matching openers a text has (in its code, not its strings and comments). */
 function unbalancedClosers(text: string, closer: string): number {
     const opener = CLOSERS[closer]!;
     let balance = 0;
-    let quote: string | undefined;
-    for (let i = 0; i < text.length; i++) {
-        const char = text[i]!;
-        if (quote) {
-            if (char === "\\") i++;
-            else if (char === quote) quote = undefined;
-            continue;
-        }
-        if (char === "'" || char === '"') quote = char;
-        else if (char === "#") break;
-        else if (char === opener) balance--;
-        else if (char === closer) balance++;
-    }
+    scanPython(text, {
+        code: (char) => {
+            if (char === opener) balance--;
+            else if (char === closer) balance++;
+        },
+    });
     return balance;
 }

@@ -4,7 +4,7 @@
 // functions of another file (a switch), each typed for its share of the run.
 import type { CompletionSettings } from "../core/completion/CompletionSettings";
 import { tuneToMachine } from "../core/completion/machineTuning";
-import type { SyntaxGuard } from "../core/completion/syntaxGuard";
+import type { SyntaxGuard } from "../core/syntax/syntaxGuard";
 import type { TextGenerator } from "../core/textGenerator";
 import { measureModelSpeed } from "./modelSpeed";
 import type { ModelSpeedReport } from "./modelSpeed";

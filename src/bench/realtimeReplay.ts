@@ -8,7 +8,7 @@ import { CompletionEngine } from "../core/completion/CompletionEngine";
 import type { CompletionOutcome } from "../core/completion/CompletionEngine";
 import type { CompletionSettings } from "../core/completion/CompletionSettings";
 import type { MeasuredSpeed } from "../core/completion/machineTuning";
-import type { SyntaxGuard } from "../core/completion/syntaxGuard";
+import type { SyntaxGuard } from "../core/syntax/syntaxGuard";
 import type { TextGenerator } from "../core/textGenerator";
 import type { GenerationCounters } from "../core/types";
 import { CountingGenerator } from "./CountingGenerator";

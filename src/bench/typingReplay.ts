@@ -7,7 +7,7 @@
 import { CompletionEngine } from "../core/completion/CompletionEngine";
 import type { CompletionOutcome } from "../core/completion/CompletionEngine";
 import type { CompletionSettings } from "../core/completion/CompletionSettings";
-import type { SyntaxGuard } from "../core/completion/syntaxGuard";
+import type { SyntaxGuard } from "../core/syntax/syntaxGuard";
 import type { TextGenerator } from "../core/textGenerator";
 import { CountingGenerator } from "./CountingGenerator";
 import type { CountedCall } from "./CountingGenerator";

@@ -7,7 +7,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { CompletionEngine } from "../core/completion/CompletionEngine";
 import { DEFAULT_COMPLETION_SETTINGS, contextBudgetTokens, withSettings } from "../core/completion/CompletionSettings";
 import type { MultilineMode } from "../core/completion/CompletionSettings";
-import { createTextSnapshot } from "../core/completion/textSnapshot";
+import { createTextSnapshot } from "../core/python/textSnapshot";
 import { PROJECT_CONTEXT_MODES } from "../core/context/ProjectContext";
 import type { ProjectContextMode } from "../core/context/ProjectContext";
 import { createTreeSitterSyntaxGuard } from "../core/syntax/treeSitterSyntaxGuard";

@@ -12,7 +12,7 @@ import * as vscode from "vscode";
 import { MAX_CONTEXT_FILE_BYTES, NO_PROJECT_CONTEXT, ProjectContext } from "../core/context/ProjectContext";
 import type { ProjectContextMode, ProjectFile, ProjectFileSource, RenderedProjectContext } from "../core/context/ProjectContext";
 import { RecentSnippets } from "../core/context/RecentSnippets";
-import { topLevelImports } from "../core/explain/importContext";
+import { topLevelImports } from "../core/python/imports";
 import type { DocumentSnapshot } from "../core/types";
 import { loadPythonParser } from "../core/syntax/pythonParser";
 

@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import { CompletionEngine } from "../../../src/core/completion/CompletionEngine";
 import type { CompletionOutcome, CompletionTrigger } from "../../../src/core/completion/CompletionEngine";
 import { DEFAULT_COMPLETION_SETTINGS, withSettings } from "../../../src/core/completion/CompletionSettings";
-import { createTextSnapshot } from "../../../src/core/completion/textSnapshot";
+import { createTextSnapshot } from "../../../src/core/python/textSnapshot";
 import { createTreeSitterSyntaxGuard } from "../../../src/core/syntax/treeSitterSyntaxGuard";
 import { locateTreeSitterWasmDirectory } from "../../../src/cli/treeSitterWasm";
 import type { DocumentSnapshot, Position } from "../../../src/core/types";

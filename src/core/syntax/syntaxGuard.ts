@@ -11,8 +11,9 @@
 // The parser is behind `ParseProblemFinder` so this logic is pure and tested with a fake; the
 // tree-sitter implementation lives in src/core/syntax/.
 import type { DocumentSnapshot, Position } from "../types";
-import { scanBrackets } from "./brackets";
-import { indentWidth, isBlank } from "./indentation";
+import { scanBrackets } from "../python/brackets";
+import { indentWidth, isBlank, tabSizeOf } from "../python/indentation";
+import { linesStartingInsideStringAbove } from "../python/statementLines";
 
 export interface SyntaxGuardInput {
     /** Source before the insertion point (from the start of the region around the cursor). */
@@ -294,7 +295,7 @@ export interface GuardRegion {
  * GUARD_LINES_AFTER lines below the cursor. The cost does not grow with the file or the class.
  */
 export function enclosingBlockSource(document: DocumentSnapshot, position: Position): GuardRegion {
-    const tabSize = document.indent?.tabSize ?? 4;
+    const tabSize = tabSizeOf(document);
     const cursorLine = position.line;
     const line = document.lineAt(cursorLine);
     const textBeforeCursor = line.slice(0, position.character);
@@ -310,14 +311,12 @@ export function enclosingBlockSource(document: DocumentSnapshot, position: Posit
         let level = isBlank(textBeforeCursor) ? indentWidth(textBeforeCursor, tabSize) : startIndent;
         startIndent = level;
         const lowest = Math.max(0, cursorLine - GUARD_LINES_BEFORE);
-        // Triple quotes from the line looked at to the cursor: odd, and that line is inside a
-        // docstring (whose text may look like a statement).
-        let tripleQuotes = countTripleQuotes(textBeforeCursor);
+        // A line inside a docstring may look like a statement: it is not one. The cursor is in code.
+        const insideString = linesStartingInsideStringAbove(document, lowest, cursorLine, textBeforeCursor);
         for (let index = cursorLine - 1; index >= lowest; index--) {
             const text = document.lineAt(index);
-            tripleQuotes += countTripleQuotes(text);
             const code = text.trimStart();
-            if (code.length === 0 || code.startsWith("#") || tripleQuotes % 2 === 1) continue;
+            if (code.length === 0 || code.startsWith("#") || insideString[index]) continue;
             const width = indentWidth(text, tabSize);
             if (width > level || !startsStatement(document, index, code)) continue;
             if (width < level && BLOCK_HEADER.test(code)) {
@@ -400,14 +399,6 @@ function longLiteralContext(document: DocumentSnapshot, cursorLine: number, lowe
         }
     }
     return undefined;
-}
-
-/** Occurrences of `"""` and `'''` in a line. */
-function countTripleQuotes(text: string): number {
-    let count = 0;
-    for (let index = text.indexOf("\"\"\""); index >= 0; index = text.indexOf("\"\"\"", index + 3)) count++;
-    for (let index = text.indexOf("'''"); index >= 0; index = text.indexOf("'''", index + 3)) count++;
-    return count;
 }
 
 /** Whether a non-blank line (`code`: without its indentation) starts a statement rather than continuing one. */

@@ -9,9 +9,9 @@ import {
     insertionPlace,
     leavesBracketOpen,
     searchCleanCandidate,
-} from "../../../src/core/completion/syntaxGuard";
-import type { ParseProblem, ParseProblemFinder } from "../../../src/core/completion/syntaxGuard";
-import { createTextSnapshot } from "../../../src/core/completion/textSnapshot";
+} from "../../../src/core/syntax/syntaxGuard";
+import type { ParseProblem, ParseProblemFinder } from "../../../src/core/syntax/syntaxGuard";
+import { createTextSnapshot } from "../../../src/core/python/textSnapshot";
 import { createTreeSitterSyntaxGuard, editBetween } from "../../../src/core/syntax/treeSitterSyntaxGuard";
 import type { TreeSitterSyntaxGuard } from "../../../src/core/syntax/treeSitterSyntaxGuard";
 import { locateTreeSitterWasmDirectory } from "../../../src/cli/treeSitterWasm";
