@@ -16,6 +16,7 @@ import {
     launchBrowser,
     REPO_ROOT,
 } from "../support/codeServer";
+import { verifyPocketModel } from "../support/pocket/pocketModel";
 import { ensureScriptedModel, SCRIPTS } from "../support/tinyModels";
 
 const FILE_NAME = "playground.py";
@@ -59,6 +60,9 @@ export async function runCompletionUiTests(): Promise<CompletionUiRun> {
     const run: CompletionUiRun = { results: [], screenshots: [], runDirs: [] };
     await runScenario(run, "ui-test", { modelPath }, typingScenario);
     await runScenario(run, "ui-test-no-model", {}, (scenario) => noModelScenario(scenario, modelPath));
+    // Alternatives need a model whose sampled continuations differ: the pocket Phi-2 writes code.
+    const pocket = await verifyPocketModel();
+    await runScenario(run, "ui-test-alternatives", { modelPath: pocket.path, settings: { "phi2.alternatives": 3 } }, alternativesScenario);
     return { ...run, screenshots: [...new Set(run.screenshots)] };
 }
 
@@ -94,6 +98,50 @@ function typingScenario({ page, workspace, screenshot }: Scenario): Check[] {
                 await screenshot("accepted");
                 if (!text.trimEnd().endsWith(expectedEnd)) throw new Error(`saved file ends with ${JSON.stringify(text.slice(-80))}`);
                 if (text.includes(`${EXPECTED_GHOST_TEXT}${EXPECTED_GHOST_TEXT}`)) throw new Error("the suggestion was inserted twice");
+            },
+        },
+    ];
+}
+
+/** A method body where the pocket model's greedy and sampled continuations differ (measured). */
+const ALTERNATIVES_FILE = "stack.py";
+const ALTERNATIVES_SOURCE = "class Stack:\n    def __init__(self):\n        self.items = []\n\n    def push(self, item):\n        ";
+const ALTERNATIVES_TYPED = "self.";
+
+/** Alt+\ asks explicitly for several suggestions; Alt+] and Alt+[ cycle through them. */
+function alternativesScenario({ page, workspace, screenshot }: Scenario): Check[] {
+    // Written before the workbench opens, so the Explorer lists it.
+    fs.writeFileSync(path.join(workspace, ALTERNATIVES_FILE), ALTERNATIVES_SOURCE);
+    const seen: string[] = [];
+    return [
+        {
+            name: `with the pocket model, typing "${ALTERNATIVES_TYPED}" in a method and pressing Alt+\\ shows a suggestion`,
+            run: async () => {
+                await openFromExplorer(page, ALTERNATIVES_FILE);
+                await waitForStatusBar(page, (text) => text === "Phi-2", /error|no model/);
+                await page.locator(".monaco-editor .view-lines").first().click();
+                await page.keyboard.press("Control+End");
+                await page.keyboard.type(ALTERNATIVES_TYPED, { delay: 40 });
+                await page.keyboard.press("Alt+Backslash");
+                seen.push(await waitForGhostTextWhere(page, (shown) => shown.length > 0, "any ghost text"));
+                await screenshot("alternative-1");
+            },
+        },
+        {
+            name: "Alt+] shows a different suggestion, and again another (or the first again)",
+            run: async () => {
+                await page.keyboard.press("Alt+BracketRight");
+                seen.push(await waitForGhostTextWhere(page, (shown) => shown.length > 0 && shown !== seen[0], `ghost text other than ${JSON.stringify(seen[0])}`));
+                await screenshot("alternative-2");
+                await page.keyboard.press("Alt+BracketRight");
+                seen.push(await waitForGhostTextWhere(page, (shown) => shown.length > 0 && shown !== seen[1], `ghost text other than ${JSON.stringify(seen[1])}`));
+            },
+        },
+        {
+            name: "Alt+[ goes back to the previous suggestion",
+            run: async () => {
+                await page.keyboard.press("Alt+BracketLeft");
+                await waitForGhostTextWhere(page, (shown) => shown === seen[1], `ghost text ${JSON.stringify(seen[1])} again (seen: ${JSON.stringify(seen)})`);
             },
         },
     ];
@@ -224,17 +272,34 @@ export async function waitForGhostText(page: Page, expected: string): Promise<st
     const deadline = Date.now() + GHOST_TEXT_TIMEOUT_MS;
     let shown = "";
     while (Date.now() < deadline) {
-        shown = await page.evaluate(() =>
-            Array.from(document.querySelectorAll(".monaco-editor .ghost-text-decoration"))
-                .map((element) => element.textContent ?? "")
-                .join("")
-                .replace(/\u00a0/g, " ")
-                .trim(),
-        );
+        shown = await ghostTextOnScreen(page);
         if (shown === expected) return shown;
         await delay(100);
     }
     throw new Error(`no ghost text ${JSON.stringify(expected)} within ${GHOST_TEXT_TIMEOUT_MS} ms (on screen: ${JSON.stringify(shown)})`);
+}
+
+/** The ghost text on screen, joined from its per-token spans. */
+function ghostTextOnScreen(page: Page): Promise<string> {
+    return page.evaluate(() =>
+        Array.from(document.querySelectorAll(".monaco-editor .ghost-text-decoration"))
+            .map((element) => element.textContent ?? "")
+            .join("")
+            .replace(/\u00a0/g, " ")
+            .trim(),
+    );
+}
+
+/** Waits until the ghost text on screen satisfies `accept`; returns it. */
+async function waitForGhostTextWhere(page: Page, accept: (shown: string) => boolean, what: string): Promise<string> {
+    const deadline = Date.now() + GHOST_TEXT_TIMEOUT_MS;
+    let shown = "";
+    while (Date.now() < deadline) {
+        shown = await ghostTextOnScreen(page);
+        if (accept(shown)) return shown;
+        await delay(100);
+    }
+    throw new Error(`no ${what} within ${GHOST_TEXT_TIMEOUT_MS} ms (on screen: ${JSON.stringify(shown)})`);
 }
 
 /** Waits for the Phi-2 status bar item's text (icon excluded) to match; `failOn` ends the wait early. */

@@ -42,6 +42,13 @@ export interface ProjectFileSource {
     read(relativePath: string): Promise<ProjectFile | undefined>;
 }
 
+/**
+ * Where a name imported on a line of the document is defined, as a path relative to the workspace
+ * root, when the editor knows (a Python language server's definition provider). Asked only for
+ * names that the module-path rules cannot resolve; answers undefined when it does not know.
+ */
+export type DefinitionLocator = (query: { readonly line: number; readonly name: string }) => Promise<string | undefined>;
+
 /** Parses Python source (tree-sitter); the caller owns the parser. */
 export type PythonParse = (source: string) => Tree | null;
 
@@ -53,6 +60,8 @@ export interface ProjectContextRequest {
     readonly mode: ProjectContextMode;
     /** Snippets of other files, most recent first (used with mode "definitions+recent"). */
     readonly recent?: readonly RecentSnippet[];
+    /** The editor's definition lookup for names the module-path rules do not resolve (optional). */
+    readonly locateDefinition?: DefinitionLocator;
 }
 
 export interface RenderedProjectContext {
@@ -85,12 +94,12 @@ export class ProjectContext {
 
     async render(request: ProjectContextRequest): Promise<RenderedProjectContext> {
         if (request.mode === "none" || request.relativePath === undefined || request.budgetTokens <= 0) return NO_PROJECT_CONTEXT;
-        const sections = await this.definitionSections(request.relativePath, importedModules(request.document));
+        const sections = await this.definitionSections(request.relativePath, importedModules(request.document), request.locateDefinition);
         const recent = request.mode === "definitions+recent" ? (request.recent ?? []).filter((snippet) => snippet.path !== request.relativePath) : [];
         return renderSections(sections, recent, request.relativePath, request.budgetTokens);
     }
 
-    private async definitionSections(fromFile: string, modules: readonly ImportedModule[]): Promise<Section[]> {
+    private async definitionSections(fromFile: string, modules: readonly ImportedModule[], locate: DefinitionLocator | undefined): Promise<Section[]> {
         const sections = new Map<string, OutlineEntry[]>();
         const add = (path: string, entries: readonly OutlineEntry[]): void => {
             const list = sections.get(path) ?? [];
@@ -111,24 +120,43 @@ export class ProjectContext {
                 }
                 // `from . import models` / `from pkg import util`: the name is a submodule.
                 const submodule = await this.outlineOf(fromFile, imported.module.endsWith(".") ? `${imported.module}${name}` : `${imported.module}.${name}`);
-                if (submodule) add(submodule.path, submodule.entries.filter((entry) => entry.public));
+                if (submodule) {
+                    add(submodule.path, submodule.entries.filter((entry) => entry.public));
+                    continue;
+                }
+                // A layout the path rules do not know (src/ folders, sys.path tweaks): ask the editor.
+                const located = locate && (await this.locatedEntry(locate, imported.line, name));
+                if (located) add(located.path, [located.entry]);
             }
         }
         return [...sections].filter(([path]) => path !== fromFile).map(([path, entries]) => ({ path, entries }));
     }
 
+    private async locatedEntry(locate: DefinitionLocator, line: number, name: string): Promise<{ path: string; entry: OutlineEntry } | undefined> {
+        const path = await locate({ line, name });
+        if (path === undefined) return undefined;
+        const entry = (await this.outlineOfFile(path))?.find((candidate) => candidate.name === name);
+        return entry && { path, entry };
+    }
+
     private async outlineOf(fromFile: string, module: string): Promise<{ path: string; entries: readonly OutlineEntry[] } | undefined> {
         for (const path of moduleFileCandidates(fromFile, module)) {
-            const file = await this.files.read(path);
-            if (file === undefined) continue;
-            const cached = this.outlines.get(path);
-            if (cached && cached.stamp === file.stamp) return { path, entries: cached.entries };
-            const entries = file.text.length > MAX_CONTEXT_FILE_BYTES ? [] : this.outlineText(file.text);
-            if (this.outlines.size >= OUTLINE_CACHE_ENTRIES) this.outlines.delete(this.outlines.keys().next().value as string);
-            this.outlines.set(path, { stamp: file.stamp, entries });
-            return { path, entries };
+            const entries = await this.outlineOfFile(path);
+            if (entries) return { path, entries };
         }
         return undefined;
+    }
+
+    /** The outline of one workspace file (cached by its stamp); undefined when it cannot be read. */
+    private async outlineOfFile(path: string): Promise<readonly OutlineEntry[] | undefined> {
+        const file = await this.files.read(path);
+        if (file === undefined) return undefined;
+        const cached = this.outlines.get(path);
+        if (cached && cached.stamp === file.stamp) return cached.entries;
+        const entries = file.text.length > MAX_CONTEXT_FILE_BYTES ? [] : this.outlineText(file.text);
+        if (this.outlines.size >= OUTLINE_CACHE_ENTRIES) this.outlines.delete(this.outlines.keys().next().value as string);
+        this.outlines.set(path, { stamp: file.stamp, entries });
+        return entries;
     }
 
     private outlineText(text: string): readonly OutlineEntry[] {

@@ -75,13 +75,13 @@ export function importStatementAt(document: DocumentSnapshot, line: number, limi
 }
 
 /** Top-level import statements of the document, each joined onto one line. */
-export function topLevelImports(document: DocumentSnapshot): { readonly statement: string; readonly line: number }[] {
+export function topLevelImports(document: DocumentSnapshot): { readonly statement: string; readonly line: number; readonly endLine: number }[] {
     const insideString = linesStartingInsideString(document);
-    const statements: { statement: string; line: number }[] = [];
+    const statements: { statement: string; line: number; endLine: number }[] = [];
     for (let line = 0; line < document.lineCount; line++) {
         if (insideString[line] || !startsImport(document.lineAt(line))) continue;
         const { statement, lastLine } = importStatementAt(document, line);
-        statements.push({ statement, line });
+        statements.push({ statement, line, endLine: lastLine });
         line = lastLine;
     }
     return statements;

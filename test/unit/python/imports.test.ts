@@ -18,27 +18,27 @@ describe("the import scanner", () => {
     it("takes a from-import continued by a backslash before `import` as an import, in the header too", () => {
         const document = createTextSnapshot("from collections \\\n    import OrderedDict\nimport os\n\nx = 1\n");
         assert.deepEqual(topLevelImports(document), [
-            { statement: "from collections \\ import OrderedDict", line: 0 },
-            { statement: "import os", line: 2 },
+            { statement: "from collections \\ import OrderedDict", line: 0, endLine: 1 },
+            { statement: "import os", line: 2, endLine: 2 },
         ]);
         assert.equal(detectFileHeaderEnd(document), 3);
     });
 
     it("takes `from.pkg import name` (no space before the dot) as an import, in the header too", () => {
         const document = createTextSnapshot("from.models import User\nx = User()\n");
-        assert.deepEqual(topLevelImports(document), [{ statement: "from.models import User", line: 0 }]);
+        assert.deepEqual(topLevelImports(document), [{ statement: "from.models import User", line: 0, endLine: 0 }]);
         assert.equal(detectFileHeaderEnd(document), 1);
     });
 
     it("ends a parenthesised import at its closing bracket, not at one in a comment", () => {
         const document = createTextSnapshot("from x import (a,  # b)\n    c)\nprint(a)\n");
-        assert.deepEqual(topLevelImports(document), [{ statement: "from x import (a, c)", line: 0 }]);
+        assert.deepEqual(topLevelImports(document), [{ statement: "from x import (a, c)", line: 0, endLine: 1 }]);
         assert.equal(detectFileHeaderEnd(document), 2);
     });
 
     it("leaves out imports written inside a string", () => {
         const document = createTextSnapshot('"""Usage:\nimport this\n"""\nimport os\n');
-        assert.deepEqual(topLevelImports(document), [{ statement: "import os", line: 3 }]);
+        assert.deepEqual(topLevelImports(document), [{ statement: "import os", line: 3, endLine: 3 }]);
         assert.equal(detectFileHeaderEnd(document), 4);
     });
 });
