@@ -4,7 +4,7 @@
 // file at many positions: a jump to a place, then a few keystrokes there.
 import { CompletionEngine } from "../core/completion/CompletionEngine";
 import type { CompletionSettings } from "../core/completion/CompletionSettings";
-import { enclosingBlockSource } from "../core/syntax/syntaxGuard";
+import { enclosingBlockSource } from "../core/syntax/guardRegion";
 import type { SyntaxGuard } from "../core/syntax/syntaxGuard";
 import type { TextGenerator } from "../core/textGenerator";
 import { distributionOf } from "./percentiles";

@@ -6,13 +6,12 @@ import { availableParallelism, loadavg } from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { DEFAULT_COMPLETION_SETTINGS, withSettings } from "../core/completion/CompletionSettings";
-import { createTreeSitterSyntaxGuard } from "../core/syntax/treeSitterSyntaxGuard";
 import { defaultThreadCount } from "../hostClient/defaultThreadCount";
-import { ModelHostClient, ModelHostError } from "../hostClient/ModelHostClient";
+import { ModelHostError } from "../hostClient/ModelHostClient";
 import { DEFAULT_PREFILL_CHUNK_TOKENS, DEFAULT_SEQUENCES, normalizeGpuMode, type GpuMode, type LoadParams } from "../protocol/modelHostProtocol";
 import { UsageError, integerFlag, parseFlags, requireFile } from "../cli/cliArguments";
 import { writeStdout } from "../cli/writeStdout";
-import { hostScriptPath } from "../cli/completeCommand";
+import { createHeadlessHostClient, createHeadlessSyntaxGuard, stderrLogger } from "../cli/headlessEngine";
 import { locateTreeSitterWasmDirectory } from "../cli/treeSitterWasm";
 import { ensurePhi2ShapedModel, ensureTinyRandomModel, loadModelEngineModule, repositoryRoot } from "./benchModel";
 import { checkTargets, formatTable } from "./benchReport";
@@ -184,8 +183,8 @@ export async function runBench(argv: string[]): Promise<number> {
     if (functions.length === 0) throw new Error(`No functions to type were found in ${stdlib}.`);
     const longFile = await synthesizeLongFile(random.shuffle(stdlibFiles), OVERHEAD_FILE_LINES);
 
-    const client = createBenchClient(flags.verbose ?? false);
-    const syntaxGuard = await createTreeSitterSyntaxGuard({ wasmDirectory: locateTreeSitterWasmDirectory() });
+    const client = createHeadlessHostClient(stderrLogger("host", flags.verbose ?? false));
+    const syntaxGuard = await createHeadlessSyntaxGuard();
     const checker = await createShownSuggestionChecker(locateTreeSitterWasmDirectory());
     try {
         const loadParams: LoadParams = {
@@ -268,14 +267,6 @@ export async function runBench(argv: string[]): Promise<number> {
     }
 }
 
-function createBenchClient(verbose: boolean): ModelHostClient {
-    return new ModelHostClient({
-        hostScriptPath: hostScriptPath(),
-        restart: { enabled: false },
-        log: verbose ? (level, message) => process.stderr.write(`[host ${level}] ${message}\n`) : undefined,
-    });
-}
-
 interface RealtimeCommand {
     readonly modelPath: string;
     readonly modelKind: RealtimeBenchResult["model"]["kind"];
@@ -298,8 +289,8 @@ async function runRealtimeCommand(command: RealtimeCommand): Promise<number> {
     // Other work on the machine slows the model down: the 1-minute load average says how busy it was.
     const loadAverageAtStart = Number(loadavg()[0]!.toFixed(2));
     const stdlibFiles = await listPythonFiles(await locatePythonStdlib());
-    const client = createBenchClient(command.verbose);
-    const syntaxGuard = await createTreeSitterSyntaxGuard({ wasmDirectory: locateTreeSitterWasmDirectory() });
+    const client = createHeadlessHostClient(stderrLogger("host", command.verbose));
+    const syntaxGuard = await createHeadlessSyntaxGuard();
     try {
         const model = await client.load({
             modelPath: command.modelPath, gpu: command.gpu, threads: command.threads, contextSize: DEFAULT_COMPLETION_SETTINGS.contextTokens,

@@ -14,12 +14,11 @@ import type { DocumentSnapshot } from "../../core/types";
 import { DiskProjectFiles } from "../../cli/DiskProjectFiles";
 import { createWorkspaceContext } from "../../cli/workspaceContext";
 import type { CompletionSettings } from "../../core/completion/CompletionSettings";
-import { createTreeSitterSyntaxGuard } from "../../core/syntax/treeSitterSyntaxGuard";
 import { defaultThreadCount } from "../../hostClient/defaultThreadCount";
-import { ModelHostClient, ModelHostError } from "../../hostClient/ModelHostClient";
+import { ModelHostError } from "../../hostClient/ModelHostClient";
 import { DEFAULT_SEQUENCES } from "../../protocol/modelHostProtocol";
 import { integerFlag, parseFlags, requireFile, UsageError } from "../../cli/cliArguments";
-import { hostScriptPath } from "../../cli/completeCommand";
+import { createHeadlessHostClient, createHeadlessSyntaxGuard, stderrLogger } from "../../cli/headlessEngine";
 import { locateTreeSitterWasmDirectory } from "../../cli/treeSitterWasm";
 import { writeStdout } from "../../cli/writeStdout";
 import { repositoryRoot } from "../benchModel";
@@ -156,7 +155,7 @@ export async function runQualityBench(argv: string[]): Promise<number> {
     progress(`model ${modelPath}; ${heldOut.length} held-out files, ${spots.length} spots, ${functions.length} functions, variants ${variants.map((variant) => variant.name).join(", ")}`);
 
     const wasmDirectory = locateTreeSitterWasmDirectory();
-    const syntaxGuard = await createTreeSitterSyntaxGuard({ wasmDirectory, timeBudgetMs: QUALITY_GUARD_BUDGET_MS });
+    const syntaxGuard = await createHeadlessSyntaxGuard(QUALITY_GUARD_BUDGET_MS);
     const workspaceContext = await createWorkspaceContext(projectFiles);
     const checker = await createShownSuggestionChecker(wasmDirectory);
     const figures = new Map<string, QualityFigures>();
@@ -167,11 +166,7 @@ export async function runQualityBench(argv: string[]): Promise<number> {
         for (const speculative of [false, true]) {
             const group = variants.filter((variant) => (variant.speculative ?? false) === speculative);
             if (group.length === 0) continue;
-            const client = new ModelHostClient({
-                hostScriptPath: hostScriptPath(),
-                restart: { enabled: false },
-                log: flags.verbose ? (level, message) => process.stderr.write(`[host ${level}] ${message}\n`) : undefined,
-            });
+            const client = createHeadlessHostClient(stderrLogger("host", flags.verbose ?? false));
             try {
                 // The context is capped by the host at the model's trained context.
                 const model = await client.load({

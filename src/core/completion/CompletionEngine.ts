@@ -19,7 +19,7 @@ import { AdaptiveDebounce, SYSTEM_TIMERS, abortableDelay, isWarmPrompt } from ".
 import type { Timers } from "./scheduler";
 import type { StopRuleContext } from "./stopRules";
 import { SuggestionCache, typedAheadRemainder } from "./suggestionCache";
-import { enclosingBlockSource } from "../syntax/syntaxGuard";
+import { enclosingBlockSource } from "../syntax/guardRegion";
 import { NO_PROJECT_CONTEXT } from "../context/ProjectContext";
 import type { RenderedProjectContext } from "../context/ProjectContext";
 import type { SyntaxGuard, SyntaxGuardVerdict } from "../syntax/syntaxGuard";

@@ -7,7 +7,7 @@ import { createTreeSitterSyntaxGuard } from "../../../src/core/syntax/treeSitter
 import { locateTreeSitterWasmDirectory } from "../../../src/cli/treeSitterWasm";
 import type { DocumentSnapshot, Position } from "../../../src/core/types";
 import { FakeTextGenerator, settle } from "./fakeTextGenerator";
-import { ManualTimers } from "./manualTimers";
+import { VirtualClock } from "../../../src/core/VirtualClock";
 
 const settings = withSettings(DEFAULT_COMPLETION_SETTINGS, { debounce: { warmMs: 0, coldMs: 0 }, abandonGraceMs: 100 });
 
@@ -145,7 +145,7 @@ describe("CompletionEngine", () => {
     });
 
     it("aborts a generation nobody waits for after the grace period", async () => {
-        const timers = new ManualTimers();
+        const timers = new VirtualClock();
         const generator = new FakeTextGenerator(() => ["ret", "urn a + b"]);
         generator.hold();
         const engine = engineWith(generator, { timers });
@@ -161,9 +161,9 @@ describe("CompletionEngine", () => {
     });
 
     it("debounces automatic requests (no model call when cancelled while waiting), not explicit ones", async () => {
-        const timers = new ManualTimers();
+        const timers = new VirtualClock();
         const generator = new FakeTextGenerator(() => ["return a + b"]);
-        const engine = new CompletionEngine(generator, { settings: DEFAULT_COMPLETION_SETTINGS, timers, now: () => timers.now });
+        const engine = new CompletionEngine(generator, { settings: DEFAULT_COMPLETION_SETTINGS, timers, now: timers.now });
         const controller = new AbortController();
         const cancelled = engine.complete(request(at(ADD), "automatic", controller.signal));
         await settle();

@@ -1,10 +1,8 @@
 import * as assert from "node:assert/strict";
+import { GUARD_LINES_AFTER, GUARD_LINES_BEFORE, enclosingBlockSource } from "../../../src/core/syntax/guardRegion";
 import {
-    GUARD_LINES_AFTER,
-    GUARD_LINES_BEFORE,
     addsProblems,
     cutBackCandidates,
-    enclosingBlockSource,
     guardSuggestion,
     insertionPlace,
     leavesBracketOpen,
