@@ -1,17 +1,15 @@
 // `phi2-complete bench` (`npm run bench`): measures the completion pipeline with the same core
 // (CompletionEngine with the tree-sitter syntax guard) and the same model host (ModelHostClient
 // forking dist/modelHost.mjs) as the extension. See BENCH_USAGE for what it measures.
-import { writeFile } from "node:fs/promises";
 import { availableParallelism, loadavg } from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { DEFAULT_COMPLETION_SETTINGS, withSettings } from "../core/completion/CompletionSettings";
 import { defaultThreadCount } from "../hostClient/defaultThreadCount";
-import { ModelHostError } from "../hostClient/ModelHostClient";
 import { DEFAULT_PREFILL_CHUNK_TOKENS, DEFAULT_SEQUENCES, normalizeGpuMode, type GpuMode, type LoadParams } from "../protocol/modelHostProtocol";
 import { UsageError, integerFlag, parseFlags, requireFile } from "../cli/cliArguments";
-import { writeStdout } from "../cli/writeStdout";
-import { createHeadlessHostClient, createHeadlessSyntaxGuard, stderrLogger } from "../cli/headlessEngine";
+import { writeBenchResult } from "./writeBenchResult";
+import { createHeadlessHostClient, createHeadlessSyntaxGuard, reportEngineError, stderrLogger } from "../cli/headlessEngine";
 import { locateTreeSitterWasmDirectory } from "../cli/treeSitterWasm";
 import { ensurePhi2ShapedModel, ensureTinyRandomModel, loadModelEngineModule, repositoryRoot } from "./benchModel";
 import { checkTargets, formatTable } from "./benchReport";
@@ -27,7 +25,6 @@ import { createShownSuggestionChecker } from "./ShownSuggestionChecker";
 import { runTypingReplay } from "./typingReplay";
 import { checkRealtimeTargets, formatRealtimeTable, REALTIME_FULL_MS, REALTIME_QUICK_MS, runRealtimeBench } from "./realtimeBench";
 import type { RealtimeBenchResult } from "./realtimeBench";
-import { LlamaServerError } from "../serverClient/LlamaServerError";
 import type { SlotAssignment } from "../serverClient/ServerTextGenerator";
 import { formatServerTable } from "./serverBenchReport";
 import { runServerBench } from "./serverBench";
@@ -200,9 +197,7 @@ export async function runBench(argv: string[]): Promise<number> {
                 settings, syntaxGuard, checker, functions, seed, promptRate, generationRate, progress,
             });
             const output = { ...result, quick, seed, model: { path: modelPath, threads: model.threads, contextSize: model.contextSize }, durationMs: Math.round(performance.now() - started) };
-            const json = `${JSON.stringify(output, null, 2)}\n`;
-            if (flags.out !== undefined) await writeFile(path.resolve(flags.out), json, "utf8");
-            await writeStdout(flags.json ? json : formatServerTable(output));
+            await writeBenchResult(output, flags, formatServerTable);
             return 0;
         }
 
@@ -250,15 +245,10 @@ export async function runBench(argv: string[]): Promise<number> {
         };
         const targets = checkTargets(partial);
         const result: BenchResult = { ...partial, targets, targetsMissed: targets.filter((target) => target.pass === false).length };
-        const json = `${JSON.stringify(result, null, 2)}\n`;
-        if (flags.out !== undefined) await writeFile(path.resolve(flags.out), json, "utf8");
-        await writeStdout(flags.json ? json : formatTable(result));
+        await writeBenchResult(result, flags, formatTable);
         return 0;
     } catch (error) {
-        if (error instanceof ModelHostError || error instanceof LlamaServerError) {
-            process.stderr.write(`phi2-complete bench: ${error instanceof LlamaServerError ? "server" : "model"} error (${error.code}): ${error.message}\n`);
-            return 1;
-        }
+        if (reportEngineError("phi2-complete bench", error)) return 1;
         throw error;
     } finally {
         syntaxGuard.dispose();
@@ -319,15 +309,10 @@ async function runRealtimeCommand(command: RealtimeCommand): Promise<number> {
             targetsMissed: targets.filter((target) => target.pass === false).length,
             durationMs: Math.round(performance.now() - command.started),
         };
-        const json = `${JSON.stringify(result, null, 2)}\n`;
-        if (command.out !== undefined) await writeFile(path.resolve(command.out), json, "utf8");
-        await writeStdout(command.json ? json : formatRealtimeTable(result));
+        await writeBenchResult(result, command, formatRealtimeTable);
         return 0;
     } catch (error) {
-        if (error instanceof ModelHostError) {
-            process.stderr.write(`phi2-complete bench: model error (${error.code}): ${error.message}\n`);
-            return 1;
-        }
+        if (reportEngineError("phi2-complete bench", error)) return 1;
         throw error;
     } finally {
         syntaxGuard.dispose();

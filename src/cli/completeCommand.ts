@@ -11,18 +11,17 @@ import { createTextSnapshot } from "../core/python/textSnapshot";
 import { PROJECT_CONTEXT_MODES } from "../core/context/ProjectContext";
 import type { ProjectContextMode } from "../core/context/ProjectContext";
 import { defaultThreadCount } from "../hostClient/defaultThreadCount";
-import { ModelHostClient, ModelHostError, type HostClientLogger } from "../hostClient/ModelHostClient";
+import { ModelHostClient, type HostClientLogger } from "../hostClient/ModelHostClient";
 import { normalizeGpuMode, type GpuMode } from "../protocol/modelHostProtocol";
 import { UsageError, integerFlag, parseFlags, readSourceFile, requireFile } from "./cliArguments";
 import { onSignalExit } from "./signalExit";
-import { terminalSafe } from "./terminalSafe";
 import { writeStdout } from "./writeStdout";
 import { DiskProjectFiles } from "./DiskProjectFiles";
 import { renderWorkspaceContext } from "./workspaceContext";
 import { LlamaServerError } from "../serverClient/LlamaServerError";
 import type { ServerInfo } from "../serverClient/ServerConnection";
 import { ServerTextGenerator } from "../serverClient/ServerTextGenerator";
-import { createHeadlessHostClient, createHeadlessSyntaxGuard, stderrLogger } from "./headlessEngine";
+import { createHeadlessHostClient, createHeadlessSyntaxGuard, reportEngineError, stderrLogger } from "./headlessEngine";
 
 export const COMPLETE_USAGE = `Usage: phi2-complete complete (--model PATH | --server URL) --file F --line L --column C [options]
 
@@ -147,10 +146,7 @@ export async function runComplete(argv: readonly string[]): Promise<number> {
         if (text === undefined && !flags.json) process.stderr.write(`phi2-complete: no suggestion (${outcome.reason ?? "unknown"}).\n`);
         return 0;
     } catch (error) {
-        if (error instanceof ModelHostError || error instanceof LlamaServerError) {
-            process.stderr.write(`phi2-complete: ${error instanceof LlamaServerError ? "server" : "model"} error (${error.code}): ${terminalSafe(error.message)}\n`);
-            return 1;
-        }
+        if (reportEngineError("phi2-complete", error)) return 1;
         throw error;
     } finally {
         unregister();

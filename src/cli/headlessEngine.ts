@@ -4,7 +4,8 @@
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createTreeSitterSyntaxGuard, type TreeSitterSyntaxGuard } from "../core/syntax/treeSitterSyntaxGuard";
-import { ModelHostClient, type HostClientLogger } from "../hostClient/ModelHostClient";
+import { ModelHostClient, ModelHostError, type HostClientLogger } from "../hostClient/ModelHostClient";
+import { LlamaServerError } from "../serverClient/LlamaServerError";
 import { terminalSafe } from "./terminalSafe";
 import { locateTreeSitterWasmDirectory } from "./treeSitterWasm";
 
@@ -26,4 +27,15 @@ export function createHeadlessHostClient(log: HostClientLogger | undefined): Mod
 /** The extension's syntax guard, from the WASM files installed with the package. */
 export function createHeadlessSyntaxGuard(timeBudgetMs?: number): Promise<TreeSitterSyntaxGuard> {
     return createTreeSitterSyntaxGuard({ wasmDirectory: locateTreeSitterWasmDirectory(), timeBudgetMs });
+}
+
+/**
+ * Writes a model or server error (what a user can fix: a bad file, a server down) as one stderr
+ * line `command: model error (CODE): message`; true when it was one (the command exits 1), false
+ * for anything else, which is a bug and is thrown on.
+ */
+export function reportEngineError(command: string, error: unknown): boolean {
+    if (!(error instanceof ModelHostError || error instanceof LlamaServerError)) return false;
+    process.stderr.write(`${command}: ${error instanceof LlamaServerError ? "server" : "model"} error (${error.code}): ${terminalSafe(error.message)}\n`);
+    return true;
 }

@@ -1,7 +1,6 @@
 // `phi2-complete bench quality` (`npm run bench:quality`): how good the suggestions are, measured on
 // the held-out files of the pocket model's corpus with the extension's CompletionEngine, the
 // tree-sitter syntax guard and the model host, for several variants of the pipeline side by side.
-import { writeFile } from "node:fs/promises";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { DEFAULT_COMPLETION_SETTINGS, contextBudgetTokens, withSettings } from "../../core/completion/CompletionSettings";
@@ -15,12 +14,11 @@ import { DiskProjectFiles } from "../../cli/DiskProjectFiles";
 import { createWorkspaceContext } from "../../cli/workspaceContext";
 import type { CompletionSettings } from "../../core/completion/CompletionSettings";
 import { defaultThreadCount } from "../../hostClient/defaultThreadCount";
-import { ModelHostError } from "../../hostClient/ModelHostClient";
 import { DEFAULT_SEQUENCES } from "../../protocol/modelHostProtocol";
 import { integerFlag, parseFlags, requireFile, UsageError } from "../../cli/cliArguments";
-import { createHeadlessHostClient, createHeadlessSyntaxGuard, stderrLogger } from "../../cli/headlessEngine";
+import { createHeadlessHostClient, createHeadlessSyntaxGuard, reportEngineError, stderrLogger } from "../../cli/headlessEngine";
 import { locateTreeSitterWasmDirectory } from "../../cli/treeSitterWasm";
-import { writeStdout } from "../../cli/writeStdout";
+import { writeBenchResult } from "../writeBenchResult";
 import { repositoryRoot } from "../benchModel";
 import { locatePythonStdlib, pickFunctions, readPythonFile } from "../pythonCorpus";
 import type { FunctionFilter, PythonFile } from "../pythonCorpus";
@@ -207,15 +205,10 @@ export async function runQualityBench(argv: string[]): Promise<number> {
             samples,
             durationMs: Math.round(performance.now() - started),
         };
-        const json = `${JSON.stringify(result, null, 2)}\n`;
-        if (flags.out !== undefined) await writeFile(path.resolve(flags.out), json, "utf8");
-        await writeStdout(flags.json ? json : formatQualityTable(result));
+        await writeBenchResult(result, flags, formatQualityTable);
         return 0;
     } catch (error) {
-        if (error instanceof ModelHostError) {
-            process.stderr.write(`phi2-complete bench quality: model error (${error.code}): ${error.message}\n`);
-            return 1;
-        }
+        if (reportEngineError("phi2-complete bench quality", error)) return 1;
         throw error;
     } finally {
         syntaxGuard.dispose();
