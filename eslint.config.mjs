@@ -10,6 +10,8 @@ import tseslint from "typescript-eslint";
 
 const noVscode = { name: "vscode", message: "Only src/vscode and src/extension.ts may import vscode." };
 const noLlama = { name: "node-llama-cpp", message: "Only src/modelHost may import node-llama-cpp (it runs in a child process)." };
+const corePaths = [noVscode, noLlama, { name: "child_process", message: "The core is pure: no processes." }, { name: "node:child_process", message: "The core is pure: no processes." }];
+const outerLayers = ["**/vscode/**", "**/modelHost/**", "**/hostClient/**", "**/serverClient/**", "**/cli/**"];
 
 export default tseslint.config(
     { ignores: ["dist/**", "node_modules/**", "out/**", "artifacts/**", "media/**", "test/fixtures/**", ".cache/**"] },
@@ -26,8 +28,34 @@ export default tseslint.config(
         files: ["src/core/**/*.ts"],
         rules: {
             "no-restricted-imports": ["error", {
-                paths: [noVscode, noLlama, { name: "child_process", message: "The core is pure: no processes." }, { name: "node:child_process", message: "The core is pure: no processes." }],
-                patterns: [{ group: ["**/vscode/**", "**/modelHost/**", "**/hostClient/**", "**/serverClient/**", "**/cli/**"], message: "src/core must not depend on outer layers." }],
+                paths: corePaths,
+                patterns: [{ group: outerLayers, message: "src/core must not depend on outer layers." }],
+            }],
+        },
+    },
+    {
+        // The Python toolbox serves every core folder and depends on none of them.
+        files: ["src/core/python/**/*.ts"],
+        rules: {
+            "no-restricted-imports": ["error", {
+                paths: corePaths,
+                patterns: [
+                    { group: outerLayers, message: "src/core must not depend on outer layers." },
+                    { group: ["../completion/**", "../explain/**", "../syntax/**", "../context/**"], message: "src/core/python is the shared Python toolbox: it depends only on core types." },
+                ],
+            }],
+        },
+    },
+    {
+        // Explain and the syntax guard share the toolbox with completion, not completion's own files.
+        files: ["src/core/explain/**/*.ts", "src/core/syntax/**/*.ts"],
+        rules: {
+            "no-restricted-imports": ["error", {
+                paths: corePaths,
+                patterns: [
+                    { group: outerLayers, message: "src/core must not depend on outer layers." },
+                    { group: ["../completion/**"], message: "Use src/core/python (or a core type) instead of reaching into src/core/completion." },
+                ],
             }],
         },
     },

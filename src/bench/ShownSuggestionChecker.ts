@@ -3,14 +3,11 @@
 //    there, or the next non-blank line)?
 //  - does inserting it add parse errors to the WHOLE document (the engine's guard parses only the
 //    enclosing top-level block), counted by a tree-sitter parser of its own?
-import * as treeSitterNamespace from "@vscode/tree-sitter-wasm";
 import type { Node as TreeSitterNode, Parser as TreeSitterParser } from "@vscode/tree-sitter-wasm";
+import { scanPython } from "../core/python/pythonScanner";
+import { loadPythonParser } from "../core/syntax/pythonParser";
 import type { Position } from "../core/types";
 import type { TypedDocument } from "./TypedDocument";
-
-type TreeSitterApi = typeof treeSitterNamespace;
-// CommonJS package loaded from ESM: the API sits on `default`.
-const TreeSitter: TreeSitterApi = (treeSitterNamespace as unknown as { default?: TreeSitterApi }).default ?? treeSitterNamespace;
 
 export interface ShownCheck {
     /** Why it duplicates the text after the cursor, if it does. */
@@ -21,15 +18,9 @@ export interface ShownCheck {
 
 const CLOSERS: Readonly<Record<string, string>> = { ")": "(", "]": "[", "}": "{" };
 
-/**
- * Must run after the tree-sitter runtime was initialised (createTreeSitterSyntaxGuard does that);
- * loads its own parser and grammar.
- */
+/** A parser of its own (the same loader as the guard's), so the check is independent of the guard's parses. */
 export async function createShownSuggestionChecker(wasmDirectory: string): Promise<ShownSuggestionChecker> {
-    const python = await TreeSitter.Language.load(`${wasmDirectory.replace(/[\\/]+$/, "")}/tree-sitter-python.wasm`);
-    const parser = new TreeSitter.Parser();
-    parser.setLanguage(python);
-    return new ShownSuggestionChecker(parser);
+    return new ShownSuggestionChecker(await loadPythonParser(wasmDirectory));
 }
 
 export class ShownSuggestionChecker {
@@ -111,22 +102,15 @@ function suffixDuplicate(document: TypedDocument, position: Position, before: st
     return undefined;
 }
 
-/** How many more `closer` than matching openers a text has (outside simple string literals). */
+/** How many more `closer` than matching openers a text has (in its code, not its strings and comments). */
 function unbalancedClosers(text: string, closer: string): number {
     const opener = CLOSERS[closer]!;
     let balance = 0;
-    let quote: string | undefined;
-    for (let i = 0; i < text.length; i++) {
-        const char = text[i]!;
-        if (quote) {
-            if (char === "\\") i++;
-            else if (char === quote) quote = undefined;
-            continue;
-        }
-        if (char === "'" || char === '"') quote = char;
-        else if (char === "#") break;
-        else if (char === opener) balance--;
-        else if (char === closer) balance++;
-    }
+    scanPython(text, {
+        code: (char) => {
+            if (char === opener) balance--;
+            else if (char === closer) balance++;
+        },
+    });
     return balance;
 }

@@ -2,6 +2,7 @@
 // makes (insert at the cursor, insert after it without moving, move right, delete backward, undo).
 // Snapshots copy only the line array (references to the line strings), so a snapshot per
 // keystroke stays cheap on a 10,000-line file and stays valid while the next edit happens.
+import { snapshotOfLines } from "../core/python/textSnapshot";
 import type { DocumentSnapshot, IndentStyle, Position } from "../core/types";
 
 export interface DocumentState {
@@ -44,20 +45,7 @@ export class TypedDocument {
     }
 
     snapshot(): DocumentSnapshot {
-        const lines = this.lines.slice();
-        return {
-            uri: this.uri,
-            languageId: "python",
-            version: this.version,
-            lineCount: lines.length,
-            eol: "\n",
-            indent: this.indent,
-            lineAt(line: number): string {
-                const text = lines[line];
-                if (text === undefined) throw new RangeError(`Line ${line} is outside the document (0..${lines.length - 1}).`);
-                return text;
-            },
-        };
+        return snapshotOfLines(this.lines.slice(), { uri: this.uri, version: this.version, indent: this.indent });
     }
 
     /** Inserts at the cursor; the cursor moves to the end of the inserted text. */

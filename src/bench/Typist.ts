@@ -4,6 +4,7 @@
 // reacts to shown suggestions: accepts one that is what they were going to type, and for others
 // sometimes accepts and undoes, or types a few of its characters and deletes them again, else
 // types over it. Whatever happens, the document ends exactly as the original file.
+import { scanPython } from "../core/python/pythonScanner";
 import { SeededRandom } from "./seededRandom";
 import { TypedDocument } from "./TypedDocument";
 import type { DocumentState } from "./TypedDocument";
@@ -221,32 +222,24 @@ export function matchingPart(suggestion: string, remaining: string): { text: str
  */
 function matchingCloserOnLine(text: string, openIndex: number): number | undefined {
     const lineStart = text.lastIndexOf("\n", openIndex - 1) + 1;
-    let quote: string | undefined;
-    for (let i = lineStart; i < openIndex; i++) {
-        const char = text[i]!;
-        if (quote) {
-            if (char === "\\") i++;
-            else if (char === quote) quote = undefined;
-        } else if (char === "'" || char === '"') quote = char;
-        else if (char === "#") return undefined;
-    }
-    if (quote) return undefined;
+    const newline = text.indexOf("\n", openIndex);
+    const line = text.slice(lineStart, newline < 0 ? text.length : newline);
+    const opener = openIndex - lineStart;
+    let openerIsCode = false;
     let depth = 0;
-    for (let i = openIndex; i < text.length; i++) {
-        const char = text[i]!;
-        if (char === "\n") return undefined;
-        if (quote) {
-            if (char === "\\") i++;
-            else if (char === quote) quote = undefined;
-            continue;
-        }
-        if (char === "'" || char === '"') quote = char;
-        else if (char === "#") return undefined;
-        else if (char === "(" || char === "[" || char === "{") depth++;
-        else if (char === ")" || char === "]" || char === "}") {
-            depth--;
-            if (depth === 0) return i;
-        }
-    }
-    return undefined;
+    let closer: number | undefined;
+    scanPython(line, {
+        code: (char, index) => {
+            if (index < opener) return undefined;
+            if (index === opener) openerIsCode = true;
+            if (!openerIsCode) return false;
+            if (char === "(" || char === "[" || char === "{") depth++;
+            else if ((char === ")" || char === "]" || char === "}") && --depth === 0) {
+                closer = lineStart + index;
+                return false;
+            }
+            return undefined;
+        },
+    });
+    return closer;
 }

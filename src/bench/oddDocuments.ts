@@ -5,7 +5,7 @@
 // verdict, and an independent whole-file parse and duplicate check). An exception is a failure of
 // the case, reported, never thrown.
 import type { CompletionEngine } from "../core/completion/CompletionEngine";
-import { createTextSnapshot } from "../core/completion/textSnapshot";
+import { createTextSnapshot } from "../core/python/textSnapshot";
 import type { DocumentSnapshot, Position } from "../core/types";
 import type { ShownSuggestionChecker } from "./ShownSuggestionChecker";
 import { TypedDocument } from "./TypedDocument";

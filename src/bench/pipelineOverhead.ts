@@ -4,8 +4,8 @@
 // file at many positions: a jump to a place, then a few keystrokes there.
 import { CompletionEngine } from "../core/completion/CompletionEngine";
 import type { CompletionSettings } from "../core/completion/CompletionSettings";
-import { enclosingBlockSource } from "../core/completion/syntaxGuard";
-import type { SyntaxGuard } from "../core/completion/syntaxGuard";
+import { enclosingBlockSource } from "../core/syntax/guardRegion";
+import type { SyntaxGuard } from "../core/syntax/syntaxGuard";
 import type { TextGenerator } from "../core/textGenerator";
 import { distributionOf } from "./percentiles";
 import type { Distribution } from "./percentiles";

@@ -4,6 +4,7 @@
 import { execFile } from "node:child_process";
 import { readdir, readFile } from "node:fs/promises";
 import * as path from "node:path";
+import { bracketDepthChange } from "../core/python/brackets";
 import type { SeededRandom } from "./seededRandom";
 
 export interface PythonFile {
@@ -82,11 +83,7 @@ function headerEnd(lines: readonly string[], defLine: number): number {
     let depth = 0;
     for (let index = defLine; index < Math.min(lines.length, defLine + 20); index++) {
         const line = lines[index]!;
-        for (const char of line) {
-            if (char === "(" || char === "[" || char === "{") depth++;
-            else if (char === ")" || char === "]" || char === "}") depth--;
-            else if (char === "#") break;
-        }
+        depth += bracketDepthChange(line);
         if (depth === 0 && /:\s*(#.*)?$/.test(line)) return index;
     }
     return -1;

@@ -5,8 +5,6 @@
 import type { CompletionSettings } from "../core/completion/CompletionSettings";
 import { tuneCompletionSettings } from "../core/completion/machineTuning";
 import type { ThreadMeasurement } from "../core/model/threadChoice";
-import type { SyntaxGuard } from "../core/completion/syntaxGuard";
-import type { TextGenerator } from "../core/textGenerator";
 import { measureModelSpeed } from "./modelSpeed";
 import type { ModelSpeedReport } from "./modelSpeed";
 import type { Distribution } from "./percentiles";
@@ -15,6 +13,7 @@ import type { FunctionFilter, PythonFunction } from "./pythonCorpus";
 import { runRealtimeReplay } from "./realtimeReplay";
 import type { RealtimeReport } from "./realtimeReplay";
 import type { SeededRandom } from "./seededRandom";
+import type { RealtimeOptionsBase } from "./replayOptions";
 import type { TargetCheck } from "./benchReport";
 
 export const REALTIME_FULL_MS = 4 * 60_000;
@@ -53,17 +52,11 @@ export interface RealtimeBenchResult {
     readonly durationMs: number;
 }
 
-export interface RealtimeBenchInput {
-    readonly generator: TextGenerator;
-    readonly hostRssBytes: () => Promise<number>;
-    readonly settings: CompletionSettings;
-    readonly syntaxGuard: SyntaxGuard;
+export interface RealtimeBenchInput extends RealtimeOptionsBase {
     readonly stdlibFiles: readonly string[];
     readonly quick: boolean;
-    readonly durationMs: number;
     /** Fit the prompt window to the measured speed (machineTuning.ts). */
     readonly selfTune: boolean;
-    readonly random: SeededRandom;
     readonly progress: (message: string) => void;
 }
 

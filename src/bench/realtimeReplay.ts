@@ -6,16 +6,13 @@
 // For every pause it records whether ghost text appeared and when, as the editor would show it.
 import { CompletionEngine } from "../core/completion/CompletionEngine";
 import type { CompletionOutcome } from "../core/completion/CompletionEngine";
-import type { CompletionSettings } from "../core/completion/CompletionSettings";
 import type { MeasuredSpeed } from "../core/completion/machineTuning";
-import type { SyntaxGuard } from "../core/completion/syntaxGuard";
-import type { TextGenerator } from "../core/textGenerator";
 import type { GenerationCounters } from "../core/types";
 import { CountingGenerator } from "./CountingGenerator";
 import { distributionOf } from "./percentiles";
 import type { Distribution } from "./percentiles";
 import type { PythonFunction } from "./pythonCorpus";
-import type { SeededRandom } from "./seededRandom";
+import type { RealtimeOptionsBase } from "./replayOptions";
 import { TypedDocument } from "./TypedDocument";
 import { DEFAULT_RHYTHM, Typist } from "./Typist";
 import type { TypistRhythm } from "./Typist";
@@ -34,19 +31,11 @@ const RSS_SAMPLE_MS = 1000;
 /** The model's speed on this machine (measured by modelSpeed.ts). */
 export type ModelSpeed = MeasuredSpeed;
 
-export interface RealtimeOptions {
-    readonly generator: TextGenerator;
-    /** The model host's resident memory in bytes (sampled every second). */
-    readonly hostRssBytes: () => Promise<number>;
-    readonly settings: CompletionSettings;
-    readonly syntaxGuard: SyntaxGuard;
+export interface RealtimeOptions extends RealtimeOptionsBase {
     /** Places to type, in order (the replay moves on when a place's time share is over). */
     readonly places: readonly PythonFunction[];
-    readonly durationMs: number;
-    readonly random: SeededRandom;
     /** The model's measured speed on this machine, for the physical floor. */
     readonly speed: ModelSpeed;
-    readonly progress?: (message: string) => void;
 }
 
 export interface PlaceReport {

@@ -1,19 +1,16 @@
 // `phi2-complete bench` (`npm run bench`): measures the completion pipeline with the same core
 // (CompletionEngine with the tree-sitter syntax guard) and the same model host (ModelHostClient
 // forking dist/modelHost.mjs) as the extension. See BENCH_USAGE for what it measures.
-import { writeFile } from "node:fs/promises";
 import { availableParallelism, loadavg } from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { CompletionEngine } from "../core/completion/CompletionEngine";
 import { DEFAULT_COMPLETION_SETTINGS, withSettings } from "../core/completion/CompletionSettings";
-import { createTreeSitterSyntaxGuard } from "../core/syntax/treeSitterSyntaxGuard";
 import { defaultThreadCount } from "../hostClient/defaultThreadCount";
-import { ModelHostClient, ModelHostError } from "../hostClient/ModelHostClient";
 import { DEFAULT_PREFILL_CHUNK_TOKENS, DEFAULT_SEQUENCES, normalizeGpuMode, type GpuMode, type LoadParams } from "../protocol/modelHostProtocol";
 import { UsageError, integerFlag, parseFlags, requireFile } from "../cli/cliArguments";
-import { writeStdout } from "../cli/writeStdout";
-import { hostScriptPath } from "../cli/completeCommand";
+import { writeBenchResult } from "./writeBenchResult";
+import { createHeadlessHostClient, createHeadlessSyntaxGuard, reportEngineError, stderrLogger } from "../cli/headlessEngine";
 import { locateTreeSitterWasmDirectory } from "../cli/treeSitterWasm";
 import { ensurePhi2ShapedModel, ensureTinyRandomModel, loadModelEngineModule, repositoryRoot } from "./benchModel";
 import { checkTargets, formatTable } from "./benchReport";
@@ -32,7 +29,6 @@ import { DEFAULT_KV_CACHE_BUDGET_MB } from "../core/model/kvCacheLayout";
 import { threadCandidates } from "../core/model/threadChoice";
 import { checkRealtimeTargets, formatRealtimeTable, REALTIME_FULL_MS, REALTIME_QUICK_MS, runRealtimeBench } from "./realtimeBench";
 import type { RealtimeBenchResult } from "./realtimeBench";
-import { LlamaServerError } from "../serverClient/LlamaServerError";
 import type { SlotAssignment } from "../serverClient/ServerTextGenerator";
 import { formatServerTable } from "./serverBenchReport";
 import { runServerBench } from "./serverBench";
@@ -199,8 +195,8 @@ export async function runBench(argv: string[]): Promise<number> {
     if (functions.length === 0) throw new Error(`No functions to type were found in ${stdlib}.`);
     const longFile = await synthesizeLongFile(random.shuffle(stdlibFiles), OVERHEAD_FILE_LINES);
 
-    const client = createBenchClient(flags.verbose ?? false);
-    const syntaxGuard = await createTreeSitterSyntaxGuard({ wasmDirectory: locateTreeSitterWasmDirectory() });
+    const client = createHeadlessHostClient(stderrLogger("host", flags.verbose ?? false));
+    const syntaxGuard = await createHeadlessSyntaxGuard();
     const checker = await createShownSuggestionChecker(locateTreeSitterWasmDirectory());
     try {
         const loadParams: LoadParams = {
@@ -216,9 +212,7 @@ export async function runBench(argv: string[]): Promise<number> {
                 settings, syntaxGuard, checker, functions, seed, promptRate, generationRate, progress,
             });
             const output = { ...result, quick, seed, model: { path: modelPath, threads: model.threads, contextSize: model.contextSize }, durationMs: Math.round(performance.now() - started) };
-            const json = `${JSON.stringify(output, null, 2)}\n`;
-            if (flags.out !== undefined) await writeFile(path.resolve(flags.out), json, "utf8");
-            await writeStdout(flags.json ? json : formatServerTable(output));
+            await writeBenchResult(output, flags, formatServerTable);
             return 0;
         }
 
@@ -272,29 +266,16 @@ export async function runBench(argv: string[]): Promise<number> {
         };
         const targets = checkTargets(partial);
         const result: BenchResult = { ...partial, targets, targetsMissed: targets.filter((target) => target.pass === false).length };
-        const json = `${JSON.stringify(result, null, 2)}\n`;
-        if (flags.out !== undefined) await writeFile(path.resolve(flags.out), json, "utf8");
-        await writeStdout(flags.json ? json : formatTable(result));
+        await writeBenchResult(result, flags, formatTable);
         return 0;
     } catch (error) {
-        if (error instanceof ModelHostError || error instanceof LlamaServerError) {
-            process.stderr.write(`phi2-complete bench: ${error instanceof LlamaServerError ? "server" : "model"} error (${error.code}): ${error.message}\n`);
-            return 1;
-        }
+        if (reportEngineError("phi2-complete bench", error)) return 1;
         throw error;
     } finally {
         syntaxGuard.dispose();
         checker.dispose();
         client.dispose();
     }
-}
-
-function createBenchClient(verbose: boolean): ModelHostClient {
-    return new ModelHostClient({
-        hostScriptPath: hostScriptPath(),
-        restart: { enabled: false },
-        log: verbose ? (level, message) => process.stderr.write(`[host ${level}] ${message}\n`) : undefined,
-    });
 }
 
 interface RealtimeCommand {
@@ -322,8 +303,8 @@ async function runRealtimeCommand(command: RealtimeCommand): Promise<number> {
     // Other work on the machine slows the model down: the 1-minute load average says how busy it was.
     const loadAverageAtStart = Number(loadavg()[0]!.toFixed(2));
     const stdlibFiles = await listPythonFiles(await locatePythonStdlib());
-    const client = createBenchClient(command.verbose);
-    const syntaxGuard = await createTreeSitterSyntaxGuard({ wasmDirectory: locateTreeSitterWasmDirectory() });
+    const client = createHeadlessHostClient(stderrLogger("host", command.verbose));
+    const syntaxGuard = await createHeadlessSyntaxGuard();
     try {
         const model = await client.load({
             modelPath: command.modelPath, gpu: command.gpu, threads: command.threads, contextSize: DEFAULT_COMPLETION_SETTINGS.contextTokens,
@@ -357,15 +338,10 @@ async function runRealtimeCommand(command: RealtimeCommand): Promise<number> {
             targetsMissed: targets.filter((target) => target.pass === false).length,
             durationMs: Math.round(performance.now() - command.started),
         };
-        const json = `${JSON.stringify(result, null, 2)}\n`;
-        if (command.out !== undefined) await writeFile(path.resolve(command.out), json, "utf8");
-        await writeStdout(command.json ? json : formatRealtimeTable(result));
+        await writeBenchResult(result, command, formatRealtimeTable);
         return 0;
     } catch (error) {
-        if (error instanceof ModelHostError) {
-            process.stderr.write(`phi2-complete bench: model error (${error.code}): ${error.message}\n`);
-            return 1;
-        }
+        if (reportEngineError("phi2-complete bench", error)) return 1;
         throw error;
     } finally {
         syntaxGuard.dispose();

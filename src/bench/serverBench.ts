@@ -6,7 +6,7 @@
 // Each simulated user sends its next request as soon as the previous one is answered (typing pauses
 // are simulated, not waited for), so N users here are N users who never stop typing: a worst case.
 import type { CompletionSettings } from "../core/completion/CompletionSettings";
-import type { SyntaxGuard } from "../core/completion/syntaxGuard";
+import type { SyntaxGuard } from "../core/syntax/syntaxGuard";
 import type { TextGenerator } from "../core/textGenerator";
 import type { ServerInfo } from "../serverClient/ServerConnection";
 import { ServerTextGenerator, type SlotAssignment } from "../serverClient/ServerTextGenerator";

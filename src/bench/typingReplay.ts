@@ -6,22 +6,19 @@
 // suggestion on a real Phi-2 is estimated from the counted tokens instead).
 import { CompletionEngine } from "../core/completion/CompletionEngine";
 import type { CompletionOutcome } from "../core/completion/CompletionEngine";
-import type { CompletionSettings } from "../core/completion/CompletionSettings";
-import type { SyntaxGuard } from "../core/completion/syntaxGuard";
 import type { RenderedProjectContext } from "../core/context/ProjectContext";
-import type { TextGenerator } from "../core/textGenerator";
 import type { DocumentSnapshot } from "../core/types";
 import { CountingGenerator } from "./CountingGenerator";
 import type { CountedCall } from "./CountingGenerator";
 import { distributionOf } from "./percentiles";
 import type { Distribution } from "./percentiles";
 import type { PythonFunction } from "./pythonCorpus";
-import type { SeededRandom } from "./seededRandom";
+import type { ReplayOptionsBase } from "./replayOptions";
 import type { ShownSuggestionChecker } from "./ShownSuggestionChecker";
 import { TypedDocument } from "./TypedDocument";
 import { keystrokesToType, Typist } from "./Typist";
 import type { Reaction, TypistRhythm } from "./Typist";
-import { VirtualClock } from "./VirtualClock";
+import { VirtualClock } from "../core/VirtualClock";
 
 /** Where a request is made, for the project context: the file, its lines, the cursor's line. */
 export interface ContextPlace {
@@ -33,13 +30,9 @@ export interface ContextPlace {
 /** The project context for a place (a variant's phi2.context). */
 export type PlaceContext = (place: ContextPlace, document: DocumentSnapshot) => Promise<RenderedProjectContext>;
 
-export interface ReplayOptions {
-    readonly generator: TextGenerator;
-    readonly settings: CompletionSettings;
-    readonly syntaxGuard: SyntaxGuard | undefined;
+export interface ReplayOptions extends ReplayOptionsBase {
     readonly checker: ShownSuggestionChecker;
     readonly functions: readonly PythonFunction[];
-    readonly random: SeededRandom;
     /**
      * Project context at each retyped function: rendered once per function, since it depends on
      * the file's imports only (as in the editor, it stays the same while the user types).
@@ -48,8 +41,6 @@ export interface ReplayOptions {
     /** Tokens per second of a real Phi-2 on a laptop CPU, for the time-to-suggestion estimate. */
     readonly promptRate: number;
     readonly generationRate: number;
-    /** Progress lines (stderr). */
-    readonly progress?: (message: string) => void;
     /** How the simulated user reacts to suggestions (default: Typist's DEFAULT_RHYTHM). */
     readonly rhythm?: TypistRhythm;
 }

@@ -3,28 +3,26 @@
 // debounce). Prints the suggestion byte for byte, with no newline added; `--json` prints one JSON
 // object (suggestion, counters, stats) and a newline.
 import * as path from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { pathToFileURL } from "node:url";
 import { CompletionEngine } from "../core/completion/CompletionEngine";
 import { DEFAULT_COMPLETION_SETTINGS, contextBudgetTokens, withSettings } from "../core/completion/CompletionSettings";
 import type { MultilineMode } from "../core/completion/CompletionSettings";
-import { createTextSnapshot } from "../core/completion/textSnapshot";
+import { createTextSnapshot } from "../core/python/textSnapshot";
 import { splitsSurrogatePair } from "../core/surrogatePair";
 import { PROJECT_CONTEXT_MODES } from "../core/context/ProjectContext";
 import type { ProjectContextMode } from "../core/context/ProjectContext";
-import { createTreeSitterSyntaxGuard } from "../core/syntax/treeSitterSyntaxGuard";
 import { defaultThreadCount } from "../hostClient/defaultThreadCount";
-import { ModelHostClient, ModelHostError } from "../hostClient/ModelHostClient";
+import { ModelHostClient, type HostClientLogger } from "../hostClient/ModelHostClient";
 import { normalizeGpuMode, type GpuMode } from "../protocol/modelHostProtocol";
 import { UsageError, integerFlag, parseFlags, readSourceFile, requireFile } from "./cliArguments";
 import { onSignalExit } from "./signalExit";
-import { terminalSafe } from "./terminalSafe";
 import { writeStdout } from "./writeStdout";
 import { DiskProjectFiles } from "./DiskProjectFiles";
 import { renderWorkspaceContext } from "./workspaceContext";
 import { LlamaServerError } from "../serverClient/LlamaServerError";
 import type { ServerInfo } from "../serverClient/ServerConnection";
 import { ServerTextGenerator } from "../serverClient/ServerTextGenerator";
-import { locateTreeSitterWasmDirectory } from "./treeSitterWasm";
+import { createHeadlessHostClient, createHeadlessSyntaxGuard, reportEngineError, stderrLogger } from "./headlessEngine";
 
 export const COMPLETE_USAGE = `Usage: phi2-complete complete (--model PATH | --server URL) --file F --line L --column C [options]
 
@@ -68,7 +66,7 @@ const COMPLETE_FLAGS = {
 } as const;
 
 /** A --server URL that is not http(s) is a usage error. */
-function createServerGenerator(url: string, log: ((level: string, message: string) => void) | undefined): ServerTextGenerator {
+function createServerGenerator(url: string, log: HostClientLogger | undefined): ServerTextGenerator {
     try {
         return new ServerTextGenerator({ url, apiKey: process.env.PHI2_SERVER_API_KEY, log });
     } catch (error) {
@@ -81,11 +79,6 @@ function createServerGenerator(url: string, log: ((level: string, message: strin
 async function connectServer(generator: ServerTextGenerator, contextTokens: number): Promise<ServerInfo & { readonly contextSize: number }> {
     const info = await generator.connection.connect();
     return { ...info, contextSize: Math.min(contextTokens, info.slotContextSize) };
-}
-
-/** The built model host next to this bundle (dist/cli.mjs -> dist/modelHost.mjs). */
-export function hostScriptPath(): string {
-    return path.join(path.dirname(fileURLToPath(import.meta.url)), "modelHost.mjs");
 }
 
 export async function runComplete(argv: readonly string[]): Promise<number> {
@@ -122,10 +115,8 @@ export async function runComplete(argv: readonly string[]): Promise<number> {
         throw new UsageError(`--column ${column} is inside a character of line ${line} (between the two UTF-16 code units of ${JSON.stringify(lineText.slice(column - 2, column))}); use column ${column - 1} or ${column + 1}.`);
     }
 
-    const log = flags.verbose ? (level: string, message: string) => process.stderr.write(`[${modelPath ? "host" : "server"} ${level}] ${terminalSafe(message)}\n`) : undefined;
-    const client = modelPath
-        ? new ModelHostClient({ hostScriptPath: hostScriptPath(), restart: { enabled: false }, log })
-        : createServerGenerator(flags.server ?? "", log);
+    const log = stderrLogger(modelPath ? "host" : "server", flags.verbose ?? false);
+    const client = modelPath ? createHeadlessHostClient(log) : createServerGenerator(flags.server ?? "", log);
     // Ctrl-C / SIGTERM: the host goes with the CLI (signalExit.ts exits with 130 / 143).
     const unregister = onSignalExit(() => client.dispose());
     try {
@@ -137,7 +128,7 @@ export async function runComplete(argv: readonly string[]): Promise<number> {
             // One answer, printed once: the whole suggestion, never a first part shown early.
             latencyBudgetMs: 0,
         });
-        const syntaxGuard = flags["no-syntax-guard"] ? undefined : await createTreeSitterSyntaxGuard({ wasmDirectory: locateTreeSitterWasmDirectory() });
+        const syntaxGuard = flags["no-syntax-guard"] ? undefined : await createHeadlessSyntaxGuard();
         const engine = new CompletionEngine(client, { settings, syntaxGuard });
         const projectContext = flags.workspace === undefined ? undefined
             : await renderWorkspaceContext(new DiskProjectFiles(path.resolve(flags.workspace)), filePath, document, contextMode, contextBudgetTokens(settings));
@@ -153,10 +144,7 @@ export async function runComplete(argv: readonly string[]): Promise<number> {
         if (text === undefined && !flags.json) process.stderr.write(`phi2-complete: no suggestion (${outcome.reason ?? "unknown"}).\n`);
         return 0;
     } catch (error) {
-        if (error instanceof ModelHostError || error instanceof LlamaServerError) {
-            process.stderr.write(`phi2-complete: ${error instanceof LlamaServerError ? "server" : "model"} error (${error.code}): ${terminalSafe(error.message)}\n`);
-            return 1;
-        }
+        if (reportEngineError("phi2-complete", error)) return 1;
         throw error;
     } finally {
         unregister();

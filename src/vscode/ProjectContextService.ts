@@ -19,7 +19,7 @@ import { MAX_CONTEXT_FILE_BYTES, NO_PROJECT_CONTEXT, ProjectContext } from "../c
 import type { DefinitionLocator, ProjectContextMode, ProjectFile, ProjectFileSource, RenderedProjectContext } from "../core/context/ProjectContext";
 import { editMayChangeImports } from "../core/context/importEdits";
 import { RecentSnippets } from "../core/context/RecentSnippets";
-import { topLevelImports } from "../core/explain/importContext";
+import { topLevelImports } from "../core/python/imports";
 import type { DocumentSnapshot } from "../core/types";
 import { loadPythonParser } from "../core/syntax/pythonParser";
 

@@ -3,7 +3,7 @@
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type * as vscode from "vscode";
-import type { SyntaxGuard } from "../core/completion/syntaxGuard";
+import type { SyntaxGuard } from "../core/syntax/syntaxGuard";
 import { createTreeSitterSyntaxGuard } from "../core/syntax/treeSitterSyntaxGuard";
 
 const PYTHON_GRAMMAR = "tree-sitter-python.wasm";

@@ -6,7 +6,7 @@ import assert from "node:assert/strict";
 import { locateTreeSitterWasmDirectory } from "../../src/cli/treeSitterWasm";
 import { CompletionEngine } from "../../src/core/completion/CompletionEngine";
 import { DEFAULT_COMPLETION_SETTINGS, withSettings } from "../../src/core/completion/CompletionSettings";
-import { createTextSnapshot } from "../../src/core/completion/textSnapshot";
+import { createTextSnapshot } from "../../src/core/python/textSnapshot";
 import { createTreeSitterSyntaxGuard } from "../../src/core/syntax/treeSitterSyntaxGuard";
 import type { TreeSitterSyntaxGuard } from "../../src/core/syntax/treeSitterSyntaxGuard";
 import type { ModelHostClient } from "../../src/hostClient/ModelHostClient";

@@ -12,7 +12,7 @@ import type { CompletionOutcome, CompletionTrigger } from "../../src/core/comple
 import { DEFAULT_COMPLETION_SETTINGS, withSettings } from "../../src/core/completion/CompletionSettings";
 import type { CompletionSettings } from "../../src/core/completion/CompletionSettings";
 import type { Timers } from "../../src/core/completion/scheduler";
-import { createTextSnapshot } from "../../src/core/completion/textSnapshot";
+import { createTextSnapshot } from "../../src/core/python/textSnapshot";
 import { createTreeSitterSyntaxGuard } from "../../src/core/syntax/treeSitterSyntaxGuard";
 import type { TreeSitterSyntaxGuard } from "../../src/core/syntax/treeSitterSyntaxGuard";
 import type { GenerateOptions, PrefillOptions, PrefillResult, TextGenerator } from "../../src/core/textGenerator";

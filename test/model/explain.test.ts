@@ -10,7 +10,7 @@ import { CompletionEngine } from "../../src/core/completion/CompletionEngine";
 import type { CompletionOutcome } from "../../src/core/completion/CompletionEngine";
 import { DEFAULT_COMPLETION_SETTINGS, withSettings } from "../../src/core/completion/CompletionSettings";
 import type { Timers } from "../../src/core/completion/scheduler";
-import { createTextSnapshot } from "../../src/core/completion/textSnapshot";
+import { createTextSnapshot } from "../../src/core/python/textSnapshot";
 import { EXPLAIN_SEQUENCE_KEY, ExplainSession, type ExplainEvent, type ExplainOutcome } from "../../src/core/explain/ExplainSession";
 import { buildExplainJob, type ExplainJob } from "../../src/core/explain/explainPrompt";
 import { createTreeSitterSyntaxGuard, type TreeSitterSyntaxGuard } from "../../src/core/syntax/treeSitterSyntaxGuard";

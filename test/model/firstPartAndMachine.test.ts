@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { CompletionEngine } from "../../src/core/completion/CompletionEngine";
 import { DEFAULT_COMPLETION_SETTINGS, withSettings } from "../../src/core/completion/CompletionSettings";
-import { createTextSnapshot } from "../../src/core/completion/textSnapshot";
+import { createTextSnapshot } from "../../src/core/python/textSnapshot";
 import { fastestThreadCount } from "../../src/core/model/threadChoice";
 import type { GenerateOptions, PrefillOptions, PrefillResult, TextGenerator } from "../../src/core/textGenerator";
 import type { GenerationResult } from "../../src/core/types";

@@ -12,7 +12,7 @@ import { DiskProjectFiles } from "../../src/cli/DiskProjectFiles";
 import { renderWorkspaceContext } from "../../src/cli/workspaceContext";
 import { CompletionEngine } from "../../src/core/completion/CompletionEngine";
 import { DEFAULT_COMPLETION_SETTINGS, contextBudgetTokens, withSettings } from "../../src/core/completion/CompletionSettings";
-import { createTextSnapshot } from "../../src/core/completion/textSnapshot";
+import { createTextSnapshot } from "../../src/core/python/textSnapshot";
 import type { ModelHostClient } from "../../src/hostClient/ModelHostClient";
 import { ensureScriptedModel, SCRIPTS } from "../support/tinyModels";
 import { createClient, loadParams } from "./hostHarness";

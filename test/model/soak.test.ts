@@ -9,7 +9,7 @@ import assert from "node:assert/strict";
 import { getEventListeners } from "node:events";
 import { CompletionEngine } from "../../src/core/completion/CompletionEngine";
 import { DEFAULT_COMPLETION_SETTINGS } from "../../src/core/completion/CompletionSettings";
-import { createTextSnapshot } from "../../src/core/completion/textSnapshot";
+import { createTextSnapshot } from "../../src/core/python/textSnapshot";
 import { createTreeSitterSyntaxGuard } from "../../src/core/syntax/treeSitterSyntaxGuard";
 import type { DocumentSnapshot, Position } from "../../src/core/types";
 import { ModelHostClient } from "../../src/hostClient/ModelHostClient";

@@ -4,7 +4,7 @@
 // and a user who accepts exactly what matches, for the keystrokes saved.
 import { CompletionEngine } from "../../core/completion/CompletionEngine";
 import type { CompletionSettings } from "../../core/completion/CompletionSettings";
-import type { SyntaxGuard } from "../../core/completion/syntaxGuard";
+import type { SyntaxGuard } from "../../core/syntax/syntaxGuard";
 import type { TextGenerator } from "../../core/textGenerator";
 import { distributionOf } from "../percentiles";
 import type { Distribution } from "../percentiles";

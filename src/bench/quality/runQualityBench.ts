@@ -1,27 +1,24 @@
 // `phi2-complete bench quality` (`npm run bench:quality`): how good the suggestions are, measured on
 // the held-out files of the pocket model's corpus with the extension's CompletionEngine, the
 // tree-sitter syntax guard and the model host, for several variants of the pipeline side by side.
-import { writeFile } from "node:fs/promises";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { DEFAULT_COMPLETION_SETTINGS, contextBudgetTokens, withSettings } from "../../core/completion/CompletionSettings";
-import { createTextSnapshot } from "../../core/completion/textSnapshot";
+import { createTextSnapshot } from "../../core/python/textSnapshot";
 import { moduleFileCandidates } from "../../core/context/localImports";
 import type { ProjectContext, ProjectContextMode, RenderedProjectContext } from "../../core/context/ProjectContext";
 import { RecentSnippets } from "../../core/context/RecentSnippets";
-import { parseImportStatement, topLevelImports } from "../../core/explain/importContext";
+import { parseImportStatement, topLevelImports } from "../../core/python/imports";
 import type { DocumentSnapshot } from "../../core/types";
 import { DiskProjectFiles } from "../../cli/DiskProjectFiles";
 import { createWorkspaceContext } from "../../cli/workspaceContext";
 import type { CompletionSettings } from "../../core/completion/CompletionSettings";
-import { createTreeSitterSyntaxGuard } from "../../core/syntax/treeSitterSyntaxGuard";
 import { defaultThreadCount } from "../../hostClient/defaultThreadCount";
-import { ModelHostClient, ModelHostError } from "../../hostClient/ModelHostClient";
 import { DEFAULT_SEQUENCES } from "../../protocol/modelHostProtocol";
 import { integerFlag, parseFlags, requireFile, UsageError } from "../../cli/cliArguments";
-import { hostScriptPath } from "../../cli/completeCommand";
+import { createHeadlessHostClient, createHeadlessSyntaxGuard, reportEngineError, stderrLogger } from "../../cli/headlessEngine";
 import { locateTreeSitterWasmDirectory } from "../../cli/treeSitterWasm";
-import { writeStdout } from "../../cli/writeStdout";
+import { writeBenchResult } from "../writeBenchResult";
 import { repositoryRoot } from "../benchModel";
 import { locatePythonStdlib, pickFunctions, readPythonFile } from "../pythonCorpus";
 import type { FunctionFilter, PythonFile } from "../pythonCorpus";
@@ -156,7 +153,7 @@ export async function runQualityBench(argv: string[]): Promise<number> {
     progress(`model ${modelPath}; ${heldOut.length} held-out files, ${spots.length} spots, ${functions.length} functions, variants ${variants.map((variant) => variant.name).join(", ")}`);
 
     const wasmDirectory = locateTreeSitterWasmDirectory();
-    const syntaxGuard = await createTreeSitterSyntaxGuard({ wasmDirectory, timeBudgetMs: QUALITY_GUARD_BUDGET_MS });
+    const syntaxGuard = await createHeadlessSyntaxGuard(QUALITY_GUARD_BUDGET_MS);
     const workspaceContext = await createWorkspaceContext(projectFiles);
     const checker = await createShownSuggestionChecker(wasmDirectory);
     const figures = new Map<string, QualityFigures>();
@@ -167,11 +164,7 @@ export async function runQualityBench(argv: string[]): Promise<number> {
         for (const speculative of [false, true]) {
             const group = variants.filter((variant) => (variant.speculative ?? false) === speculative);
             if (group.length === 0) continue;
-            const client = new ModelHostClient({
-                hostScriptPath: hostScriptPath(),
-                restart: { enabled: false },
-                log: flags.verbose ? (level, message) => process.stderr.write(`[host ${level}] ${message}\n`) : undefined,
-            });
+            const client = createHeadlessHostClient(stderrLogger("host", flags.verbose ?? false));
             try {
                 // The context is capped by the host at the model's trained context.
                 const model = await client.load({
@@ -212,15 +205,10 @@ export async function runQualityBench(argv: string[]): Promise<number> {
             samples,
             durationMs: Math.round(performance.now() - started),
         };
-        const json = `${JSON.stringify(result, null, 2)}\n`;
-        if (flags.out !== undefined) await writeFile(path.resolve(flags.out), json, "utf8");
-        await writeStdout(flags.json ? json : formatQualityTable(result));
+        await writeBenchResult(result, flags, formatQualityTable);
         return 0;
     } catch (error) {
-        if (error instanceof ModelHostError) {
-            process.stderr.write(`phi2-complete bench quality: model error (${error.code}): ${error.message}\n`);
-            return 1;
-        }
+        if (reportEngineError("phi2-complete bench quality", error)) return 1;
         throw error;
     } finally {
         syntaxGuard.dispose();

@@ -11,7 +11,7 @@ import { computePrefixWindow } from "./contextWindow";
 import type { PrefixWindow } from "./contextWindow";
 import { GenerationFlight } from "./GenerationFlight";
 import type { FlightPart, FlightResult } from "./GenerationFlight";
-import { indentWidth, isBlank, leadingWhitespace } from "./indentation";
+import { indentWidth, isBlank, leadingWhitespace, tabSizeOf } from "../python/indentation";
 import { buildPhi2Prompt, omittedCursorIndentation } from "./phi2Prompt";
 import { postprocessSuggestion } from "./postprocess";
 import type { PostprocessContext, RuleEffect } from "./postprocess";
@@ -19,10 +19,11 @@ import { AdaptiveDebounce, SYSTEM_TIMERS, abortableDelay, isWarmPrompt } from ".
 import type { Timers } from "./scheduler";
 import type { StopRuleContext } from "./stopRules";
 import { SuggestionCache, typedAheadRemainder } from "./suggestionCache";
-import { enclosingBlockSource, guardTimeBudgetMs } from "./syntaxGuard";
+import { enclosingBlockSource } from "../syntax/guardRegion";
+import { guardTimeBudgetMs } from "../syntax/syntaxGuard";
 import { NO_PROJECT_CONTEXT } from "../context/ProjectContext";
 import type { RenderedProjectContext } from "../context/ProjectContext";
-import type { SyntaxGuard, SyntaxGuardVerdict } from "./syntaxGuard";
+import type { SyntaxGuard, SyntaxGuardVerdict } from "../syntax/syntaxGuard";
 import { splitsSurrogatePair } from "../surrogatePair";
 
 export type CompletionTrigger = "automatic" | "explicit";
@@ -365,7 +366,7 @@ export class CompletionEngine {
     /** The window, prompt, mode and rule contexts for a position: the per-keystroke work. */
     private prepare(document: DocumentSnapshot, position: Position, projectContext = NO_PROJECT_CONTEXT): PreparedRequest {
         const settings = this.settings;
-        const tabSize = document.indent?.tabSize ?? 4;
+        const tabSize = tabSizeOf(document);
         // The context was rendered within its own share of the budget; the file gets the rest.
         const window = computePrefixWindow(document, position, {
             budgetTokens: Math.max(16, promptBudgetTokens(settings) - projectContext.estimatedTokens),

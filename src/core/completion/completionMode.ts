@@ -3,7 +3,8 @@
 // suggestion ends at the end of the line.
 import type { DocumentSnapshot, Position } from "../types";
 import type { MultilineMode } from "./CompletionSettings";
-import { indentWidth, isBlank } from "./indentation";
+import { indentWidth, isBlank } from "../python/indentation";
+import { withoutComment } from "../python/pythonScanner";
 
 export type CompletionMode = "singleLine" | "multiLine";
 
@@ -60,11 +61,9 @@ function endsDocstring(text: string): boolean {
     return trimmed.endsWith('"""') || trimmed.endsWith("'''");
 }
 
-/** Ends with `:` once a trailing comment is removed (a rough cut: `#` inside strings is rare here). */
+/** Ends with `:` once a trailing comment is removed. */
 function endsWithColon(text: string): boolean {
-    const hash = text.indexOf("#");
-    const code = (hash >= 0 ? text.slice(0, hash) : text).trimEnd();
-    return code.endsWith(":");
+    return withoutComment(text).trimEnd().endsWith(":");
 }
 
 function findNonBlankLine(document: DocumentSnapshot, from: number, direction: 1 | -1): number | undefined {

@@ -2,8 +2,8 @@
 // small pure function (text in, text out) with its own tests; postprocessSuggestion runs them in
 // order and records which rule changed what.
 import type { IndentStyle } from "../types";
-import { scanBrackets } from "./brackets";
-import { indentWidth, isBlank, leadingWhitespace, reindentLine } from "./indentation";
+import { scanBrackets } from "../python/brackets";
+import { indentWidth, isBlank, leadingWhitespace, reindentLine } from "../python/indentation";
 
 export type PostprocessRuleName =
     | "cursorIndentation"

@@ -6,7 +6,8 @@
 // feeds them line by line and remembers where and why it cut.
 import { END_OF_TEXT } from "../phi2Vocabulary";
 import type { CompletionMode } from "./completionMode";
-import { indentWidth, isBlank } from "./indentation";
+import { indentWidth, isBlank } from "../python/indentation";
+import { tripleQuoteOpenAfter, type TripleQuote } from "../python/pythonScanner";
 
 
 export type StopRuleName =
@@ -27,7 +28,7 @@ export interface StopRuleContext {
     readonly blockIndent: number;
     readonly tabSize: number;
     /** The cursor is inside a triple-quoted string (e.g. right after an opening docstring quote). */
-    readonly openStringQuote?: '"""' | "'''";
+    readonly openStringQuote?: TripleQuote;
     /** The first non-blank line of the document after the cursor's line, if any. */
     readonly nextDocumentLine?: string;
     /** false: only the end of text and the single-line end stop (a benchmark variant). */
@@ -128,7 +129,7 @@ export class StreamingStopRules {
     private blankRunLength = 0;
     private readonly nonBlankLines: string[] = [];
     private readonly nonBlankStarts: number[] = [];
-    private openQuote: '"""' | "'''" | undefined;
+    private openQuote: TripleQuote | undefined;
     private keptEnd: number | undefined;
     private cutInfo: StopCut | undefined;
 
@@ -193,7 +194,8 @@ export class StreamingStopRules {
     /** Applies the rules to one line starting at `start`; true when it stopped the stream. */
     private checkLine(line: string, start: number): boolean {
         const insideString = this.openQuote !== undefined;
-        this.trackQuotes(line);
+        // Follows triple-quoted strings so that docstring text is not mistaken for code.
+        this.openQuote = tripleQuoteOpenAfter(line, this.openQuote);
         if (this.context.contentRules === false) return false;
         const cutBefore = Math.max(0, start - 1); // drop the newline that led to the rejected line
         const firstLine = this.lineIndex === 0;
@@ -237,26 +239,6 @@ export class StreamingStopRules {
         if (isBlank(line)) return;
         this.nonBlankLines.push(line.trim());
         this.nonBlankStarts.push(start);
-    }
-
-    /** Follows triple-quoted strings so that docstring text is not mistaken for code. */
-    private trackQuotes(line: string): void {
-        let index = 0;
-        for (;;) {
-            if (this.openQuote) {
-                const close = line.indexOf(this.openQuote, index);
-                if (close < 0) return;
-                index = close + 3;
-                this.openQuote = undefined;
-            } else {
-                const double = line.indexOf('"""', index);
-                const single = line.indexOf("'''", index);
-                if (double < 0 && single < 0) return;
-                const useDouble = double >= 0 && (single < 0 || double < single);
-                this.openQuote = useDouble ? '"""' : "'''";
-                index = (useDouble ? double : single) + 3;
-            }
-        }
     }
 
     private stop(rule: StopRuleName, keptEnd: number): true {

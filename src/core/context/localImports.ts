@@ -1,7 +1,7 @@
 // Which modules of the project a document imports, and which of their names: the input of the
 // project context. Reads the document's top-level import statements (the same scanner the explain
 // prompt uses) and resolves module names to files of the workspace, never to installed packages.
-import { parseImportStatement, topLevelImports } from "../explain/importContext";
+import { parseImportStatement, topLevelImports } from "../python/imports";
 import type { DocumentSnapshot } from "../types";
 
 export interface ImportedModule {

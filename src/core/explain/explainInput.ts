@@ -1,8 +1,8 @@
 // What code an explanation is about: the selection; without one, the enclosing function or
 // class; at module level, a window of lines around the cursor.
 import type { DocumentSnapshot, Position, Range } from "../types";
-import { isBlank, leadingWhitespace } from "../completion/indentation";
-import { findEnclosingBlock } from "./pythonBlocks";
+import { isBlank, leadingWhitespace } from "../python/indentation";
+import { findEnclosingBlock } from "../python/blocks";
 
 export type ExplainInputKind = "selection" | "function" | "class" | "window";
 

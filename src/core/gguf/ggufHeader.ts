@@ -45,13 +45,17 @@ export interface GgufTensorInfo {
     readonly byteLength: number;
 }
 
-export interface GgufHeader {
+/** Where a GGUF file's parts are; shared with the tests' reader of the files their writer makes. */
+export interface GgufLayout {
     readonly version: number;
     readonly alignment: number;
-    readonly metadata: ReadonlyMap<string, GgufMetadataValue>;
-    readonly tensors: readonly GgufTensorInfo[];
     /** Where the tensor data section starts in the file. */
     readonly dataOffset: number;
+}
+
+export interface GgufHeader extends GgufLayout {
+    readonly metadata: ReadonlyMap<string, GgufMetadataValue>;
+    readonly tensors: readonly GgufTensorInfo[];
     readonly fileSize: number;
 }
 

@@ -3,8 +3,8 @@
 // the caller: the package's own `wasm/` folder for the CLI and tests, a copy inside the extension
 // for the VSIX bundle.
 import type { Edit, Parser as TreeSitterParser, Point, Tree } from "@vscode/tree-sitter-wasm";
-import { guardSuggestion, MIN_GUARD_TIME_BUDGET_MS } from "../completion/syntaxGuard";
-import type { ParseProblem, ParseProblemFinder, SyntaxGuard, SyntaxGuardInput, SyntaxGuardVerdict } from "../completion/syntaxGuard";
+import { guardSuggestion, MIN_GUARD_TIME_BUDGET_MS } from "./syntaxGuard";
+import type { ParseProblem, ParseProblemFinder, SyntaxGuard, SyntaxGuardInput, SyntaxGuardVerdict } from "./syntaxGuard";
 import { loadPythonParser } from "./pythonParser";
 
 export interface TreeSitterSyntaxGuardOptions {

@@ -1,5 +1,6 @@
 // Reads GGUF v3 files written by GgufWriter (and by llama.cpp tools): metadata, tensor infos and
 // f32/f16 tensor data. Used by tests to check what the writer produced.
+import type { GgufLayout } from "../../../src/core/gguf/ggufHeader";
 import { float16BitsToFloat32 } from "./float16";
 import { alignUp, GGML_TYPE_BYTES, GGUF_DEFAULT_ALIGNMENT, GGUF_MAGIC, GgmlType, type GgmlTypeName, GgufValueType, type GgufValueTypeName } from "./ggufFormat";
 import { type GgufArrayItemType, type GgufValue, NUMBER_TYPE_BYTES } from "./ggufValues";
@@ -15,13 +16,9 @@ export interface GgufTensorInfo {
     readonly byteLength: number;
 }
 
-export interface GgufFile {
-    readonly version: number;
-    readonly alignment: number;
+export interface GgufFile extends GgufLayout {
     readonly metadata: ReadonlyMap<string, GgufValue>;
     readonly tensors: readonly GgufTensorInfo[];
-    /** Where the tensor data section starts in the file. */
-    readonly dataOffset: number;
     /** Values of a tensor as f32 (f16 is widened). */
     readTensor(name: string): Float32Array;
 }

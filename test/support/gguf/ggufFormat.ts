@@ -1,27 +1,14 @@
 // Constants of the GGUF file format (version 3), shared by the writer and the reader.
 // Reference: ggml's docs/gguf.md. Everything is little endian.
+import { GgufType } from "../../../src/core/gguf/ggufHeader";
 
 export const GGUF_MAGIC = "GGUF";
 export const GGUF_VERSION = 3;
 /** Default alignment of the tensor data section and of every tensor in it (`general.alignment`). */
 export const GGUF_DEFAULT_ALIGNMENT = 32;
 
-/** Type tags of metadata values (gguf_metadata_value_type). */
-export const GgufValueType = {
-    uint8: 0,
-    int8: 1,
-    uint16: 2,
-    int16: 3,
-    uint32: 4,
-    int32: 5,
-    float32: 6,
-    bool: 7,
-    string: 8,
-    array: 9,
-    uint64: 10,
-    int64: 11,
-    float64: 12,
-} as const;
+/** Type tags of metadata values (gguf_metadata_value_type): the extension's reader's table. */
+export const GgufValueType = GgufType;
 export type GgufValueTypeName = keyof typeof GgufValueType;
 
 /** The tensor element types this project writes (ggml_type ids). */

@@ -2,12 +2,12 @@ import * as assert from "node:assert/strict";
 import { CompletionEngine } from "../../../src/core/completion/CompletionEngine";
 import type { CompletionOutcome, CompletionTrigger } from "../../../src/core/completion/CompletionEngine";
 import { DEFAULT_COMPLETION_SETTINGS, withSettings } from "../../../src/core/completion/CompletionSettings";
-import { createTextSnapshot } from "../../../src/core/completion/textSnapshot";
+import { createTextSnapshot } from "../../../src/core/python/textSnapshot";
 import { createTreeSitterSyntaxGuard } from "../../../src/core/syntax/treeSitterSyntaxGuard";
 import { locateTreeSitterWasmDirectory } from "../../../src/cli/treeSitterWasm";
 import type { DocumentSnapshot, Position } from "../../../src/core/types";
 import { FakeTextGenerator, settle } from "./fakeTextGenerator";
-import { ManualTimers } from "./manualTimers";
+import { VirtualClock } from "../../../src/core/VirtualClock";
 
 const settings = withSettings(DEFAULT_COMPLETION_SETTINGS, { debounce: { warmMs: 0, coldMs: 0 }, abandonGraceMs: 100 });
 
@@ -130,7 +130,7 @@ describe("CompletionEngine", () => {
     });
 
     it("shows a slow block's first line first, keeps generating, and has the longer version in the cache after", async () => {
-        const timers = new ManualTimers();
+        const timers = new VirtualClock();
         const generator = new FakeTextGenerator(() => ["    return a + b\n", "    # done\n", "    pass"]);
         generator.hold();
         const engine = engineWith(generator, { timers });
@@ -159,7 +159,7 @@ describe("CompletionEngine", () => {
     });
 
     it("shows what there is once the latency budget is spent; typing into it continues into the rest", async () => {
-        const timers = new ManualTimers();
+        const timers = new VirtualClock();
         const generator = new FakeTextGenerator(() => ["a", " + b", "\n"]);
         generator.hold();
         const engine = engineWith(generator, { timers });
@@ -180,7 +180,7 @@ describe("CompletionEngine", () => {
     });
 
     it("shows only whole results with a latency budget of 0", async () => {
-        const timers = new ManualTimers();
+        const timers = new VirtualClock();
         const generator = new FakeTextGenerator(() => ["    return a + b\n", "    pass"]);
         generator.hold();
         const engine = new CompletionEngine(generator, { settings: withSettings(settings, { latencyBudgetMs: 0 }), timers });
@@ -210,7 +210,7 @@ describe("CompletionEngine", () => {
     });
 
     it("aborts a generation nobody waits for after the grace period", async () => {
-        const timers = new ManualTimers();
+        const timers = new VirtualClock();
         const generator = new FakeTextGenerator(() => ["ret", "urn a + b"]);
         generator.hold();
         const engine = engineWith(generator, { timers });
@@ -226,9 +226,9 @@ describe("CompletionEngine", () => {
     });
 
     it("debounces automatic requests (no model call when cancelled while waiting), not explicit ones", async () => {
-        const timers = new ManualTimers();
+        const timers = new VirtualClock();
         const generator = new FakeTextGenerator(() => ["return a + b"]);
-        const engine = new CompletionEngine(generator, { settings: DEFAULT_COMPLETION_SETTINGS, timers, now: () => timers.now });
+        const engine = new CompletionEngine(generator, { settings: DEFAULT_COMPLETION_SETTINGS, timers, now: timers.now });
         const controller = new AbortController();
         const cancelled = engine.complete(request(at(ADD), "automatic", controller.signal));
         await settle();

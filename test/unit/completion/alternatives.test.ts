@@ -1,7 +1,7 @@
 import * as assert from "node:assert/strict";
 import { CompletionEngine, MAX_ALTERNATIVES } from "../../../src/core/completion/CompletionEngine";
 import { DEFAULT_COMPLETION_SETTINGS, withSettings } from "../../../src/core/completion/CompletionSettings";
-import { createTextSnapshot } from "../../../src/core/completion/textSnapshot";
+import { createTextSnapshot } from "../../../src/core/python/textSnapshot";
 import type { GenerateOptions } from "../../../src/core/textGenerator";
 import { FakeTextGenerator } from "./fakeTextGenerator";
 

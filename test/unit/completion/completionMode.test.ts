@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import { chooseCompletionMode } from "../../../src/core/completion/completionMode";
-import { createTextSnapshot } from "../../../src/core/completion/textSnapshot";
+import { createTextSnapshot } from "../../../src/core/python/textSnapshot";
 
 /** The mode at the `|` marker of a source text. */
 function modeAt(source: string, setting: "auto" | "always" | "never" = "auto"): string {

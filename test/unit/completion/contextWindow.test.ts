@@ -2,7 +2,7 @@ import * as assert from "node:assert/strict";
 import { computePrefixWindow } from "../../../src/core/completion/contextWindow";
 import { detectFileHeaderEnd } from "../../../src/core/completion/fileHeader";
 import { buildPhi2Prompt, omittedCursorIndentation } from "../../../src/core/completion/phi2Prompt";
-import { createTextSnapshot } from "../../../src/core/completion/textSnapshot";
+import { createTextSnapshot } from "../../../src/core/python/textSnapshot";
 import { estimateLineTokens } from "../../../src/core/tokenEstimate";
 import type { DocumentSnapshot } from "../../../src/core/types";
 

@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import { AdaptiveDebounce, abortableDelay, isWarmPrompt } from "../../../src/core/completion/scheduler";
-import { ManualTimers } from "./manualTimers";
+import { VirtualClock } from "../../../src/core/VirtualClock";
 
 const settings = { warmMs: 25, coldMs: 120, maxMs: 600, fastTypingIntervalMs: 250 };
 
@@ -40,7 +40,7 @@ describe("scheduler", () => {
     });
 
     it("abortableDelay resolves true after the time and false on abort", async () => {
-        const timers = new ManualTimers();
+        const timers = new VirtualClock();
         const controller = new AbortController();
         const elapsed = abortableDelay(100, controller.signal, timers);
         timers.advance(100);

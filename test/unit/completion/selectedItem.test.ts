@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { documentWithItem } from "../../../src/core/completion/selectedItem";
-import { createTextSnapshot } from "../../../src/core/completion/textSnapshot";
+import { createTextSnapshot } from "../../../src/core/python/textSnapshot";
 import type { DocumentSnapshot } from "../../../src/core/types";
 
 function lines(document: DocumentSnapshot): string[] {

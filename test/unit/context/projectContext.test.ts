@@ -3,7 +3,7 @@ import type { Parser } from "@vscode/tree-sitter-wasm";
 import { locateTreeSitterWasmDirectory } from "../../../src/cli/treeSitterWasm";
 import { CompletionEngine } from "../../../src/core/completion/CompletionEngine";
 import { DEFAULT_COMPLETION_SETTINGS, withSettings } from "../../../src/core/completion/CompletionSettings";
-import { createTextSnapshot } from "../../../src/core/completion/textSnapshot";
+import { createTextSnapshot } from "../../../src/core/python/textSnapshot";
 import { importedModules, moduleFileCandidates } from "../../../src/core/context/localImports";
 import { ProjectContext, renderSections } from "../../../src/core/context/ProjectContext";
 import type { ProjectFile, ProjectFileSource } from "../../../src/core/context/ProjectContext";

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { selectExplainSource, dedentLines, CURSOR_WINDOW_RADIUS } from "../../../src/core/explain/explainInput";
-import { findEnclosingBlock } from "../../../src/core/explain/pythonBlocks";
+import { findEnclosingBlock } from "../../../src/core/python/blocks";
 import { lineOf, pythonDocument } from "./textDocument";
 
 const SHAPES = [

@@ -8,7 +8,8 @@ import {
     MIN_CODE_TOKENS,
     trimToTokenBudget,
 } from "../../../src/core/explain/explainPrompt";
-import { parseImportStatement, relevantImports } from "../../../src/core/explain/importContext";
+import { relevantImports } from "../../../src/core/explain/importContext";
+import { parseImportStatement } from "../../../src/core/python/imports";
 import { lineOf, pythonDocument } from "./textDocument";
 
 const MODULE = [

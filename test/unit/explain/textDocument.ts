@@ -1,5 +1,5 @@
 // A DocumentSnapshot over a string, for the explain unit tests.
-import { createTextSnapshot } from "../../../src/core/completion/textSnapshot";
+import { createTextSnapshot } from "../../../src/core/python/textSnapshot";
 import type { DocumentSnapshot } from "../../../src/core/types";
 
 export function pythonDocument(text: string, uri = "file:///work/project/shapes.py"): DocumentSnapshot {

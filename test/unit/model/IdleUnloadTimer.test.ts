@@ -1,15 +1,15 @@
 import * as assert from "node:assert/strict";
 import { IdleUnloadTimer } from "../../../src/core/model/IdleUnloadTimer";
-import { ManualTimers } from "../completion/manualTimers";
+import { VirtualClock } from "../../../src/core/VirtualClock";
 
 describe("IdleUnloadTimer", () => {
     const MINUTE = 60_000;
-    let timers: ManualTimers;
+    let timers: VirtualClock;
     let idle: number;
     let timer: IdleUnloadTimer;
 
     beforeEach(() => {
-        timers = new ManualTimers();
+        timers = new VirtualClock();
         idle = 0;
         timer = new IdleUnloadTimer(timers, () => idle++);
         timer.setIdleMs(15 * MINUTE);

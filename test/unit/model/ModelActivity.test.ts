@@ -1,9 +1,9 @@
 import * as assert from "node:assert/strict";
 import { ModelActivity, SPINNER_DELAY_MS, type ModelActivityView } from "../../../src/core/model/ModelActivity";
-import { ManualTimers } from "../completion/manualTimers";
+import { VirtualClock } from "../../../src/core/VirtualClock";
 
 describe("ModelActivity", () => {
-    let timers: ManualTimers;
+    let timers: VirtualClock;
     let changes: ModelActivityView[];
     let activity: ModelActivity;
 
@@ -11,7 +11,7 @@ describe("ModelActivity", () => {
     const now = (): ModelActivityView => activity.view;
 
     beforeEach(() => {
-        timers = new ManualTimers();
+        timers = new VirtualClock();
         changes = [];
         activity = new ModelActivity(timers, (view) => changes.push(view));
     });

@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { createTextSnapshot, detectIndentStyle } from "../../../src/core/completion/textSnapshot";
+import { createTextSnapshot, detectIndentStyle } from "../../../src/core/python/textSnapshot";
 import { UsageError, integerFlag, parseFlags } from "../../../src/cli/cliArguments";
 
 describe("text snapshot", () => {

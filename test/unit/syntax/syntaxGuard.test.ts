@@ -1,18 +1,16 @@
 import * as assert from "node:assert/strict";
-import { guardTimeBudgetMs } from "../../../src/core/completion/syntaxGuard";
+import { GUARD_LINES_AFTER, GUARD_LINES_BEFORE, enclosingBlockSource } from "../../../src/core/syntax/guardRegion";
+import { guardTimeBudgetMs } from "../../../src/core/syntax/syntaxGuard";
 import {
-    GUARD_LINES_AFTER,
-    GUARD_LINES_BEFORE,
     addsProblems,
     cutBackCandidates,
-    enclosingBlockSource,
     guardSuggestion,
     insertionPlace,
     leavesBracketOpen,
     searchCleanCandidate,
-} from "../../../src/core/completion/syntaxGuard";
-import type { ParseProblem, ParseProblemFinder } from "../../../src/core/completion/syntaxGuard";
-import { createTextSnapshot } from "../../../src/core/completion/textSnapshot";
+} from "../../../src/core/syntax/syntaxGuard";
+import type { ParseProblem, ParseProblemFinder } from "../../../src/core/syntax/syntaxGuard";
+import { createTextSnapshot } from "../../../src/core/python/textSnapshot";
 import { createTreeSitterSyntaxGuard, editBetween } from "../../../src/core/syntax/treeSitterSyntaxGuard";
 import type { TreeSitterSyntaxGuard } from "../../../src/core/syntax/treeSitterSyntaxGuard";
 import { locateTreeSitterWasmDirectory } from "../../../src/cli/treeSitterWasm";

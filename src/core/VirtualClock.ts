@@ -1,7 +1,8 @@
-// Simulated time for the typing replay: the engine's clock and timers (debounce, abandon grace)
-// run on it, so a replay of minutes of typing takes only as long as the model work. Time moves
-// only when the replay advances it; timers fire in time order.
-import type { Timers } from "../core/completion/scheduler";
+// Simulated time, for the benchmark's typing replay and for unit tests: the engine's clock and
+// timers (debounce, abandon grace, idle unload) run on it, so minutes of typing take only as long
+// as the model work, and a test decides when time passes. Time moves only when it is advanced;
+// timers fire in time order (ties in the order they were set).
+import type { Timers } from "./completion/scheduler";
 
 interface ScheduledTimer {
     readonly at: number;
@@ -44,6 +45,18 @@ export class VirtualClock implements Timers {
         this.current = Math.max(this.current, next[1].at);
         next[1].callback();
         return true;
+    }
+
+    /** Timers set and not yet run or cleared. */
+    get pending(): number {
+        return this.timers.size;
+    }
+
+    /** Moves the clock `ms` forward, running the timers that fall due on the way (a test's step). */
+    advance(ms: number): void {
+        const target = this.current + ms;
+        for (let due = this.nextDueAt(); due !== undefined && due <= target; due = this.nextDueAt()) this.runNext();
+        this.advanceTo(target);
     }
 
     /** Moves the clock forward without running timers (the caller ran the due ones). */

@@ -1,4 +1,17 @@
 // Measuring and rewriting Python indentation (leading spaces and tabs).
+import type { DocumentSnapshot } from "../types";
+
+/** Columns per tab when a document does not say (VS Code's default). */
+const DEFAULT_TAB_SIZE = 4;
+
+/**
+ * The one tab rule for block structure: the document's tab size, as the editor shows it. Code
+ * Python accepts mixes tabs and spaces only where every tab size gives the same blocks (anything
+ * else is a TabError), so the editor's choice never changes where a valid block ends.
+ */
+export function tabSizeOf(document: DocumentSnapshot): number {
+    return document.indent?.tabSize ?? DEFAULT_TAB_SIZE;
+}
 
 /** The leading whitespace of a line. */
 export function leadingWhitespace(line: string): string {

@@ -17,13 +17,20 @@ export interface TextSnapshotOptions {
 export function createTextSnapshot(text: string, options: TextSnapshotOptions = {}): DocumentSnapshot {
     const body = text.startsWith("\uFEFF") ? text.slice(1) : text;
     const eol: "\n" | "\r\n" = body.includes("\r\n") ? "\r\n" : "\n";
-    const lines = body.split(/\r\n|\r|\n/);
+    return snapshotOfLines(body.split(/\r\n|\r|\n/), { ...options, eol });
+}
+
+/**
+ * A DocumentSnapshot over lines already split (the array is kept, not copied: the caller must not
+ * change it afterwards).
+ */
+export function snapshotOfLines(lines: readonly string[], options: TextSnapshotOptions & { readonly eol?: "\n" | "\r\n" } = {}): DocumentSnapshot {
     return {
         uri: options.uri ?? "untitled:snapshot.py",
         languageId: options.languageId ?? "python",
         version: options.version ?? 1,
         lineCount: lines.length,
-        eol,
+        eol: options.eol ?? "\n",
         indent: options.indent ?? detectIndentStyle(lines),
         lineAt(line: number): string {
             const value = lines[line];

@@ -1,0 +1,41 @@
+// The engine parts every headless command builds the same way (`complete`, `bench`, `bench
+// quality`): the model host client for one run, and the tree-sitter syntax guard from the
+// package's WASM folder.
+import * as path from "node:path";
+import { fileURLToPath } from "node:url";
+import { createTreeSitterSyntaxGuard, type TreeSitterSyntaxGuard } from "../core/syntax/treeSitterSyntaxGuard";
+import { ModelHostClient, ModelHostError, type HostClientLogger } from "../hostClient/ModelHostClient";
+import { LlamaServerError } from "../serverClient/LlamaServerError";
+import { terminalSafe } from "./terminalSafe";
+import { locateTreeSitterWasmDirectory } from "./treeSitterWasm";
+
+/** The built model host next to this bundle (dist/cli.mjs -> dist/modelHost.mjs). */
+export function hostScriptPath(): string {
+    return path.join(path.dirname(fileURLToPath(import.meta.url)), "modelHost.mjs");
+}
+
+/** Log lines on stderr as `[source level] message`, control characters escaped; none unless verbose. */
+export function stderrLogger(source: string, verbose: boolean): HostClientLogger | undefined {
+    return verbose ? (level, message) => process.stderr.write(`[${source} ${level}] ${terminalSafe(message)}\n`) : undefined;
+}
+
+/** A host for one command: no restart (a crash ends the command with its error). */
+export function createHeadlessHostClient(log: HostClientLogger | undefined): ModelHostClient {
+    return new ModelHostClient({ hostScriptPath: hostScriptPath(), restart: { enabled: false }, log });
+}
+
+/** The extension's syntax guard, from the WASM files installed with the package. */
+export function createHeadlessSyntaxGuard(timeBudgetMs?: number): Promise<TreeSitterSyntaxGuard> {
+    return createTreeSitterSyntaxGuard({ wasmDirectory: locateTreeSitterWasmDirectory(), timeBudgetMs });
+}
+
+/**
+ * Writes a model or server error (what a user can fix: a bad file, a server down) as one stderr
+ * line `command: model error (CODE): message`; true when it was one (the command exits 1), false
+ * for anything else, which is a bug and is thrown on.
+ */
+export function reportEngineError(command: string, error: unknown): boolean {
+    if (!(error instanceof ModelHostError || error instanceof LlamaServerError)) return false;
+    process.stderr.write(`${command}: ${error instanceof LlamaServerError ? "server" : "model"} error (${error.code}): ${terminalSafe(error.message)}\n`);
+    return true;
+}
