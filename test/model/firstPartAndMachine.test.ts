@@ -124,7 +124,7 @@ describe("window steps by erase + shift on the model host (tiny random model)", 
 
     it("evaluates the kept lines again with the shift off", async () => {
         const { counters, keptTokens, headerTokens } = await windowStep(false);
-        assert.ok(counters.reusedTokens <= headerTokens + 1, `only the header (${headerTokens} tokens) reused: ${JSON.stringify(counters)}`);
+        assert.ok(counters.reusedTokens <= headerTokens + 4, `only the header (${headerTokens} tokens, and the start of the first line) reused: ${JSON.stringify(counters)}`);
         assert.ok(counters.evaluatedTokens >= keptTokens - 16, `the body evaluated again: ${JSON.stringify(counters)}`);
     });
 });
