@@ -8,7 +8,9 @@ import { CompletionEngine } from "../core/completion/CompletionEngine";
 import type { CompletionOutcome } from "../core/completion/CompletionEngine";
 import type { CompletionSettings } from "../core/completion/CompletionSettings";
 import type { SyntaxGuard } from "../core/completion/syntaxGuard";
+import type { RenderedProjectContext } from "../core/context/ProjectContext";
 import type { TextGenerator } from "../core/textGenerator";
+import type { DocumentSnapshot } from "../core/types";
 import { CountingGenerator } from "./CountingGenerator";
 import type { CountedCall } from "./CountingGenerator";
 import { distributionOf } from "./percentiles";
@@ -21,6 +23,16 @@ import { keystrokesToType, Typist } from "./Typist";
 import type { Reaction, TypistRhythm } from "./Typist";
 import { VirtualClock } from "./VirtualClock";
 
+/** Where a request is made, for the project context: the file, its lines, the cursor's line. */
+export interface ContextPlace {
+    readonly file: string;
+    readonly lines: readonly string[];
+    readonly line: number;
+}
+
+/** The project context for a place (a variant's phi2.context). */
+export type PlaceContext = (place: ContextPlace, document: DocumentSnapshot) => Promise<RenderedProjectContext>;
+
 export interface ReplayOptions {
     readonly generator: TextGenerator;
     readonly settings: CompletionSettings;
@@ -28,6 +40,11 @@ export interface ReplayOptions {
     readonly checker: ShownSuggestionChecker;
     readonly functions: readonly PythonFunction[];
     readonly random: SeededRandom;
+    /**
+     * Project context at each retyped function: rendered once per function, since it depends on
+     * the file's imports only (as in the editor, it stays the same while the user types).
+     */
+    readonly projectContext?: PlaceContext;
     /** Tokens per second of a real Phi-2 on a laptop CPU, for the time-to-suggestion estimate. */
     readonly promptRate: number;
     readonly generationRate: number;
@@ -76,6 +93,8 @@ export interface ReplayReport {
     /** (generate + prefill evaluated tokens) / baseline. */
     readonly evaluatedToBaselineRatio: number;
     readonly typedAheadHits: number;
+    /** Requests that carried project context (ReplayOptions.projectContext). */
+    readonly requestsWithContext: number;
     readonly cacheHits: number;
     readonly suggestionsReturned: number;
     readonly suggestionsShown: number;
@@ -123,6 +142,7 @@ export async function runTypingReplay(options: ReplayOptions): Promise<ReplayRep
     let parseErrorsAdded = 0;
     let acceptedMatchingTarget = 0;
     let cutByRules = 0;
+    let requestsWithContext = 0;
 
     /** Lets the event loop deliver host messages and the engine's promise chains run. */
     const settle = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
@@ -153,9 +173,10 @@ export async function runTypingReplay(options: ReplayOptions): Promise<ReplayRep
         }
     }
 
-    function request(document: TypedDocument): ActiveRequest {
+    function request(document: TypedDocument, projectContext: RenderedProjectContext | undefined): ActiveRequest {
         const controller = new AbortController();
-        const promise = engine.complete({ document: document.snapshot(), position: document.position, signal: controller.signal, trigger: "automatic" });
+        const promise = engine.complete({ document: document.snapshot(), position: document.position, signal: controller.signal, trigger: "automatic", projectContext });
+        if (projectContext && projectContext.text.length > 0) requestsWithContext++;
         const active: ActiveRequest = { controller, promise, outcome: undefined, handled: false };
         promise.then((outcome) => {
             active.outcome = outcome;
@@ -200,8 +221,9 @@ export async function runTypingReplay(options: ReplayOptions): Promise<ReplayRep
         const typist = new Typist(fn.text, options.random, options.rhythm);
         keystrokesWithoutSuggestions += keystrokesToType(fn.text);
 
+        const projectContext = await options.projectContext?.({ file: fn.file.path, lines: original, line: fn.startLine }, document.snapshot());
         // The cursor jumped here: the extension warms the cache while the user reads.
-        await engine.prefill(document.snapshot(), document.position, new AbortController().signal);
+        await engine.prefill(document.snapshot(), document.position, new AbortController().signal, projectContext);
         await counting.whenIdle();
 
         let active: ActiveRequest | undefined;
@@ -228,7 +250,7 @@ export async function runTypingReplay(options: ReplayOptions): Promise<ReplayRep
                 engine.notifyAccepted(active?.outcome);
                 if (action.matchesTarget) acceptedMatchingTarget++;
             }
-            active = request(document);
+            active = request(document, projectContext);
             lastActionAt = clock.now();
             planned = typist.next();
         }
@@ -280,6 +302,7 @@ export async function runTypingReplay(options: ReplayOptions): Promise<ReplayRep
         baselineTokensTotal: baseline,
         evaluatedToBaselineRatio: baseline > 0 ? round((evaluatedTotal + prefillTotal) / baseline, 4) : 0,
         typedAheadHits: totals.typedAheadHits,
+        requestsWithContext,
         cacheHits: totals.cacheHits,
         suggestionsReturned: totals.suggestionsReturned,
         suggestionsShown: shownCount,

@@ -42,4 +42,18 @@ describe("phi2-complete bench quality --quick --json (pocket model)", function (
         assertFigures(result.quality.variants.default!, "variants.default");
         for (const rate of RATES) assert.equal(result.quality.variants.default![rate], result.quality[rate], `quality.${rate} is the default variant's`);
     });
+
+    it("gives a context variant's project context to its spots and to its typing replay", async () => {
+        const { path: modelPath } = await verifyPocketModel();
+        const { code, stdout, stderr } = await runQuality(["--quick", "--json", "--model", modelPath, "--threads", "1", "--variants", "contextDefinitions"]);
+        assert.equal(code, 0, stderr);
+        type Figures = Record<string, unknown> & { contextTokensPerRequest: number; replay: { requestsWithContext: number } };
+        const { variants } = (JSON.parse(stdout) as { quality: { variants: Record<string, Figures> } }).quality;
+        assert.deepEqual(Object.keys(variants), ["default", "contextDefinitions"]);
+        assertFigures(variants.contextDefinitions!, "variants.contextDefinitions");
+        assert.equal(variants.default!.contextTokensPerRequest, 0);
+        assert.equal(variants.default!.replay.requestsWithContext, 0);
+        assert.ok(variants.contextDefinitions!.contextTokensPerRequest > 0, JSON.stringify(variants.contextDefinitions));
+        assert.ok(variants.contextDefinitions!.replay.requestsWithContext > 0, JSON.stringify(variants.contextDefinitions!.replay));
+    });
 });

@@ -5,11 +5,10 @@
 import { CompletionEngine } from "../../core/completion/CompletionEngine";
 import type { CompletionSettings } from "../../core/completion/CompletionSettings";
 import type { SyntaxGuard } from "../../core/completion/syntaxGuard";
-import type { RenderedProjectContext } from "../../core/context/ProjectContext";
 import type { TextGenerator } from "../../core/textGenerator";
-import type { DocumentSnapshot } from "../../core/types";
 import { distributionOf } from "../percentiles";
 import type { Distribution } from "../percentiles";
+import type { PlaceContext } from "../typingReplay";
 import type { PythonFunction } from "../pythonCorpus";
 import { SeededRandom } from "../seededRandom";
 import type { ShownSuggestionChecker } from "../ShownSuggestionChecker";
@@ -72,7 +71,15 @@ export interface QualityFigures {
     readonly contextTokensPerRequest: number;
     /** Request to suggestion at the spots (explicit trigger: no debounce), real time. */
     readonly latencyMs: Distribution;
-    readonly replay: { readonly functions: number; readonly keystrokes: number; readonly keystrokesWithoutSuggestions: number; readonly shown: number; readonly accepted: number };
+    readonly replay: {
+        readonly functions: number;
+        readonly keystrokes: number;
+        readonly keystrokesWithoutSuggestions: number;
+        readonly shown: number;
+        readonly accepted: number;
+        /** Share of the replay's requests that carried project context. */
+        readonly requestsWithContext: number;
+    };
 }
 
 export interface VariantInput {
@@ -84,8 +91,8 @@ export interface VariantInput {
     readonly replayFunctions: readonly PythonFunction[];
     readonly seed: number;
     readonly progress?: (message: string) => void;
-    /** Project context for a spot (the variant's phi2.context); none when undefined. */
-    readonly projectContext?: (spot: QualitySpot, document: DocumentSnapshot) => Promise<RenderedProjectContext>;
+    /** Project context at a spot and in the typing replay (the variant's phi2.context); none when undefined. */
+    readonly projectContext?: PlaceContext;
 }
 
 export function firstLine(text: string): string {
@@ -102,7 +109,7 @@ export function normalizeBlock(text: string): string {
 async function completeAtSpot(engine: CompletionEngine, checker: ShownSuggestionChecker, spot: QualitySpot, contextFor: VariantInput["projectContext"]): Promise<SpotResult> {
     const document = spotDocument(spot);
     const snapshot = document.snapshot();
-    const projectContext = await contextFor?.(spot, snapshot);
+    const projectContext = await contextFor?.({ file: spot.file, lines: spot.lines, line: spot.line }, snapshot);
     const outcome = await engine.complete({ document: snapshot, position: document.position, signal: new AbortController().signal, trigger: "explicit", projectContext });
     const insertText = outcome.suggestion?.insertText;
     const latencyMs = outcome.stats.latencyMs;
@@ -172,7 +179,7 @@ export async function measureVariant(input: VariantInput): Promise<VariantMeasur
     input.progress?.(`spots done (${results.filter((result) => result.suggestion !== undefined).length}/${results.length} shown); typing replay`);
     const replay = await runTypingReplay({
         generator: input.generator, settings: input.settings, syntaxGuard: input.syntaxGuard, checker: input.checker,
-        functions: input.replayFunctions, random: new SeededRandom(input.seed + 1), rhythm: EXACT_ACCEPTING_RHYTHM,
+        functions: input.replayFunctions, random: new SeededRandom(input.seed + 1), rhythm: EXACT_ACCEPTING_RHYTHM, projectContext: input.projectContext,
         // the estimate of Phi-2's time is not part of this benchmark
         promptRate: 60, generationRate: 15,
     });
@@ -195,6 +202,7 @@ export async function measureVariant(input: VariantInput): Promise<VariantMeasur
         replay: {
             functions: replay.places, keystrokes: replay.keystrokes, keystrokesWithoutSuggestions: replay.keystrokesWithoutSuggestions,
             shown: replay.suggestionsShown, accepted: replay.acceptedMatchingTarget,
+            requestsWithContext: round(replay.requests === 0 ? 0 : replay.requestsWithContext / replay.requests),
         },
     };
     return { figures, results, replayProblems: replay.shown.examples };

@@ -27,12 +27,12 @@ import { locatePythonStdlib, pickFunctions, readPythonFile } from "../pythonCorp
 import type { FunctionFilter, PythonFile } from "../pythonCorpus";
 import { SeededRandom } from "../seededRandom";
 import { createShownSuggestionChecker } from "../ShownSuggestionChecker";
+import type { ContextPlace } from "../typingReplay";
 import { measureVariant } from "./measureQuality";
 import type { QualityFigures, SpotResult, VariantMeasurement } from "./measureQuality";
 import { formatQualityTable, meetsSafetyTarget } from "./qualityReport";
 import type { QualityResult, QualitySample } from "./qualityReport";
 import { pickCrossFileSpots, pickSpots } from "./qualitySpots";
-import type { QualitySpot } from "./qualitySpots";
 import { DEFAULT_VARIANT, QUALITY_VARIANTS, selectVariants, variantContext } from "./qualityVariants";
 import type { QualityVariant } from "./qualityVariants";
 import { loadStdlibCorpus } from "./stdlibCorpus";
@@ -263,10 +263,10 @@ async function corpusImportedNames(files: readonly PythonFile[], projectFiles: D
  */
 function spotContext(context: ProjectContext, projectFiles: DiskProjectFiles, mode: ProjectContextMode, budgetTokens: number) {
     const recent = new RecentSnippets();
-    return async (spot: QualitySpot, document: DocumentSnapshot): Promise<RenderedProjectContext> => {
-        const relativePath = projectFiles.relativePathOf(spot.file);
+    return async (place: ContextPlace, document: DocumentSnapshot): Promise<RenderedProjectContext> => {
+        const relativePath = projectFiles.relativePathOf(place.file);
         const rendered = await context.render({ document, relativePath, budgetTokens, mode, recent: recent.all });
-        if (relativePath !== undefined) recent.remember(relativePath, (line) => spot.lines[line] ?? "", spot.lines.length, spot.line);
+        if (relativePath !== undefined) recent.remember(relativePath, (line) => place.lines[line] ?? "", place.lines.length, place.line);
         return rendered;
     };
 }
