@@ -79,7 +79,7 @@ export interface RealtimeReport {
     readonly shortPausesWithSuggestion: number;
     /** From the start of a pause of 2 s or more to its ghost text. */
     readonly firstGhostTextMs: Distribution;
-    /** Per shown suggestion: new prompt tokens / prompt speed + tokens to its first line end / generation speed. */
+    /** Per suggestion shown from a model call: new prompt tokens / prompt speed + tokens to its first line end (or a first part's end) / generation speed. */
     readonly physicalFloorMs: Distribution;
     /** The same floor for the suggestions behind firstGhostTextMs only. */
     readonly pausePhysicalFloorMs: Distribution;
@@ -355,7 +355,8 @@ export async function runRealtimeReplay(options: RealtimeOptions): Promise<Realt
         shortPauses: short.length,
         shortPausesWithSuggestion: short.filter((record) => record.ghostTextAfterMs !== undefined).length,
         firstGhostTextMs: distributionOf(longWithText.map((record) => record.ghostTextAfterMs!), 0),
-        physicalFloorMs: distributionOf(floors, 0),
+        // Typed-ahead and cached suggestions cost no model time (floor 0): the floor is the model's.
+        physicalFloorMs: distributionOf(floors.filter((floor) => floor > 0), 0),
         pausePhysicalFloorMs: distributionOf(longWithText.map((record) => record.floorMs ?? 0), 0),
         suggestionsShown: shownCount,
         accepted,
