@@ -8,6 +8,7 @@ import { CompletionEngine } from "../core/completion/CompletionEngine";
 import type { CompletionOutcome } from "../core/completion/CompletionEngine";
 import type { CompletionSettings } from "../core/completion/CompletionSettings";
 import type { MeasuredSpeed } from "../core/completion/machineTuning";
+import { SpeedEstimate } from "../core/completion/SpeedEstimate";
 import type { SyntaxGuard } from "../core/completion/syntaxGuard";
 import type { TextGenerator } from "../core/textGenerator";
 import type { GenerationCounters } from "../core/types";
@@ -47,6 +48,11 @@ export interface RealtimeOptions {
     /** The model's measured speed on this machine, for the physical floor. */
     readonly speed: ModelSpeed;
     readonly progress?: (message: string) => void;
+    /**
+     * Self-tuning as in the extension: the speed estimate follows every call's counters and the
+     * settings are derived again when it moves (absent: the settings stay as given).
+     */
+    readonly retune?: (speed: MeasuredSpeed) => CompletionSettings;
 }
 
 export interface PlaceReport {
@@ -101,6 +107,8 @@ export interface RealtimeReport {
     /** Speeds seen in the run's own requests (evaluated / prefill time, generated / generation time). */
     readonly observedPromptTokensPerS: number;
     readonly observedGeneratedTokensPerS: number;
+    /** With self-tuning: when the speed estimate moved, and the prompt window derived from it. */
+    readonly retunes: readonly { readonly atMs: number; readonly speed: MeasuredSpeed; readonly maxPromptTokens: number }[];
 }
 
 interface ActiveRequest {
@@ -122,6 +130,17 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 export async function runRealtimeReplay(options: RealtimeOptions): Promise<RealtimeReport> {
     const counting = new CountingGenerator(options.generator);
     const engine = new CompletionEngine(counting, { settings: options.settings, syntaxGuard: options.syntaxGuard });
+    const retune = options.retune;
+    const retunes: { readonly atMs: number; readonly speed: MeasuredSpeed; readonly maxPromptTokens: number }[] = [];
+    if (retune) {
+        const estimate = new SpeedEstimate(options.speed);
+        counting.onCounters = (counters) => {
+            if (!estimate.record(counters) || !estimate.current) return;
+            const settings = retune(estimate.current);
+            engine.updateSettings(settings);
+            retunes.push({ atMs: Math.round(performance.now() - started), speed: estimate.current, maxPromptTokens: settings.maxPromptTokens });
+        };
+    }
     const started = performance.now();
     const deadline = started + options.durationMs;
     const shownCounters = new Set<GenerationCounters>();
@@ -372,6 +391,7 @@ export async function runRealtimeReplay(options: RealtimeOptions): Promise<Realt
         hostRssMb: { max: rss.max, p50: rss.p50 },
         observedPromptTokensPerS: prefillMsTotal > 0 ? round((evaluatedTotal / prefillMsTotal) * 1000, 2) : 0,
         observedGeneratedTokensPerS: rateOf(generatedTokens, sum(generates.map((call) => call.counters.generateMs))),
+        retunes,
     };
 }
 
