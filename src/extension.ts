@@ -85,8 +85,12 @@ export async function activate(context: vscode.ExtensionContext): Promise<Phi2Te
                 // A fresh model host (or another model) starts with empty KV caches: what the engine
                 // remembers about prompts and suggestions is stale.
                 for (const document of vscode.workspace.textDocuments) engine.forgetDocument(document.uri.toString());
-                void provider.retriggerAfterReady();
-                prefill.scheduleForActiveEditor("modelReady");
+                // The user typed while the model was (re)starting: their request comes first and reads
+                // the active document itself in the foreground; a background prefill of it as well
+                // would make that request wait for the prefill's current chunk (seconds on Phi-2).
+                void provider.retriggerAfterReady().then((asked) => {
+                    if (!asked) prefill.scheduleForActiveEditor("modelReady");
+                });
             }),
             provider.onDidComplete((record) => {
                 if (record.outcome) statistics.record(record.outcome);

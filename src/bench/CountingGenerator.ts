@@ -21,6 +21,8 @@ export class CountingGenerator implements TextGenerator {
     readonly calls: CountedCall[] = [];
     /** Tag for the calls that start from now on. */
     place = 0;
+    /** Called with every call's counters as it ends (the replay's speed estimate follows them, as the extension's does). */
+    onCounters: ((counters: GenerationCounters) => void) | undefined;
     private running = 0;
     private idleWaiters: (() => void)[] = [];
 
@@ -35,6 +37,7 @@ export class CountingGenerator implements TextGenerator {
         const startedAt = performance.now();
         return this.track(this.inner.generate(options).then((result) => {
             this.calls.push({ kind: "generate", place, sequenceKey: options.sequenceKey, counters: result.counters, stopReason: result.stopReason, wallMs: performance.now() - startedAt });
+            this.onCounters?.(result.counters);
             return result;
         }));
     }
@@ -44,6 +47,7 @@ export class CountingGenerator implements TextGenerator {
         const startedAt = performance.now();
         return this.track(this.inner.prefill(options).then((result) => {
             this.calls.push({ kind: "prefill", place, sequenceKey: options.sequenceKey, counters: result.counters, completed: result.completed, wallMs: performance.now() - startedAt });
+            this.onCounters?.(result.counters);
             return result;
         }));
     }

@@ -4,6 +4,7 @@
 // functions of another file (a switch), each typed for its share of the run.
 import type { CompletionSettings } from "../core/completion/CompletionSettings";
 import { tuneCompletionSettings } from "../core/completion/machineTuning";
+import type { MeasuredSpeed } from "../core/completion/machineTuning";
 import type { ThreadMeasurement } from "../core/model/threadChoice";
 import { measureModelSpeed } from "./modelSpeed";
 import type { ModelSpeedReport } from "./modelSpeed";
@@ -79,6 +80,7 @@ export async function runRealtimeBench(input: RealtimeBenchInput): Promise<Pick<
         random: input.random,
         speed,
         progress: input.progress,
+        ...(input.selfTune ? { retune: (measured: MeasuredSpeed) => tuneCompletionSettings(input.settings, measured) } : {}),
     });
     const { maxTokens, singleLineMaxTokens, maxPromptTokens, timeCapMs, latencyBudgetMs } = settings;
     return { phi2Shape: speed, realtime, settings: { maxTokens, singleLineMaxTokens, maxPromptTokens, timeCapMs, latencyBudgetMs, debounceMaxMs: settings.debounce.maxMs, selfTuned: input.selfTune } };
@@ -147,6 +149,7 @@ export function formatRealtimeTable(result: RealtimeBenchResult): string {
         ["model calls that generated nothing", String(r.callsWithoutText)],
         ["prompt tokens evaluated (requests / prefills)", `${r.promptTokensEvaluated} / ${r.prefillTokensEvaluated}`],
         ["speeds seen in the run (prompt / generation)", `${r.observedPromptTokensPerS} / ${r.observedGeneratedTokensPerS} tokens/s`],
+        ["self-tuning during the run", r.retunes.length === 0 ? "none" : `${r.retunes.length} re-tunes, last: window ${r.retunes[r.retunes.length - 1]!.maxPromptTokens} tokens at ${r.retunes[r.retunes.length - 1]!.speed.promptTokensPerS} / ${r.retunes[r.retunes.length - 1]!.speed.generatedTokensPerS} tokens/s`],
     ];
     const width = Math.max(...rows.map((row) => row[0].length));
     const valueWidth = Math.max(...rows.map((row) => row[1].length));

@@ -7,6 +7,8 @@
 import { CompletionEngine } from "../core/completion/CompletionEngine";
 import type { CompletionOutcome } from "../core/completion/CompletionEngine";
 import type { MeasuredSpeed } from "../core/completion/machineTuning";
+import type { CompletionSettings } from "../core/completion/CompletionSettings";
+import { SpeedEstimate } from "../core/completion/SpeedEstimate";
 import type { GenerationCounters } from "../core/types";
 import { CountingGenerator } from "./CountingGenerator";
 import { distributionOf } from "./percentiles";
@@ -36,6 +38,11 @@ export interface RealtimeOptions extends RealtimeOptionsBase {
     readonly places: readonly PythonFunction[];
     /** The model's measured speed on this machine, for the physical floor. */
     readonly speed: ModelSpeed;
+    /**
+     * Self-tuning as in the extension: the speed estimate follows every call's counters and the
+     * settings are derived again when it moves (absent: the settings stay as given).
+     */
+    readonly retune?: (speed: MeasuredSpeed) => CompletionSettings;
 }
 
 export interface PlaceReport {
@@ -68,7 +75,7 @@ export interface RealtimeReport {
     readonly shortPausesWithSuggestion: number;
     /** From the start of a pause of 2 s or more to its ghost text. */
     readonly firstGhostTextMs: Distribution;
-    /** Per shown suggestion: new prompt tokens / prompt speed + tokens to its first line end / generation speed. */
+    /** Per suggestion shown from a model call: new prompt tokens / prompt speed + tokens to its first line end (or a first part's end) / generation speed. */
     readonly physicalFloorMs: Distribution;
     /** The same floor for the suggestions behind firstGhostTextMs only. */
     readonly pausePhysicalFloorMs: Distribution;
@@ -90,6 +97,8 @@ export interface RealtimeReport {
     /** Speeds seen in the run's own requests (evaluated / prefill time, generated / generation time). */
     readonly observedPromptTokensPerS: number;
     readonly observedGeneratedTokensPerS: number;
+    /** With self-tuning: when the speed estimate moved, and the prompt window derived from it. */
+    readonly retunes: readonly { readonly atMs: number; readonly speed: MeasuredSpeed; readonly maxPromptTokens: number }[];
 }
 
 interface ActiveRequest {
@@ -111,6 +120,17 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 export async function runRealtimeReplay(options: RealtimeOptions): Promise<RealtimeReport> {
     const counting = new CountingGenerator(options.generator);
     const engine = new CompletionEngine(counting, { settings: options.settings, syntaxGuard: options.syntaxGuard });
+    const retune = options.retune;
+    const retunes: { readonly atMs: number; readonly speed: MeasuredSpeed; readonly maxPromptTokens: number }[] = [];
+    if (retune) {
+        const estimate = new SpeedEstimate(options.speed);
+        counting.onCounters = (counters) => {
+            if (!estimate.record(counters) || !estimate.current) return;
+            const settings = retune(estimate.current);
+            engine.updateSettings(settings);
+            retunes.push({ atMs: Math.round(performance.now() - started), speed: estimate.current, maxPromptTokens: settings.maxPromptTokens });
+        };
+    }
     const started = performance.now();
     const deadline = started + options.durationMs;
     const shownCounters = new Set<GenerationCounters>();
@@ -344,7 +364,8 @@ export async function runRealtimeReplay(options: RealtimeOptions): Promise<Realt
         shortPauses: short.length,
         shortPausesWithSuggestion: short.filter((record) => record.ghostTextAfterMs !== undefined).length,
         firstGhostTextMs: distributionOf(longWithText.map((record) => record.ghostTextAfterMs!), 0),
-        physicalFloorMs: distributionOf(floors, 0),
+        // Typed-ahead and cached suggestions cost no model time (floor 0): the floor is the model's.
+        physicalFloorMs: distributionOf(floors.filter((floor) => floor > 0), 0),
         pausePhysicalFloorMs: distributionOf(longWithText.map((record) => record.floorMs ?? 0), 0),
         suggestionsShown: shownCount,
         accepted,
@@ -360,6 +381,7 @@ export async function runRealtimeReplay(options: RealtimeOptions): Promise<Realt
         hostRssMb: { max: rss.max, p50: rss.p50 },
         observedPromptTokensPerS: prefillMsTotal > 0 ? round((evaluatedTotal / prefillMsTotal) * 1000, 2) : 0,
         observedGeneratedTokensPerS: rateOf(generatedTokens, sum(generates.map((call) => call.counters.generateMs))),
+        retunes,
     };
 }
 

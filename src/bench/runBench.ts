@@ -76,6 +76,8 @@ Options:
                       the fastest count for generation by a short measurement at load)
   --kv-budget MB      with --realtime: KV cache memory; sequences x context are fitted to it as in
                       the extension (default ${DEFAULT_KV_CACHE_BUDGET_MB}; 0: ${DEFAULT_SEQUENCES} x 2048)
+  --no-window-shift   with --realtime: evaluate the body again after a window step instead of
+                      erasing the dropped lines from the KV cache and shifting the rest
   --functions N       functions to retype from the standard library (default 12, quick 2)
   --seed N            choice of functions and typing rhythm (default 1)
   --gpu MODE          auto | cpu | cuda | vulkan | metal (default cpu: the figures are for a CPU)
@@ -92,7 +94,7 @@ Missed targets are reported, not errors. Exit codes: 0 done, 1 error, 2 bad argu
 const BENCH_FLAGS = {
     model: "string", json: "boolean", out: "string", quick: "boolean", "prompt-rate": "string", "gen-rate": "string", threads: "string",
     functions: "string", seed: "string", gpu: "string", speculative: "boolean", verbose: "boolean", help: "boolean",
-    "phi2-shape": "boolean", realtime: "boolean", seconds: "string", "self-tune": "boolean", "latency-budget": "string", "kv-budget": "string", server: "string", users: "string", slots: "string",
+    "phi2-shape": "boolean", realtime: "boolean", seconds: "string", "self-tune": "boolean", "latency-budget": "string", "kv-budget": "string", "no-window-shift": "boolean", server: "string", users: "string", slots: "string",
 } as const;
 
 const OVERHEAD_FILE_LINES = 10_000;
@@ -176,7 +178,7 @@ export async function runBench(argv: string[]): Promise<number> {
     progress(`model ${modelPath}`);
     if (flags.realtime) {
         const seconds = integerFlag("seconds", flags.seconds, 1, (quick ? REALTIME_QUICK_MS : REALTIME_FULL_MS) / 1000);
-        return runRealtimeCommand({ modelPath, modelKind, gpu, threads, seed, quick, durationMs: seconds * 1000, selfTune: flags["self-tune"] ?? false, latencyBudgetMs: integerFlag("latency-budget", flags["latency-budget"], 0, DEFAULT_COMPLETION_SETTINGS.latencyBudgetMs), kvCacheBudgetMb: integerFlag("kv-budget", flags["kv-budget"], 0, DEFAULT_KV_CACHE_BUDGET_MB), measureThreads, json: flags.json ?? false, out: flags.out, verbose: flags.verbose ?? false, speculative: flags.speculative ?? false, started, progress });
+        return runRealtimeCommand({ modelPath, modelKind, gpu, threads, seed, quick, durationMs: seconds * 1000, selfTune: flags["self-tune"] ?? false, latencyBudgetMs: integerFlag("latency-budget", flags["latency-budget"], 0, DEFAULT_COMPLETION_SETTINGS.latencyBudgetMs), kvCacheBudgetMb: integerFlag("kv-budget", flags["kv-budget"], 0, DEFAULT_KV_CACHE_BUDGET_MB), measureThreads, shiftWindow: !(flags["no-window-shift"] ?? false), json: flags.json ?? false, out: flags.out, verbose: flags.verbose ?? false, speculative: flags.speculative ?? false, started, progress });
     }
 
     // Real Python code: the machine's standard library plus the repository's fixture workspace.
@@ -290,6 +292,7 @@ interface RealtimeCommand {
     readonly latencyBudgetMs: number;
     readonly kvCacheBudgetMb: number;
     readonly measureThreads: boolean;
+    readonly shiftWindow: boolean;
     readonly json: boolean;
     readonly out: string | undefined;
     readonly verbose: boolean;
@@ -308,7 +311,7 @@ async function runRealtimeCommand(command: RealtimeCommand): Promise<number> {
     try {
         const model = await client.load({
             modelPath: command.modelPath, gpu: command.gpu, threads: command.threads, contextSize: DEFAULT_COMPLETION_SETTINGS.contextTokens,
-            sequences: DEFAULT_SEQUENCES, speculativeLookup: command.speculative, kvCacheBudgetMb: command.kvCacheBudgetMb,
+            sequences: DEFAULT_SEQUENCES, speculativeLookup: command.speculative, kvCacheBudgetMb: command.kvCacheBudgetMb, shiftWindow: command.shiftWindow,
             ...(command.measureThreads ? { threadCandidates: threadCandidates(availableParallelism()) } : {}),
         });
         if (model.threadMeasurements) command.progress(`generation by threads: ${model.threadMeasurements.map((m) => `${m.threads}: ${m.generatedTokensPerS} tok/s`).join(", ")}; using ${model.threads}`);

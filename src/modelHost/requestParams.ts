@@ -32,8 +32,6 @@ function parseLoadParams(raw: RawParams): AllKeys<LoadParams> {
     if (typeof gpu !== "string" || normalizeGpuMode(gpu) === undefined) {
         throw new HostFailure("BAD_REQUEST", `gpu must be one of auto, cpu, cuda, vulkan, metal (got ${String(gpu)}).`);
     }
-    const speculativeLookup = raw.speculativeLookup;
-    if (speculativeLookup !== undefined && typeof speculativeLookup !== "boolean") throw new HostFailure("BAD_REQUEST", "speculativeLookup must be true or false.");
     return {
         modelPath,
         gpu: gpu as LoadParams["gpu"],
@@ -41,10 +39,17 @@ function parseLoadParams(raw: RawParams): AllKeys<LoadParams> {
         contextSize: requirePositiveInteger(raw, "contextSize"),
         sequences: requirePositiveInteger(raw, "sequences"),
         prefillChunkTokens: raw.prefillChunkTokens === undefined ? undefined : requirePositiveInteger(raw, "prefillChunkTokens"),
-        speculativeLookup,
+        speculativeLookup: optionalBoolean(raw, "speculativeLookup"),
         threadCandidates: optionalThreadCandidates(raw),
         kvCacheBudgetMb: optionalNonNegativeNumber(raw, "kvCacheBudgetMb"),
+        shiftWindow: optionalBoolean(raw, "shiftWindow"),
     };
+}
+
+function optionalBoolean(raw: RawParams, name: string): boolean | undefined {
+    const value = raw[name];
+    if (value !== undefined && typeof value !== "boolean") throw new HostFailure("BAD_REQUEST", `${name} must be true or false.`);
+    return value;
 }
 
 function optionalThreadCandidates(raw: RawParams): readonly number[] | undefined {

@@ -57,6 +57,12 @@ export interface LoadParams {
      * (core/model/kvCacheLayout.ts); ModelInfo says what was used. Absent or 0: no limit.
      */
     readonly kvCacheBudgetMb?: number;
+    /**
+     * When the prompt window's start moves down, erase the dropped tokens from the KV cache and
+     * shift the rest instead of evaluating them again (default true; an approximation, see
+     * modelHost/engine/windowShift.ts).
+     */
+    readonly shiftWindow?: boolean;
 }
 
 /**

@@ -237,7 +237,8 @@ describe("phi2-complete bench --realtime --seconds 12 --json (tiny random model)
         assert.equal(realtime.firstGhostTextMs.count, realtime.pausesWithSuggestion, "one first-ghost-text time per pause with ghost text");
         assertDistribution(realtime.firstGhostTextMs, "realtime.firstGhostTextMs");
         assertDistribution(realtime.physicalFloorMs, "realtime.physicalFloorMs");
-        assert.equal(realtime.physicalFloorMs.count, realtime.suggestionsShown);
+        // One floor per suggestion shown from a model call (typed-ahead and cached ones cost no model time).
+        assert.ok(realtime.physicalFloorMs.count <= realtime.suggestionsShown);
         assert.ok(realtime.wastedGeneratedTokens <= realtime.generatedTokens);
         assert.ok(realtime.wastedGeneratedTokensRatio >= 0 && realtime.wastedGeneratedTokensRatio <= 1);
         const names = result.targets.map((target) => target.name);

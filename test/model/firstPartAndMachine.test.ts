@@ -92,3 +92,39 @@ describe("threads by measurement and the KV budget on the model host (tiny rando
         assert.equal(unlimited.contextSize, 2048);
     });
 });
+
+describe("window steps by erase + shift on the model host (tiny random model)", function () {
+    this.timeout(120_000);
+    let host: ModelHostClient | undefined;
+
+    afterEach(() => {
+        host?.dispose();
+        host = undefined;
+    });
+
+    /** Prefills [header][dropped][kept], then [header][kept][typed]: what the second one evaluates. */
+    async function windowStep(shiftWindow: boolean) {
+        ({ client: host } = createClient());
+        await host.load(loadParams(await ensureRandomModel(), { shiftWindow }));
+        const header = "import os\nimport sys\n\n";
+        const lines = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => `value_${from + i} = compute(${from + i}, limit=${i % 7})\n`).join("");
+        const first = await host.prefill({ sequenceKey: "file:///work/step.py", prompt: header + lines(0, 10) + lines(10, 40) });
+        assert.equal(first.completed, true);
+        const kept = await host.prefill({ sequenceKey: "file:///work/step.py", prompt: header + lines(10, 40) + "total = " });
+        const keptTokens = await host.countTokens(header + lines(10, 40));
+        const headerTokens = await host.countTokens(header);
+        return { counters: kept.counters, keptTokens, headerTokens };
+    }
+
+    it("erases the dropped lines and shifts the kept ones instead of evaluating them again", async () => {
+        const { counters, keptTokens } = await windowStep(true);
+        assert.ok(counters.reusedTokens >= keptTokens - 2, `header and kept body reused: ${JSON.stringify(counters)} of ${keptTokens}`);
+        assert.ok(counters.evaluatedTokens <= 8, `only the typed end evaluated: ${JSON.stringify(counters)}`);
+    });
+
+    it("evaluates the kept lines again with the shift off", async () => {
+        const { counters, keptTokens, headerTokens } = await windowStep(false);
+        assert.ok(counters.reusedTokens <= headerTokens + 4, `only the header (${headerTokens} tokens, and the start of the first line) reused: ${JSON.stringify(counters)}`);
+        assert.ok(counters.evaluatedTokens >= keptTokens - 16, `the body evaluated again: ${JSON.stringify(counters)}`);
+    });
+});

@@ -131,13 +131,45 @@ describe("a fast first suggestion in a real VS Code", () => {
         assert.equal(document.getText(), "def add(a, b):\n    ");
 
         const retriggersBefore = api.provider.readyRetriggers;
+        const prefillsBefore = api.prefill.counts.started;
         const shown = nextRecord(api, document, (record) => record.shown !== undefined, 60_000);
         await setPhi2Setting("modelPath", suite.completionModel);
         const record = await shown;
         assert.equal(record.shown, "return a + b");
         assert.equal(api.provider.readyRetriggers, retriggersBefore + 1);
+        await sleep(1000); // longer than the prefill's idle delay
+        assert.equal(api.prefill.counts.started, prefillsBefore, "the user's request reads the document; no background prefill queues before it");
         // The ghost text is really there: Tab-accept inserts it without anything typed.
         assert.equal(await acceptSuggestion(editor), "def add(a, b):\n    return a + b");
+    });
+
+    it("shows a first part at once and asks again for the longer version when it is ready", async () => {
+        // A budget of 1 ms is spent before the first token: the first part is the first token.
+        await setPhi2Setting("latencyBudgetMs", 1);
+        try {
+            const document = await vscode.workspace.openTextDocument({ language: "python", content: "def add(a, b):" });
+            const editor = await showAtEnd(document);
+            await sleep(1000);
+            const retriggersBefore = api.provider.longerRetriggers;
+            const records: string[] = [];
+            const subscription = api.provider.onDidComplete((record) => {
+                if (record.uri === document.uri.toString() && record.shown !== undefined) records.push(record.shown);
+            });
+            try {
+                const whole = nextRecord(api, document, (record) => record.shown === "return a + b", 60_000);
+                await vscode.commands.executeCommand("type", { text: "\n" });
+                await whole;
+            } finally {
+                subscription.dispose();
+            }
+            assert.equal(api.provider.longerRetriggers, retriggersBefore + 1);
+            assert.ok(records.length >= 2 && "return a + b".startsWith(records[0]!) && records[0] !== "return a + b", `first part, then the whole: ${JSON.stringify(records)}`);
+            // The record fires as the provider answers; the editor replaces the first part just after.
+            await sleep(500);
+            assert.equal(await acceptSuggestion(editor), "def add(a, b):\n    return a + b");
+        } finally {
+            await setPhi2Setting("latencyBudgetMs", undefined);
+        }
     });
 
     it("does not put ghost text into an editor nobody typed in when the model becomes ready", async () => {

@@ -13,6 +13,8 @@ export interface QualityVariant {
     readonly syntaxGuard?: boolean;
     /** Prompt-lookup speculative decoding in the model host (default off, as in the extension). */
     readonly speculative?: boolean;
+    /** Erase + shift of the KV cache for window steps in the model host (default on, as in the extension). */
+    readonly shiftWindow?: boolean;
     /** Project context (phi2.context); the extension's default when not given. */
     readonly context?: ProjectContextMode;
 }
@@ -26,6 +28,7 @@ export const QUALITY_VARIANTS: readonly QualityVariant[] = [
     { name: "prompt128", description: "prompt window 128 tokens", settings: { maxPromptTokens: 128 } },
     { name: "prompt256", description: "prompt window 256 tokens", settings: { maxPromptTokens: 256 } },
     { name: "speculative", description: "speculative decoding on (speed)", speculative: true },
+    { name: "noWindowShift", description: "window steps evaluated again, no KV erase + shift", shiftWindow: false },
     { name: "contextNone", description: "phi2.context none (the file only)", context: "none" },
     { name: "contextDefinitions", description: "phi2.context definitions", context: "definitions" },
     { name: "contextRecent", description: "phi2.context definitions+recent", context: "definitions+recent" },

@@ -161,14 +161,14 @@ export async function runQualityBench(argv: string[]): Promise<number> {
     let loaded = { contextSize: 0, threads };
     try {
         // One model load per host configuration; the variants of one configuration share it.
-        for (const speculative of [false, true]) {
-            const group = variants.filter((variant) => (variant.speculative ?? false) === speculative);
+        for (const [speculative, shiftWindow] of [[false, true], [true, true], [false, false], [true, false]] as const) {
+            const group = variants.filter((variant) => (variant.speculative ?? false) === speculative && (variant.shiftWindow ?? true) === shiftWindow);
             if (group.length === 0) continue;
             const client = createHeadlessHostClient(stderrLogger("host", flags.verbose ?? false));
             try {
                 // The context is capped by the host at the model's trained context.
                 const model = await client.load({
-                    modelPath, gpu: "off", threads, contextSize: DEFAULT_COMPLETION_SETTINGS.contextTokens, sequences: DEFAULT_SEQUENCES, speculativeLookup: speculative,
+                    modelPath, gpu: "off", threads, contextSize: DEFAULT_COMPLETION_SETTINGS.contextTokens, sequences: DEFAULT_SEQUENCES, speculativeLookup: speculative, shiftWindow,
                 });
                 loaded = { contextSize: model.contextSize, threads: model.threads };
                 const base = withSettings(DEFAULT_COMPLETION_SETTINGS, { contextTokens: model.contextSize, timeCapMs: QUALITY_TIME_CAP_MS });

@@ -30,9 +30,23 @@ export function tunedMaxPromptTokens(settings: CompletionSettings, speed: Measur
     return Math.min(settings.maxPromptTokens, Math.max(MIN_TUNED_PROMPT_TOKENS, affordable));
 }
 
+/** Lines per window step for a window of this many tokens: at most a third of its ~10-token lines. */
+const TOKENS_PER_STEP_LINE = 32;
+const MIN_WINDOW_STEP_LINES = 4;
+
+/**
+ * The window start moves in steps of whole lines (a stable prompt start); a step must stay well
+ * below the window's own length, or a small window loses most of its body at each step (a
+ * 192-token window with 32-line steps kept ~90 tokens). Never above the configured step.
+ */
+export function windowStepLinesFor(maxPromptTokens: number, configuredStepLines: number): number {
+    return Math.min(configuredStepLines, Math.max(MIN_WINDOW_STEP_LINES, Math.round(maxPromptTokens / TOKENS_PER_STEP_LINE)));
+}
+
 /** Settings with the prompt window fitted to the measured speed. */
 export function tuneToMachine(settings: CompletionSettings, speed: MeasuredSpeed, options: MachineTuningOptions = DEFAULT_MACHINE_TUNING): CompletionSettings {
-    return { ...settings, maxPromptTokens: tunedMaxPromptTokens(settings, speed, options) };
+    const maxPromptTokens = tunedMaxPromptTokens(settings, speed, options);
+    return { ...settings, maxPromptTokens, windowStepLines: windowStepLinesFor(maxPromptTokens, settings.windowStepLines) };
 }
 
 /** Settings the speed may tune; the ones the user set explicitly are left as they are. */
@@ -66,7 +80,10 @@ export function tuneCompletionSettings(
 ): CompletionSettings {
     const generation = speed.generatedTokensPerS;
     let tuned: CompletionSettings = settings;
-    if (!explicit.has("maxPromptTokens")) tuned = { ...tuned, maxPromptTokens: tunedMaxPromptTokens(settings, speed, options) };
+    if (!explicit.has("maxPromptTokens")) {
+        const maxPromptTokens = tunedMaxPromptTokens(settings, speed, options);
+        tuned = { ...tuned, maxPromptTokens, windowStepLines: windowStepLinesFor(maxPromptTokens, settings.windowStepLines) };
+    }
     if (!(generation > 0) || !Number.isFinite(generation)) return tuned;
     if (!explicit.has("timeCapMs")) {
         const forLongerVersion = Math.round((LONGER_VERSION_TOKENS / generation) * 10) * 100;

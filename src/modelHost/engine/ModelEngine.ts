@@ -33,6 +33,7 @@ import { describe, inspectModelFile, vocabularyOf } from "./modelFile";
 import { PriorityGate } from "./PriorityGate";
 import { SequencePool } from "./SequencePool";
 import { StopStringMatcher } from "../../core/decoding/StopStringMatcher";
+import { droppedRangeLength } from "./windowShift";
 
 /** llama.cpp evaluation priorities (1-5): foreground chunks win a shared batch. */
 const FOREGROUND_PRIORITY = 5;
@@ -47,11 +48,18 @@ interface LoadedModel {
     readonly vocabulary: Vocabulary;
     readonly info: ModelInfo;
     readonly chunkTokens: number;
+    /** Erase + shift for window steps (windowShift.ts). */
+    readonly shiftWindow: boolean;
 }
 
 interface PromptEvaluation {
     readonly reusedTokens: number;
     readonly completed: boolean;
+    /**
+     * Tokens whose positions a window shift moved: the token meter counts them as input, but a
+     * shift only rotates their keys, it does not evaluate them (the counters leave them out).
+     */
+    readonly shiftedTokens: number;
 }
 
 export class ModelEngine {
@@ -155,6 +163,7 @@ export class ModelEngine {
             vocabulary: new Vocabulary(pieces, types),
             info,
             chunkTokens: params.prefillChunkTokens ?? DEFAULT_PREFILL_CHUNK_TOKENS,
+            shiftWindow: params.shiftWindow ?? true,
         };
         this.log("info", `Loaded ${params.modelPath}: context ${info.contextSize} x ${info.sequences} sequences, ${info.threads} threads, ${info.gpu ? `${info.gpu} with ${info.gpuLayers} layers offloaded` : "on the CPU"}, ${info.loadMs} ms`);
         return info;
@@ -193,7 +202,7 @@ export class ModelEngine {
             const prefillMs = performance.now() - receivedAt;
             return {
                 completed: evaluation.completed,
-                counters: countersOf(tokens.length, evaluation.reusedTokens, tokensSent(sequence, meterBefore), 0, prefillMs, 0, receivedAt),
+                counters: countersOf(tokens.length, evaluation.reusedTokens, tokensSent(sequence, meterBefore) - evaluation.shiftedTokens, 0, prefillMs, 0, receivedAt),
             };
         }, () => ({ completed: false, counters: countersOf(tokens.length, 0, 0, 0, 0, 0, receivedAt) }));
     }
@@ -214,10 +223,11 @@ export class ModelEngine {
             counters: countersOf(tokens.length, 0, 0, 0, 0, 0, receivedAt),
         });
         return this.withSequence(loaded, params.sequenceKey, { background, yieldsSequence: false }, signal, async (sequence, requestSignal) => {
-            const meterBefore = sequence.tokenMeter.getState();
+            const meterAtStart = sequence.tokenMeter.getState();
             // The last prompt token is evaluated by the generating call: its logits give the first new token.
             const lastToken = tokens[tokens.length - 1] as Token;
             const evaluation = await this.evaluatePrompt(loaded, sequence, tokens.slice(0, -1), background, requestSignal, onPrefillProgress);
+            const meterBefore = { ...meterAtStart, usedInputTokens: meterAtStart.usedInputTokens + evaluation.shiftedTokens };
             if (!evaluation.completed || requestSignal.aborted) {
                 return {
                     text: "",
@@ -321,7 +331,19 @@ export class ModelEngine {
         signal: AbortSignal,
         onProgress?: (progress: PrefillProgress) => void,
     ): Promise<PromptEvaluation> {
-        const { firstDifferentIndex } = sequence.compareContextTokens(tokens as Token[]);
+        let { firstDifferentIndex } = sequence.compareContextTokens(tokens as Token[]);
+        let shiftedTokens = 0;
+        // (At 0 there is nothing kept to shift towards: llama.cpp would drop the whole sequence.)
+        if (loaded.shiftWindow && firstDifferentIndex > 0 && firstDifferentIndex < sequence.nextTokenIndex) {
+            const dropped = droppedRangeLength(sequence.contextTokens, tokens, firstDifferentIndex);
+            if (dropped !== undefined) {
+                const before = sequence.tokenMeter.getState();
+                await sequence.eraseContextTokenRanges([{ start: firstDifferentIndex, end: firstDifferentIndex + dropped }]);
+                shiftedTokens = tokensSent(sequence, before);
+                ({ firstDifferentIndex } = sequence.compareContextTokens(tokens as Token[]));
+                this.log("debug", `Window step: ${dropped} tokens erased, ${shiftedTokens} shifted instead of evaluated again.`);
+            }
+        }
         const reusedTokens = Math.min(firstDifferentIndex, tokens.length);
         if (reusedTokens < sequence.nextTokenIndex) {
             await sequence.eraseContextTokenRanges([{ start: reusedTokens, end: sequence.nextTokenIndex }]);
@@ -334,11 +356,11 @@ export class ModelEngine {
         report?.(firstNew);
         for (let index = firstNew; index < tokens.length; index += loaded.chunkTokens) {
             if (background) await this.gate.backgroundTurn(signal);
-            if (signal.aborted) return { reusedTokens, completed: false };
+            if (signal.aborted) return { reusedTokens, completed: false, shiftedTokens };
             await sequence.evaluateWithoutGeneratingNewTokens(tokens.slice(index, index + loaded.chunkTokens), { evaluationPriority: priority });
             report?.(Math.min(index + loaded.chunkTokens, tokens.length));
         }
-        return { reusedTokens, completed: !signal.aborted || sequence.nextTokenIndex >= tokens.length };
+        return { reusedTokens, completed: !signal.aborted || sequence.nextTokenIndex >= tokens.length, shiftedTokens };
     }
 
     /**

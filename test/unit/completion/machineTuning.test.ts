@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import { DEFAULT_COMPLETION_SETTINGS, withSettings } from "../../../src/core/completion/CompletionSettings";
-import { MIN_TUNED_PROMPT_TOKENS, tuneCompletionSettings, tunedMaxPromptTokens, tuneToMachine } from "../../../src/core/completion/machineTuning";
+import { MIN_TUNED_PROMPT_TOKENS, tuneCompletionSettings, tunedMaxPromptTokens, tuneToMachine, windowStepLinesFor } from "../../../src/core/completion/machineTuning";
 
 const speed = (promptTokensPerS: number) => ({ promptTokensPerS, generatedTokensPerS: 5 });
 
@@ -26,9 +26,20 @@ describe("machine tuning of the prompt window", () => {
         assert.equal(tunedMaxPromptTokens(DEFAULT_COMPLETION_SETTINGS, speed(Number.NaN)), DEFAULT_COMPLETION_SETTINGS.maxPromptTokens);
     });
 
-    it("changes only the prompt window", () => {
+    it("changes only the prompt window (its size and its step)", () => {
         const tuned = tuneToMachine(DEFAULT_COMPLETION_SETTINGS, speed(18.5));
-        assert.deepEqual({ ...tuned, maxPromptTokens: DEFAULT_COMPLETION_SETTINGS.maxPromptTokens }, DEFAULT_COMPLETION_SETTINGS);
+        assert.equal(tuned.windowStepLines, 10);
+        assert.deepEqual({ ...tuned, maxPromptTokens: DEFAULT_COMPLETION_SETTINGS.maxPromptTokens, windowStepLines: DEFAULT_COMPLETION_SETTINGS.windowStepLines }, DEFAULT_COMPLETION_SETTINGS);
+    });
+});
+
+describe("window steps for a tuned window", () => {
+    it("keeps a step well below the window: 6 lines for 192 tokens, 10 for 320, the setting's 32 for 1,024", () => {
+        assert.equal(windowStepLinesFor(192, 32), 6);
+        assert.equal(windowStepLinesFor(320, 32), 10);
+        assert.equal(windowStepLinesFor(1024, 32), 32);
+        assert.equal(windowStepLinesFor(4096, 32), 32, "never above the configured step");
+        assert.equal(windowStepLinesFor(64, 32), 4);
     });
 });
 
@@ -62,6 +73,6 @@ describe("budgets tuned to the measured speed", () => {
 
     it("changes only the window when the generation speed is unknown", () => {
         const tuned = tuneCompletionSettings(DEFAULT_COMPLETION_SETTINGS, { promptTokensPerS: 18.5, generatedTokensPerS: 0 });
-        assert.deepEqual(tuned, { ...DEFAULT_COMPLETION_SETTINGS, maxPromptTokens: 320 });
+        assert.deepEqual(tuned, { ...DEFAULT_COMPLETION_SETTINGS, maxPromptTokens: 320, windowStepLines: 10 });
     });
 });

@@ -16,6 +16,9 @@ describe("the host's request params check", () => {
             priority: "background",
         });
         assert.equal(parseParams.load(load).modelPath, "/m.gguf");
+        // Every optional load field reaches the engine (a parser that forgot one would drop it).
+        const everything = { ...load, prefillChunkTokens: 32, speculativeLookup: true, threadCandidates: [1, 2], kvCacheBudgetMb: 256, shiftWindow: false };
+        assert.deepEqual(parseParams.load(everything), everything);
         assert.deepEqual(parseParams.tokenize({ text: "abc" }), { text: "abc" });
         assert.deepEqual(parseParams.stats({ anything: true }), {});
     });
@@ -27,6 +30,9 @@ describe("the host's request params check", () => {
         ["generate", { sequenceKey: "a", prompt: "x", maxTokens: 1, temperature: "hot" }, /temperature must be a number/],
         ["prefill", { sequenceKey: "a", prompt: "x", priority: "urgent" }, /priority must be/],
         ["load", { ...load, modelPath: 7 }, /modelPath must be a string/],
+        ["load", { ...load, threadCandidates: [0] }, /threadCandidates must be a list/],
+        ["load", { ...load, kvCacheBudgetMb: -1 }, /kvCacheBudgetMb must be a non-negative number/],
+        ["load", { ...load, shiftWindow: "yes" }, /shiftWindow must be true or false/],
         ["load", { ...load, gpu: "tpu" }, /gpu must be one of auto, cpu, cuda, vulkan, metal \(got tpu\)/],
         ["load", { ...load, sequences: 1.5 }, /sequences must be a positive integer/],
         ["load", { ...load, prefillChunkTokens: -1 }, /prefillChunkTokens must be a positive integer/],
