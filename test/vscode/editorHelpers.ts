@@ -50,6 +50,15 @@ export async function closeAllEditors(): Promise<void> {
     for (let guard = 0; guard < 20 && vscode.window.visibleTextEditors.length > 0; guard++) {
         await vscode.commands.executeCommand("workbench.action.revertAndCloseActiveEditor");
     }
+    // An untitled document whose editor was not the active one (a webview beside it had the focus)
+    // stays open and dirty, and the next untitled document can come back as it, old text and all:
+    // show each one and revert it.
+    for (let guard = 0; guard < 20; guard++) {
+        const dirty = vscode.workspace.textDocuments.find((document) => document.isUntitled && document.isDirty);
+        if (!dirty) break;
+        await vscode.window.showTextDocument(dirty);
+        await vscode.commands.executeCommand("workbench.action.revertAndCloseActiveEditor");
+    }
     await vscode.commands.executeCommand("workbench.action.closeAllEditors");
 }
 
