@@ -12,22 +12,21 @@ export interface ImportedModule {
      * for a whole-module import (`import pkg.util as u`), whose public entries are all of interest.
      */
     readonly names?: readonly string[];
-    /** Lines of the import statement (0-based), where an editor's definition provider can be asked. */
+    /** Line of the import statement (0-based), where an editor's definition provider can be asked. */
     readonly line: number;
-    readonly endLine: number;
 }
 
 /** The document's imports, one entry per module, in file order. `__future__` and `*` are left out. */
 export function importedModules(document: DocumentSnapshot): ImportedModule[] {
     const modules: ImportedModule[] = [];
-    for (const { statement, line, endLine } of topLevelImports(document)) {
+    for (const { statement, line } of topLevelImports(document)) {
         const parsed = parseImportStatement(statement);
         if (parsed === undefined) continue;
         if (parsed.fromModule === undefined) {
-            for (const name of parsed.names) modules.push({ module: targetOf(name.clause), line, endLine });
+            for (const name of parsed.names) modules.push({ module: targetOf(name.clause), line });
             continue;
         }
-        modules.push({ module: parsed.fromModule, names: parsed.names.map((name) => targetOf(name.clause)), line, endLine });
+        modules.push({ module: parsed.fromModule, names: parsed.names.map((name) => targetOf(name.clause)), line });
     }
     return modules;
 }
