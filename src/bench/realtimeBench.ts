@@ -3,8 +3,8 @@
 // issue's targets. Places: two functions of one standard-library file (a jump between them), then
 // functions of another file (a switch), each typed for its share of the run.
 import type { CompletionSettings } from "../core/completion/CompletionSettings";
-import { tuneCompletionSettings } from "../core/completion/machineTuning";
-import type { MeasuredSpeed } from "../core/completion/machineTuning";
+import { DEFAULT_MACHINE_TUNING, tuneCompletionSettings } from "../core/completion/machineTuning";
+import type { MachineTuningOptions, MeasuredSpeed } from "../core/completion/machineTuning";
 import type { ThreadMeasurement } from "../core/model/threadChoice";
 import { measureModelSpeed } from "./modelSpeed";
 import type { ModelSpeedReport } from "./modelSpeed";
@@ -46,7 +46,7 @@ export interface RealtimeBenchResult {
     };
     /** The loaded model's speed on this machine (Phi-2's, with --phi2-shape). */
     readonly phi2Shape: ModelSpeedReport;
-    readonly settings: Pick<CompletionSettings, "maxTokens" | "singleLineMaxTokens" | "maxPromptTokens" | "timeCapMs" | "latencyBudgetMs"> & { readonly debounceMaxMs: number; readonly selfTuned: boolean };
+    readonly settings: Pick<CompletionSettings, "maxTokens" | "singleLineMaxTokens" | "maxPromptTokens" | "timeCapMs" | "latencyBudgetMs" | "prefillWhileTyping"> & { readonly debounceMaxMs: number; readonly selfTuned: boolean; readonly coldPromptBudgetMs: number };
     readonly realtime: RealtimeReport;
     readonly targets: readonly TargetCheck[];
     readonly targetsMissed: number;
@@ -58,6 +58,8 @@ export interface RealtimeBenchInput extends RealtimeOptionsBase {
     readonly quick: boolean;
     /** Fit the prompt window to the measured speed (machineTuning.ts). */
     readonly selfTune: boolean;
+    /** What self-tuning fits the window to (default: the extension's). */
+    readonly tuning?: MachineTuningOptions;
     readonly progress: (message: string) => void;
 }
 
@@ -68,7 +70,8 @@ export async function runRealtimeBench(input: RealtimeBenchInput): Promise<Pick<
     input.progress("measuring the model's prompt and generation speed");
     const speed = await measureModelSpeed(input.generator, speedPrompt, SPEED_GENERATED_TOKENS);
     input.progress(`prompt ${speed.promptTokensPerS} tokens/s, generation ${speed.generatedTokensPerS} tokens/s`);
-    const settings = input.selfTune ? tuneCompletionSettings(input.settings, speed) : input.settings;
+    const tuning = input.tuning ?? DEFAULT_MACHINE_TUNING;
+    const settings = input.selfTune ? tuneCompletionSettings(input.settings, speed, new Set(), tuning) : input.settings;
     if (input.selfTune) input.progress(`self-tuned: prompt window ${settings.maxPromptTokens} tokens, max tokens ${settings.maxTokens}, time cap ${settings.timeCapMs} ms, cold debounce ${settings.debounce.coldMs} ms`);
     const realtime = await runRealtimeReplay({
         generator: input.generator,
@@ -80,10 +83,10 @@ export async function runRealtimeBench(input: RealtimeBenchInput): Promise<Pick<
         random: input.random,
         speed,
         progress: input.progress,
-        ...(input.selfTune ? { retune: (measured: MeasuredSpeed) => tuneCompletionSettings(input.settings, measured) } : {}),
+        ...(input.selfTune ? { retune: (measured: MeasuredSpeed) => tuneCompletionSettings(input.settings, measured, new Set(), tuning) } : {}),
     });
-    const { maxTokens, singleLineMaxTokens, maxPromptTokens, timeCapMs, latencyBudgetMs } = settings;
-    return { phi2Shape: speed, realtime, settings: { maxTokens, singleLineMaxTokens, maxPromptTokens, timeCapMs, latencyBudgetMs, debounceMaxMs: settings.debounce.maxMs, selfTuned: input.selfTune } };
+    const { maxTokens, singleLineMaxTokens, maxPromptTokens, timeCapMs, latencyBudgetMs, prefillWhileTyping } = settings;
+    return { phi2Shape: speed, realtime, settings: { maxTokens, singleLineMaxTokens, maxPromptTokens, timeCapMs, latencyBudgetMs, prefillWhileTyping, debounceMaxMs: settings.debounce.maxMs, selfTuned: input.selfTune, coldPromptBudgetMs: tuning.coldPromptBudgetMs } };
 }
 
 /**

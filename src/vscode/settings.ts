@@ -161,6 +161,7 @@ export function toCompletionSettings(settings: Phi2Settings, modelContextSize?: 
         multiline: settings.multiline,
         timeCapMs: settings.timeCapMs,
         latencyBudgetMs: settings.latencyBudgetMs,
+        prefillWhileTyping: settings.backgroundPrefill,
         debounce: {
             maxMs: settings.debounceMs,
             warmMs: Math.min(defaults.warmMs, settings.debounceMs),

@@ -181,6 +181,8 @@ export class CompletionEngine {
     private readonly flights = new Map<string, GenerationFlight>();
     /** The last prompt sent to the model per document (what its KV sequence holds). */
     private readonly lastPrompts = new Map<string, string>();
+    /** The prefill of the newest typed prompt per document (settings.prefillWhileTyping). */
+    private readonly typingPrefills = new Map<string, { readonly prompt: string; readonly controller: AbortController }>();
     readonly totals: CompletionEngineTotals = {
         requests: 0, modelCalls: 0, typedAheadHits: 0, cacheHits: 0, suggestionsReturned: 0,
         cutBySyntaxGuard: 0, droppedBySyntaxGuard: 0, shown: 0, accepted: 0,
@@ -232,6 +234,7 @@ export class CompletionEngine {
             this.flights.delete(uri);
         }
 
+        if (delayMs > 0 && this.settings.prefillWhileTyping) this.prefillWhileTyping(uri, prepared.prompt);
         if (delayMs > 0) {
             const debounceStart = this.now();
             const waited = await abortableDelay(delayMs, signal, this.timers);
@@ -243,6 +246,7 @@ export class CompletionEngine {
 
         const maxTokens = this.maxTokensFor(prepared);
         const modelStart = this.now();
+        this.stopTypingPrefill(uri); // the generation evaluates the same prompt, from where the prefill got to
         const flight = new GenerationFlight(this.generator, {
             uri,
             prompt: prepared.prompt,
@@ -329,6 +333,30 @@ export class CompletionEngine {
         return result;
     }
 
+    /**
+     * Starts evaluating a typed prompt into the document's sequence at once, at background
+     * priority, so the debounce and the keystrokes that follow overlap with the cold read. The
+     * next keystroke's prompt replaces it (the host stops between chunks and keeps what it
+     * evaluated, which the new prompt shares up to the keystroke); a generation preempts it.
+     */
+    private prefillWhileTyping(uri: string, prompt: string): void {
+        if (this.typingPrefills.get(uri)?.prompt === prompt) return;
+        this.stopTypingPrefill(uri);
+        const entry = { prompt, controller: new AbortController() };
+        this.typingPrefills.set(uri, entry);
+        const current = (): boolean => this.typingPrefills.get(uri) === entry;
+        this.generator.prefill({ sequenceKey: uri, prompt, priority: "background", signal: entry.controller.signal }).then((result) => {
+            if (result.completed && current() && !this.flights.has(uri)) this.lastPrompts.set(uri, prompt);
+        }, () => undefined).finally(() => {
+            if (current()) this.typingPrefills.delete(uri);
+        });
+    }
+
+    private stopTypingPrefill(uri: string): void {
+        this.typingPrefills.get(uri)?.controller.abort();
+        this.typingPrefills.delete(uri);
+    }
+
     /** The editor showed a suggestion this engine returned. */
     notifyShown(_outcome?: CompletionOutcome): void {
         this.totals.shown++;
@@ -343,20 +371,22 @@ export class CompletionEngine {
     forgetDocument(uri: string): void {
         this.flights.get(uri)?.abort();
         this.flights.delete(uri);
+        this.stopTypingPrefill(uri);
         this.lastPrompts.delete(uri);
         this.cache.forgetDocument(uri);
         this.debounce.forgetDocument(uri);
     }
 
     /** How much per-document state the engine holds now (the soak test checks each against its bound). */
-    get stateSizes(): { readonly cachedSuggestions: number; readonly flights: number; readonly documentsWithPrompt: number } {
-        return { cachedSuggestions: this.cache.size, flights: this.flights.size, documentsWithPrompt: this.lastPrompts.size };
+    get stateSizes(): { readonly cachedSuggestions: number; readonly flights: number; readonly documentsWithPrompt: number; readonly typingPrefills: number } {
+        return { cachedSuggestions: this.cache.size, flights: this.flights.size, documentsWithPrompt: this.lastPrompts.size, typingPrefills: this.typingPrefills.size };
     }
 
     /** Aborts every generation in flight. */
     dispose(): void {
         for (const flight of this.flights.values()) flight.abort();
         this.flights.clear();
+        for (const uri of [...this.typingPrefills.keys()]) this.stopTypingPrefill(uri);
     }
 
     private maxTokensFor(prepared: PreparedRequest): number {

@@ -55,6 +55,13 @@ export interface CompletionSettings {
      * only whole results). A block's first line is shown ahead of the rest as soon as it is there.
      */
     readonly latencyBudgetMs: number;
+    /**
+     * While the user types, evaluate each new prompt into the document's KV sequence at once, in
+     * the background (a prefill the next keystroke replaces), instead of only after the debounce:
+     * on a slow CPU a cold read takes tens of seconds and the pauses between keystrokes are where
+     * it gets done, so the generation of a pause starts from a warm cache.
+     */
+    readonly prefillWhileTyping: boolean;
 }
 
 export const DEFAULT_COMPLETION_SETTINGS: CompletionSettings = {
@@ -73,6 +80,7 @@ export const DEFAULT_COMPLETION_SETTINGS: CompletionSettings = {
     cacheEntries: 200,
     abandonGraceMs: 150,
     latencyBudgetMs: 1500,
+    prefillWhileTyping: true,
 };
 
 /** Tokens kept free between the prompt budget and the context size (estimate error, stop tokens). */

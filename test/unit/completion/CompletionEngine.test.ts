@@ -246,6 +246,55 @@ describe("CompletionEngine", () => {
         assert.equal(generator.calls.length, 2, "explicit requests do not wait");
     });
 
+    it("evaluates a typed prompt in the background at once while the debounce waits; the next keystroke replaces it, the generation stops it", async () => {
+        const timers = new VirtualClock();
+        const generator = new FakeTextGenerator(() => ["eturn a + b"]);
+        generator.holdPrefills();
+        const engine = new CompletionEngine(generator, { settings: DEFAULT_COMPLETION_SETTINGS, timers, now: timers.now });
+        const first = new AbortController();
+        const typed = engine.complete(request(at("def add(a, b):\n    r|"), "automatic", first.signal));
+        await settle();
+        assert.equal(generator.calls.length, 0, "still debouncing");
+        assert.deepEqual(generator.prefills.map((prefill) => [prefill.sequenceKey, prefill.priority]), [["file:///work/a.py", "background"]]);
+        first.abort();
+        await typed;
+        const waiting = engine.complete(request(at("def add(a, b):\n    re|"), "automatic"));
+        await settle();
+        assert.equal(generator.prefills.length, 2);
+        assert.equal(generator.prefills[0]!.signal?.aborted, true, "the older prompt's prefill is replaced");
+        assert.equal(generator.prefills[1]!.signal?.aborted, false);
+        assert.equal(engine.stateSizes.typingPrefills, 1);
+        timers.advance(DEFAULT_COMPLETION_SETTINGS.debounce.coldMs);
+        await waiting;
+        assert.equal(generator.prefills[1]!.signal?.aborted, true, "the generation takes over the prompt");
+        assert.equal(generator.calls[0]!.prompt, generator.prefills[1]!.prompt);
+        assert.equal(engine.stateSizes.typingPrefills, 0);
+        await engine.complete(request(at("def sub(a, b):\n    |")));
+        assert.equal(generator.prefills.length, 2, "an explicit request does not wait, so nothing is prefilled for it");
+    });
+
+    it("after a completed typing prefill the next keystroke's request is warm (short debounce); without prefill while typing it is cold", async () => {
+        for (const prefillWhileTyping of [true, false]) {
+            const timers = new VirtualClock();
+            const generator = new FakeTextGenerator(() => ["turn a + b"]);
+            const engine = new CompletionEngine(generator, { settings: withSettings(DEFAULT_COMPLETION_SETTINGS, { prefillWhileTyping }), timers, now: timers.now });
+            const first = new AbortController();
+            const typed = engine.complete(request(at("def add(a, b):\n    r|"), "automatic", first.signal));
+            await settle();
+            first.abort();
+            await typed;
+            const waiting = engine.complete(request(at("def add(a, b):\n    re|"), "automatic"));
+            await settle();
+            const { warmMs, coldMs } = DEFAULT_COMPLETION_SETTINGS.debounce;
+            timers.advance(warmMs);
+            await settle();
+            assert.equal(generator.calls.length, prefillWhileTyping ? 1 : 0, `generating after the warm debounce (prefillWhileTyping ${prefillWhileTyping})`);
+            timers.advance(coldMs);
+            assert.equal((await waiting).suggestion?.insertText, "turn a + b");
+            assert.equal(generator.prefills.length, prefillWhileTyping ? 2 : 0);
+        }
+    });
+
     it("separates model time from pipeline overhead in the stats", async () => {
         let clock = 1000;
         const generator = new FakeTextGenerator(() => ["return a + b"]);

@@ -16,6 +16,8 @@ export class FakeTextGenerator implements TextGenerator {
     failWith: Error | undefined;
     private gate: Promise<void> | undefined;
     private openGate: (() => void) | undefined;
+    private prefillGate: Promise<void> | undefined;
+    private openPrefillGate: (() => void) | undefined;
 
     constructor(private readonly script: (options: GenerateOptions) => readonly string[]) {}
 
@@ -27,6 +29,16 @@ export class FakeTextGenerator implements TextGenerator {
     release(): void {
         this.openGate?.();
         this.gate = undefined;
+    }
+
+    /** Prefills wait until releasePrefills() or their abort (then they report completed: false). */
+    holdPrefills(): void {
+        this.prefillGate = new Promise((resolve) => (this.openPrefillGate = resolve));
+    }
+
+    releasePrefills(): void {
+        this.openPrefillGate?.();
+        this.prefillGate = undefined;
     }
 
     async generate(options: GenerateOptions): Promise<GenerationResult> {
@@ -56,7 +68,11 @@ export class FakeTextGenerator implements TextGenerator {
 
     async prefill(options: PrefillOptions): Promise<PrefillResult> {
         this.prefills.push(options);
-        return { completed: true, counters: counters(options.prompt.length, 0) };
+        if (this.prefillGate) {
+            const aborted = new Promise<void>((resolve) => options.signal?.addEventListener("abort", () => resolve(), { once: true }));
+            await Promise.race([this.prefillGate, aborted]);
+        }
+        return { completed: !options.signal?.aborted, counters: counters(options.prompt.length, 0) };
     }
 }
 
