@@ -19,7 +19,7 @@ import { MAX_CONTEXT_FILE_BYTES, NO_PROJECT_CONTEXT, ProjectContext } from "../c
 import type { DefinitionLocator, ProjectContextMode, ProjectFile, ProjectFileSource, RenderedProjectContext } from "../core/context/ProjectContext";
 import { editMayChangeImports } from "../core/context/importEdits";
 import { RecentSnippets } from "../core/context/RecentSnippets";
-import { topLevelImports } from "../core/python/imports";
+import { indexOfName, topLevelImports } from "../core/python/imports";
 import type { DocumentSnapshot } from "../core/types";
 import { loadPythonParser } from "../core/syntax/pythonParser";
 
@@ -202,12 +202,10 @@ function definitionLocator(document: vscode.TextDocument, folder: vscode.Workspa
 
 /** Where `name` is written in the import statement on lines `line`-`endLine` (after its `import` keyword). */
 function importedNamePosition(document: vscode.TextDocument, line: number, endLine: number, name: string): vscode.Position | undefined {
-    const pattern = new RegExp(`(?<![\\w.])${name.replace(/[^\w]/g, "")}(?!\\w)`, "g");
     for (let current = line; current <= Math.min(endLine, document.lineCount - 1); current++) {
         const text = document.lineAt(current).text;
-        pattern.lastIndex = current === line ? Math.max(0, text.search(/\bimport\b/)) : 0;
-        const match = pattern.exec(text);
-        if (match) return new vscode.Position(current, match.index);
+        const index = indexOfName(text, name, current === line ? Math.max(0, text.search(/\bimport\b/)) : 0);
+        if (index >= 0) return new vscode.Position(current, index);
     }
     return undefined;
 }
