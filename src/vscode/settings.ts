@@ -161,7 +161,8 @@ export function toCompletionSettings(settings: Phi2Settings, modelContextSize?: 
         multiline: settings.multiline,
         timeCapMs: settings.timeCapMs,
         latencyBudgetMs: settings.latencyBudgetMs,
-        prefillWhileTyping: settings.backgroundPrefill,
+        // A server reads prompts ~100x faster than this CPU: per-keystroke prefills would only add requests to a shared server.
+        prefillWhileTyping: settings.backgroundPrefill && settings.backend === "local",
         debounce: {
             maxMs: settings.debounceMs,
             warmMs: Math.min(defaults.warmMs, settings.debounceMs),

@@ -38,9 +38,13 @@ class CountingGenerator implements TextGenerator {
         return this.inner.generate(options);
     }
 
+    /** The newest prefill's answer (the engine does not wait for its prefills while typing). */
+    lastPrefill: Promise<PrefillResult> | undefined;
+
     prefill(options: PrefillOptions): Promise<PrefillResult> {
         this.prefillCalls++;
-        return this.inner.prefill(options);
+        this.lastPrefill = this.inner.prefill(options);
+        return this.lastPrefill;
     }
 }
 
@@ -182,7 +186,8 @@ describe("completion engine on the model host (scripted tiny model, tree-sitter 
         info = await host.load(loadParams(modelPath, { sequences: 3, prefillChunkTokens: 128 }));
         guard = await createTreeSitterSyntaxGuard({ wasmDirectory: locateTreeSitterWasmDirectory() });
         // Whole results only: these timers fire at once, which would show every first token as a part.
-        settings = withSettings(DEFAULT_COMPLETION_SETTINGS, { contextTokens: info.contextSize, latencyBudgetMs: 0 });
+        // No prefill while typing, except where a test turns it on: the other tests count what each request evaluates itself.
+        settings = withSettings(DEFAULT_COMPLETION_SETTINGS, { contextTokens: info.contextSize, latencyBudgetMs: 0, prefillWhileTyping: false });
     });
 
     after(() => {
@@ -314,6 +319,37 @@ describe("completion engine on the model host (scripted tiny model, tree-sitter 
 
         const first = assertWarm(await request(engine, buffer), "first request after the prefill");
         assert.ok(first.reusedTokens >= prefilled.counters.promptTokens - 1, JSON.stringify(first));
+    });
+
+    it("reads a typed prompt in the background while the debounce waits: the request after the next keystroke evaluates only that keystroke", async () => {
+        const { engine, generator } = createEngine({ prefillWhileTyping: true });
+        const buffer = new EditorBuffer("file:///work/typing.py", `${pythonSource(400, 357)}def scale(rows, factor):\n    out = [row * fac`);
+        const keystroke = new AbortController();
+        clock += 300;
+        const typed = engine.complete({ document: buffer.snapshot(), position: buffer.cursor, signal: keystroke.signal, trigger: "automatic" });
+        keystroke.abort(); // the next keystroke comes before the debounce is over
+        assert.equal((await typed).reason, "cancelled");
+        assert.equal(generator.generateCalls, 0);
+        const read = await generator.lastPrefill;
+        assert.ok(read?.completed, `the prefill goes on after its request was cancelled: ${JSON.stringify(read)}`);
+        assert.ok(read.counters.evaluatedTokens >= read.counters.promptTokens * 0.9, JSON.stringify(read.counters));
+
+        buffer.insert("t");
+        const next = assertWarm(await request(engine, buffer), "the request after the keystroke");
+        assert.ok(next.reusedTokens >= read.counters.promptTokens - 2, JSON.stringify(next));
+    });
+
+    it("without prefill while typing the prompt is read only once a generation starts", async () => {
+        const { engine, generator } = createEngine({ prefillWhileTyping: false });
+        const buffer = new EditorBuffer("file:///work/typing-off.py", `${pythonSource(400, 459)}def scale(rows, factor):\n    out = [row * fac`);
+        const keystroke = new AbortController();
+        clock += 300;
+        const typed = engine.complete({ document: buffer.snapshot(), position: buffer.cursor, signal: keystroke.signal, trigger: "automatic" });
+        keystroke.abort();
+        assert.equal((await typed).reason, "cancelled");
+        assert.equal(generator.prefillCalls, 0);
+        buffer.insert("t");
+        assertCold(await request(engine, buffer), "the request after the keystroke");
     });
 
     it("keeps one sequence per document: switching A -> B -> A re-evaluates only the edit", async () => {
