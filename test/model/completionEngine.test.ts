@@ -321,14 +321,20 @@ describe("completion engine on the model host (scripted tiny model, tree-sitter 
         assert.ok(first.reusedTokens >= prefilled.counters.promptTokens - 1, JSON.stringify(first));
     });
 
-    it("reads a typed prompt in the background while the debounce waits: the request after the next keystroke evaluates only that keystroke", async () => {
-        const { engine, generator } = createEngine({ prefillWhileTyping: true });
-        const buffer = new EditorBuffer("file:///work/typing.py", `${pythonSource(400, 357)}def scale(rows, factor):\n    out = [row * fac`);
+    /** A keystroke's request in a ~400-token file, cancelled by the next keystroke before its debounce is over. */
+    async function typeAndCancel(engine: CompletionEngine, uri: string, seed: number): Promise<EditorBuffer> {
+        const buffer = new EditorBuffer(uri, `${pythonSource(400, seed)}def scale(rows, factor):\n    out = [row * fac`);
         const keystroke = new AbortController();
         clock += 300;
         const typed = engine.complete({ document: buffer.snapshot(), position: buffer.cursor, signal: keystroke.signal, trigger: "automatic" });
-        keystroke.abort(); // the next keystroke comes before the debounce is over
+        keystroke.abort();
         assert.equal((await typed).reason, "cancelled");
+        return buffer;
+    }
+
+    it("reads a typed prompt in the background while the debounce waits: the request after the next keystroke evaluates only that keystroke", async () => {
+        const { engine, generator } = createEngine({ prefillWhileTyping: true });
+        const buffer = await typeAndCancel(engine, "file:///work/typing.py", 357);
         assert.equal(generator.generateCalls, 0);
         const read = await generator.lastPrefill;
         assert.ok(read?.completed, `the prefill goes on after its request was cancelled: ${JSON.stringify(read)}`);
@@ -341,12 +347,7 @@ describe("completion engine on the model host (scripted tiny model, tree-sitter 
 
     it("without prefill while typing the prompt is read only once a generation starts", async () => {
         const { engine, generator } = createEngine({ prefillWhileTyping: false });
-        const buffer = new EditorBuffer("file:///work/typing-off.py", `${pythonSource(400, 459)}def scale(rows, factor):\n    out = [row * fac`);
-        const keystroke = new AbortController();
-        clock += 300;
-        const typed = engine.complete({ document: buffer.snapshot(), position: buffer.cursor, signal: keystroke.signal, trigger: "automatic" });
-        keystroke.abort();
-        assert.equal((await typed).reason, "cancelled");
+        const buffer = await typeAndCancel(engine, "file:///work/typing-off.py", 459);
         assert.equal(generator.prefillCalls, 0);
         buffer.insert("t");
         assertCold(await request(engine, buffer), "the request after the keystroke");
