@@ -21,7 +21,7 @@ export class CountingGenerator implements TextGenerator {
     readonly calls: CountedCall[] = [];
     /** Tag for the calls that start from now on. */
     place = 0;
-    /** Called with every call's counters as it ends (the replay's speed estimate follows them, as the extension's does). */
+    /** Called with every generation's counters as it ends (the replay's speed estimate follows them, as the extension's does). */
     onCounters: ((counters: GenerationCounters) => void) | undefined;
     private running = 0;
     private idleWaiters: (() => void)[] = [];
@@ -46,8 +46,8 @@ export class CountingGenerator implements TextGenerator {
         const place = this.place;
         const startedAt = performance.now();
         return this.track(this.inner.prefill(options).then((result) => {
+            // Not for the speed estimate, as in the extension (ModelManager.prefill: its time includes waits).
             this.calls.push({ kind: "prefill", place, sequenceKey: options.sequenceKey, counters: result.counters, completed: result.completed, wallMs: performance.now() - startedAt });
-            this.onCounters?.(result.counters);
             return result;
         }));
     }

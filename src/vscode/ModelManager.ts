@@ -130,8 +130,13 @@ export class ModelManager implements TextGenerator, vscode.Disposable {
         return this.whileBusy(options, "foreground", (tracked) => (this.server?.generator ?? this.client).generate(tracked).then((result) => this.learnSpeed(result)));
     }
 
+    /**
+     * Prefills do not feed the speed estimate: a background prefill's time includes its waits for
+     * the sequence and behind foreground work, and while typing there is one per keystroke, so
+     * they would pull the estimate (and the tuned prompt window) far below the real speed.
+     */
     prefill(options: PrefillOptions): Promise<PrefillResult> {
-        return this.whileBusy(options, "background", (tracked) => (this.server?.generator ?? this.client).prefill(tracked).then((result) => this.learnSpeed(result)));
+        return this.whileBusy(options, "background", (tracked) => (this.server?.generator ?? this.client).prefill(tracked));
     }
 
     private learnSpeed<T extends { readonly counters: GenerationResult["counters"] }>(result: T): T {
