@@ -39,6 +39,12 @@ export interface GenerateOptions {
     readonly onText?: (chunk: string) => boolean | void;
     /** Called while a prompt longer than one evaluation chunk is evaluated (the status bar shows it). */
     readonly onPrefillProgress?: (progress: PrefillProgress) => void;
+    /**
+     * Called when this request's key was given the KV cache (sequence, slot) of another key,
+     * before anything is evaluated: `evictedKey`'s prompt is no longer cached (more documents than
+     * sequences). The engine's idea of what is cached follows it.
+     */
+    readonly onKeyEvicted?: (evictedKey: string) => void;
 }
 
 export interface PrefillOptions {
@@ -48,6 +54,12 @@ export interface PrefillOptions {
     readonly signal?: AbortSignal;
     /** Called while a prompt longer than one evaluation chunk is evaluated (the status bar shows it). */
     readonly onPrefillProgress?: (progress: PrefillProgress) => void;
+    /**
+     * Called when this request's key was given the KV cache (sequence, slot) of another key,
+     * before anything is evaluated: `evictedKey`'s prompt is no longer cached (more documents than
+     * sequences). The engine's idea of what is cached follows it.
+     */
+    readonly onKeyEvicted?: (evictedKey: string) => void;
 }
 
 export interface PrefillResult {

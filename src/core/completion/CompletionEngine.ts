@@ -179,8 +179,15 @@ export class CompletionEngine {
     private cache: SuggestionCache;
     private readonly debounce: AdaptiveDebounce;
     private readonly flights = new Map<string, GenerationFlight>();
-    /** The last prompt sent to the model per document (what its KV sequence holds). */
+    /**
+     * The last prompt sent to the model per document (what its KV sequence holds); a document
+     * whose sequence the generator handed to another key is dropped (forgetEvictedPrompt).
+     */
     private readonly lastPrompts = new Map<string, string>();
+    /** Passed with every request: the generator says which document lost its KV cache to it. */
+    private readonly forgetEvictedPrompt = (evictedKey: string): void => {
+        this.lastPrompts.delete(evictedKey);
+    };
     readonly totals: CompletionEngineTotals = {
         requests: 0, modelCalls: 0, typedAheadHits: 0, cacheHits: 0, suggestionsReturned: 0,
         cutBySyntaxGuard: 0, droppedBySyntaxGuard: 0, shown: 0, accepted: 0,
@@ -251,6 +258,7 @@ export class CompletionEngine {
             maxTokens,
             timeCapMs: this.settings.timeCapMs,
             abandonGraceMs: this.settings.abandonGraceMs,
+            onKeyEvicted: this.forgetEvictedPrompt,
             ...(this.settings.latencyBudgetMs > 0 ? { parts: { firstLineAfterMs: Math.min(FIRST_LINE_AFTER_MS, this.settings.latencyBudgetMs), budgetMs: this.settings.latencyBudgetMs } } : {}),
         }, this.timers);
         this.flights.set(uri, flight);
@@ -298,6 +306,7 @@ export class CompletionEngine {
                 maxTokens: this.maxTokensFor(prepared),
                 timeCapMs: this.settings.timeCapMs,
                 abandonGraceMs: 0,
+                onKeyEvicted: this.forgetEvictedPrompt,
                 sampling: { temperature: ALTERNATIVE_TEMPERATURE, seed: ALTERNATIVE_FIRST_SEED + attempt },
             }, this.timers);
             this.totals.modelCalls++;
@@ -316,15 +325,15 @@ export class CompletionEngine {
     /**
      * Evaluates the prompt for a position into the document's KV sequence in the background (a
      * document was opened or the cursor jumped), so the first real request there is fast. Skipped
-     * while a generation for the document runs and when the sequence already holds this prompt.
-     * Resolves undefined when skipped.
+     * while a generation for the document runs and when the sequence still holds this prompt (it
+     * was not handed to another document since). Resolves undefined when skipped.
      */
     async prefill(document: DocumentSnapshot, position: Position, signal: AbortSignal, projectContext?: RenderedProjectContext): Promise<PrefillResult | undefined> {
         const uri = document.uri;
         if (signal.aborted || this.flights.has(uri)) return undefined;
         const prepared = this.prepare(document, position, projectContext);
         if (isBlank(prepared.prompt) || this.lastPrompts.get(uri) === prepared.prompt) return undefined;
-        const result = await this.generator.prefill({ sequenceKey: uri, prompt: prepared.prompt, priority: "background", signal });
+        const result = await this.generator.prefill({ sequenceKey: uri, prompt: prepared.prompt, priority: "background", signal, onKeyEvicted: this.forgetEvictedPrompt });
         if (result.completed && !this.flights.has(uri)) this.lastPrompts.set(uri, prepared.prompt);
         return result;
     }
