@@ -209,10 +209,15 @@ export class CompletionEngine {
     }
 
     async complete(request: CompletionRequest): Promise<CompletionOutcome> {
-        const timing: Timing = { startedAt: this.now(), modelMs: 0, debounceMs: 0 };
+        const startedAt = this.now();
+        return this.completePrepared(request, this.prepare(request.document, request.position, request.projectContext), startedAt);
+    }
+
+    /** complete() for a request already prepared (at `startedAt`: the preparation counts as overhead). */
+    private async completePrepared(request: CompletionRequest, prepared: PreparedRequest, startedAt: number): Promise<CompletionOutcome> {
+        const timing: Timing = { startedAt, modelMs: 0, debounceMs: 0 };
         this.totals.requests++;
         const { document, position, signal } = request;
-        const prepared = this.prepare(document, position, request.projectContext);
         const uri = document.uri;
         if (signal.aborted) return this.noSuggestion(request, prepared, timing, "cancelled");
         if (splitsSurrogatePair(document.lineAt(position.line), position.character)) return this.noSuggestion(request, prepared, timing, "insideCharacter");
@@ -290,10 +295,11 @@ export class CompletionEngine {
      * first, so each alternative costs its generation only. Automatic requests keep one, greedy.
      */
     async completeWithAlternatives(request: CompletionRequest, count = MAX_ALTERNATIVES): Promise<CompletionChoices> {
-        const primary = await this.complete(request);
+        const startedAt = this.now();
+        const prepared = this.prepare(request.document, request.position, request.projectContext);
+        const primary = await this.completePrepared(request, prepared, startedAt);
         const alternatives: CompletionOutcome[] = [];
         if (request.trigger !== "explicit" || count <= 1 || primary.reason === "cancelled" || primary.reason === "emptyPrompt") return { primary, alternatives };
-        const prepared = this.prepare(request.document, request.position, request.projectContext);
         const seen = new Set(primary.suggestion ? [primary.suggestion.insertText] : []);
         const wanted = primary.suggestion ? count - 1 : count;
         for (let attempt = 0; attempt < ALTERNATIVE_TRIES && alternatives.length < wanted && !request.signal.aborted; attempt++) {

@@ -197,9 +197,7 @@ export class ModelEngine {
         onPrefillProgress?: (progress: PrefillProgress) => void,
         onKeyEvicted?: (evictedKey: string) => void,
     ): Promise<PrefillResponse> {
-        const receivedAt = performance.now();
-        const loaded = this.requireLoaded();
-        const tokens = this.promptTokens(loaded, params.prompt);
+        const { receivedAt, loaded, tokens } = this.begin(params.prompt);
         const background = params.priority !== "foreground";
         // A prefill may stop early (what it evaluated stays cached), so it gives its sequence up to a completion that finds none free.
         return this.withSequence(loaded, params.sequenceKey, { background, yieldsSequence: true, onKeyEvicted }, signal, async (sequence, requestSignal) => {
@@ -220,9 +218,7 @@ export class ModelEngine {
         onPrefillProgress?: (progress: PrefillProgress) => void,
         onKeyEvicted?: (evictedKey: string) => void,
     ): Promise<GenerationResult> {
-        const receivedAt = performance.now();
-        const loaded = this.requireLoaded();
-        const tokens = this.promptTokens(loaded, params.prompt);
+        const { receivedAt, loaded, tokens } = this.begin(params.prompt);
         const background = params.priority === "background";
         const cancelledEarly = (): GenerationResult => ({
             text: "",
@@ -413,6 +409,13 @@ export class ModelEngine {
             leaveForeground?.();
             lease.release();
         }
+    }
+
+    /** What a generate or prefill starts from: when it arrived (its counters' clock), the model, the prompt's tokens. */
+    private begin(prompt: string): { readonly receivedAt: number; readonly loaded: LoadedModel; readonly tokens: Token[] } {
+        const receivedAt = performance.now();
+        const loaded = this.requireLoaded();
+        return { receivedAt, loaded, tokens: this.promptTokens(loaded, prompt) };
     }
 
     private promptTokens(loaded: LoadedModel, prompt: string): Token[] {
