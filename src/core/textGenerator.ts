@@ -72,4 +72,9 @@ export interface TextGenerator {
     generate(options: GenerateOptions): Promise<GenerationResult>;
     /** Evaluate a prompt into the sequence's KV cache without generating (background warm-up). */
     prefill(options: PrefillOptions): Promise<PrefillResult>;
+    /**
+     * A generator shared by several users (completions and explanations) reports every request's
+     * evictions here, also those of the requests of others (onKeyEvicted hears only its own).
+     */
+    readonly onDidEvictKey?: (listener: (evictedKey: string) => void) => { dispose(): void };
 }

@@ -155,7 +155,9 @@ export class ServerTextGenerator implements TextGenerator {
 
     /**
      * The prompt and its slot. A pinned slot taken from another key is reported (onKeyEvicted);
-     * with `server` assignment the server decides, and what it evicts is not known here.
+     * with `server` assignment the server decides, and what it evicts is not known here. (llama-server
+     * may still restore the evicted prompt from its RAM prompt cache, `--cache-ram`: the report errs
+     * on the side of a prefill that turns out cheap.)
      */
     private promptFields(options: GenerateOptions | PrefillOptions, info: ServerInfo): Pick<CompletionBody, "prompt" | "id_slot" | "cache_prompt"> {
         const { prompt } = options;

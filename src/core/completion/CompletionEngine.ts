@@ -188,6 +188,8 @@ export class CompletionEngine {
     private readonly forgetEvictedPrompt = (evictedKey: string): void => {
         this.lastPrompts.delete(evictedKey);
     };
+    /** The shared generator's evictions by other requests (an explanation taking a document's sequence). */
+    private readonly evictions: { dispose(): void } | undefined;
     readonly totals: CompletionEngineTotals = {
         requests: 0, modelCalls: 0, typedAheadHits: 0, cacheHits: 0, suggestionsReturned: 0,
         cutBySyntaxGuard: 0, droppedBySyntaxGuard: 0, shown: 0, accepted: 0,
@@ -200,6 +202,7 @@ export class CompletionEngine {
         this.timers = options.timers ?? SYSTEM_TIMERS;
         this.cache = new SuggestionCache(options.settings.cacheEntries);
         this.debounce = new AdaptiveDebounce(options.settings.debounce);
+        this.evictions = generator.onDidEvictKey?.(this.forgetEvictedPrompt);
     }
 
     updateSettings(settings: CompletionSettings): void {
@@ -372,6 +375,7 @@ export class CompletionEngine {
     dispose(): void {
         for (const flight of this.flights.values()) flight.abort();
         this.flights.clear();
+        this.evictions?.dispose();
     }
 
     private maxTokensFor(prepared: PreparedRequest): number {

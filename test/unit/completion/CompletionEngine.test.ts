@@ -349,4 +349,22 @@ describe("CompletionEngine", () => {
         assert.ok(await engine.prefill(first.document, first.position, new AbortController().signal), "first.py is prefilled again");
         assert.ok(await engine.prefill(second.document, second.position, new AbortController().signal), "second.py lost its sequence to that prefill");
     });
+
+    it("forgets a document's prompt when another user of a shared generator (an explanation) takes its sequence", async () => {
+        const listeners = new Set<(evictedKey: string) => void>();
+        const generator = Object.assign(new FakeTextGenerator(() => []), {
+            onDidEvictKey: (listener: (evictedKey: string) => void) => {
+                listeners.add(listener);
+                return { dispose: () => listeners.delete(listener) };
+            },
+        });
+        const engine = engineWith(generator);
+        const { document, position } = at("import os\n\ndef f():\n    |");
+        await engine.prefill(document, position, new AbortController().signal);
+        assert.equal(await engine.prefill(document, position, new AbortController().signal), undefined, "cached: skipped");
+        for (const listener of listeners) listener(document.uri);
+        assert.ok(await engine.prefill(document, position, new AbortController().signal), "prefilled again once its sequence went to the explanation");
+        engine.dispose();
+        assert.equal(listeners.size, 0, "the engine stops listening when disposed");
+    });
 });
