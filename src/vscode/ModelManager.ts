@@ -62,12 +62,13 @@ interface RememberedMachine {
 const MACHINE_MEMORY_PREFIX = "phi2.machine:";
 
 /**
- * Also the completion engine's TextGenerator: it forwards to whichever host client is current, so
- * the engine survives a "Restart Model" that replaces the client.
+ * Also the completion engine's TextGenerator: it forwards to the one host client (which outlives
+ * crashes and "Restart Model") or, with phi2.backend "server", to the llama-server.
  */
 export class ModelManager implements TextGenerator, vscode.Disposable {
-    private client: ModelHostClient;
-    private clientSubscription: { dispose(): void };
+    /** One for the manager's lifetime: restarts replace the host process inside it, not the client. */
+    private readonly client: ModelHostClient;
+    private readonly clientSubscription: { dispose(): void };
     /** The llama-server backend while phi2.backend is "server". */
     private server: { readonly generator: ServerTextGenerator; readonly subscription: { dispose(): void } } | undefined;
     private current: ModelStatus = { kind: "noModel" };
@@ -109,7 +110,7 @@ export class ModelManager implements TextGenerator, vscode.Disposable {
         return this.current;
     }
 
-    /** The model host client in use (replaced by restart()). */
+    /** The model host client (the same object for the manager's lifetime). */
     get hostClient(): ModelHostClient {
         return this.client;
     }
@@ -231,7 +232,12 @@ export class ModelManager implements TextGenerator, vscode.Disposable {
     }
 
     /** Loads the configured model; resolves when loaded, failed, or there is nothing to load. */
-    async loadConfiguredModel(): Promise<void> {
+    loadConfiguredModel(): Promise<void> {
+        return this.loadModel(false);
+    }
+
+    /** `freshHost`: the local model loads on a new host process (Restart Model). */
+    private async loadModel(freshHost: boolean): Promise<void> {
         const settings = readSettings();
         const attempt = ++this.generation;
         this.stopServer();
@@ -253,7 +259,7 @@ export class ModelManager implements TextGenerator, vscode.Disposable {
         this.setStatus({ kind: "starting" });
         this.loadsInFlight++;
         try {
-            const info = await this.client.load(params);
+            const info = await (freshHost ? this.client.restart(params) : this.client.load(params));
             if (attempt !== this.generation) return;
             this.options.log.info(
                 `Model ready in ${info.loadMs} ms: ${info.architecture}, context ${info.contextSize}/${info.trainContextSize}, ` +
@@ -275,14 +281,10 @@ export class ModelManager implements TextGenerator, vscode.Disposable {
         }
     }
 
-    /** Stops the model host and starts a fresh one with the configured model. */
+    /** Restart Model: a fresh model host loads the configured model (the client stays the same). */
     async restart(): Promise<void> {
         this.options.log.info("Restarting the model host.");
-        this.clientSubscription.dispose();
-        this.client.dispose();
-        this.client = this.createClient();
-        this.clientSubscription = this.client.onDidChangeState((state) => this.onHostState(state));
-        await this.loadConfiguredModel();
+        await this.loadModel(true);
     }
 
     /** Resolves with the model info once ready; rejects on a load error or after the timeout. */
