@@ -300,7 +300,7 @@ export class HostConnection {
         this.failStart(error);
         this.rejectAllPending(error);
         if (this.closed) return;
-        const description = this.hung ? "it stopped answering and was killed" : signal ? `signal ${signal}` : `code ${code}`;
+        const description = this.hung ? "it stopped answering and was killed" : !this.child ? "it was never started" : signal ? `signal ${signal}` : `code ${code}`;
         this.options.onExit({ code, signal, wasReady: this.wasReady, startedAt: this.startedAt, description, error });
     }
 

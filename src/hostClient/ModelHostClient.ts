@@ -8,7 +8,7 @@
 import type { GenerateOptions, PrefillOptions, PrefillResult, TextGenerator } from "../core/textGenerator";
 import type { GenerationResult } from "../core/types";
 import type { HostMethod, HostMethods, HostStats, LoadParams, LogLevel, ModelInfo } from "../protocol/modelHostProtocol";
-import { HostConnection, type HostExit, type RequestOptions } from "./HostConnection";
+import { HostConnection, type HostExit, type HostLogger, type RequestOptions } from "./HostConnection";
 import { ModelHostError } from "./ModelHostError";
 
 export { ModelHostError, type ClientErrorCode } from "./ModelHostError";
@@ -23,7 +23,7 @@ export type HostState =
 
 /** The protocol's log levels (the host's own lines are forwarded at theirs). */
 export type HostClientLogLevel = LogLevel;
-export type HostClientLogger = (level: LogLevel, message: string) => void;
+export type HostClientLogger = HostLogger;
 
 export interface RestartPolicy {
     /** Restart after an unexpected exit (default true). */
