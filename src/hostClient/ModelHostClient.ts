@@ -373,7 +373,7 @@ function crashLoopError(crashes: number, windowMs: number, lastExit: string): Mo
 }
 
 /**
- * A promise settled from outside (a host's start, a restart). Callers that never await it must not
+ * A promise settled from outside (a scheduled restart). Callers that never await it must not
  * cause unhandled rejections, so a rejection is also caught here.
  */
 function settleLater(): { promise: Promise<void>; resolve: () => void; reject: (error: Error) => void } {
