@@ -22,6 +22,7 @@ import { LlamaServerError } from "../serverClient/LlamaServerError";
 import type { ServerInfo, ServerState } from "../serverClient/ServerConnection";
 import { ServerTextGenerator } from "../serverClient/ServerTextGenerator";
 import { ACTION_LABELS, describeModelError, type ModelAction } from "./modelErrors";
+import { statusOfHost } from "./hostStatus";
 import { describePlacement, describeThreads } from "./ModelStatusBar";
 import { errorToasts } from "./OneErrorAtATime";
 import { readSettings, toLoadParams, type Phi2Settings } from "./settings";
@@ -394,29 +395,11 @@ export class ModelManager implements TextGenerator, vscode.Disposable {
     private onHostState(state: HostState): void {
         // The status belongs to the llama-server while it is the backend (a local load may still be winding down).
         if (this.server) return;
-        switch (state.kind) {
-            case "starting":
-                // Starting is shown as such only when nothing better is known (e.g. after a crash).
-                if (this.current.kind !== "noModel" || this.modelPath) this.setStatus({ kind: "starting" });
-                break;
-            case "loading":
-                this.setStatus({ kind: "loading", progress: state.progress });
-                break;
-            case "ready":
-                this.setStatus({ kind: "ready", info: state.info });
-                break;
-            case "restarting":
-                this.options.log.warn(`The model host crashed; restarting in ${state.delayMs} ms (attempt ${state.attempt}).`);
-                this.setStatus({ kind: "restarting", attempt: state.attempt, delayMs: state.delayMs });
-                break;
-            case "error":
-                // Load errors are reported by loadConfiguredModel(); this catches failures after a crash restart.
-                if (this.loadsInFlight === 0) this.fail(state.error);
-                break;
-            case "stopped":
-                if (!this.modelPath) this.setStatus({ kind: "noModel" });
-                break;
-        }
+        if (state.kind === "restarting") this.options.log.warn(`The model host crashed; restarting in ${state.delayMs} ms (attempt ${state.attempt}).`);
+        // Load errors are reported by loadConfiguredModel(); this catches failures after a crash restart.
+        if (state.kind === "error" && this.loadsInFlight === 0) this.fail(state.error);
+        const status = statusOfHost(state, this.modelPath !== "", this.current.kind);
+        if (status) this.setStatus(status);
     }
 
     /** Once per session: the GPU failed and the model runs on the CPU (slower, but it works). */
