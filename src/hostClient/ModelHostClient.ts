@@ -1,69 +1,17 @@
-// The extension's (and the CLI's and benchmarks') side of the model host: forks the host process,
-// speaks protocol.ts with request ids, routes streamed progress, turns AbortSignals into cancel
-// messages, and restarts a crashed host with backoff (reloading the model it had). A host that
-// stops answering (no heartbeat) is killed and replaced; a host that keeps crashing is given up on
-// (vscode-languageclient's policy: 5 crashes in 3 minutes), and a native crash while loading names
-// the file instead of restarting into the same crash.
+// The extension's (and the CLI's and benchmarks') model host client: one object for as long as
+// the model is wanted, over a succession of host processes (HostConnection, one each). It owns the
+// state the editor shows, restarts a crashed host with backoff (reloading the model it had), gives
+// up on a host that keeps crashing (vscode-languageclient's policy: 5 crashes in 3 minutes), never
+// restarts into a crash it cannot fix (a native crash while loading, a host from another build, a
+// host that never started), and restarts on request (Restart Model).
 // No `vscode` here: the editor layer wraps this class.
-import { fork, type ChildProcess } from "node:child_process";
 import type { GenerateOptions, PrefillOptions, PrefillResult, TextGenerator } from "../core/textGenerator";
 import type { GenerationResult } from "../core/types";
-import {
-    HEARTBEAT_INTERVAL_MS,
-    PROTOCOL_VERSION,
-    type CancelMessage,
-    type CancelReason,
-    type HostErrorCode,
-    type HostMessage,
-    type HostMethod,
-    type HostMethods,
-    type HostStats,
-    type LoadParams,
-    type LogLevel,
-    type ModelInfo,
-    type RequestMessageOf,
-} from "../protocol/modelHostProtocol";
+import type { HostMethod, HostMethods, HostStats, LoadParams, LogLevel, ModelInfo } from "../protocol/modelHostProtocol";
+import { HostConnection, type HostExit, type HostLogger, type RequestOptions } from "./HostConnection";
+import { ModelHostError } from "./ModelHostError";
 
-/** Node startup plus importing the host bundle, on a busy machine: far below this when healthy. */
-const DEFAULT_START_TIMEOUT_MS = 20_000;
-
-/**
- * Silence after which a ready host counts as hung. Heartbeats come every second from the host's
- * main thread, which llama.cpp never blocks for long (decoding runs on worker threads); this
- * leaves room for a machine so overloaded that timers run seconds late.
- */
-const DEFAULT_HANG_TIMEOUT_MS = 15_000;
-
-/**
- * A request that gets neither progress nor an answer for this long is stuck in llama.cpp (a decode
- * that never returns, while the host's main thread still sends heartbeats): the host is killed.
- * A whole 2,048-token prefill of the real Phi-2 on a slow laptop CPU stays well below it.
- */
-const DEFAULT_REQUEST_STALL_MS = 120_000;
-/** Loading reads gigabytes from a possibly slow disk: it gets longer between progress reports. */
-const DEFAULT_LOAD_STALL_MS = 600_000;
-
-/** Signals of a native crash (an assertion, a bad access), as opposed to a kill from outside. */
-const NATIVE_CRASH_SIGNALS: ReadonlySet<string> = new Set(["SIGABRT", "SIGSEGV", "SIGILL", "SIGBUS", "SIGFPE", "SIGTRAP"]);
-
-export type ClientErrorCode =
-    | HostErrorCode
-    | "HOST_EXITED"
-    | "HOST_UNAVAILABLE"
-    /** The host crashed too often in a short time and is not restarted again. */
-    | "HOST_CRASH_LOOP"
-    /** llama.cpp crashed the host while loading the model file. */
-    | "MODEL_CRASHED";
-
-export class ModelHostError extends Error {
-    constructor(
-        readonly code: ClientErrorCode,
-        message: string,
-    ) {
-        super(message);
-        this.name = "ModelHostError";
-    }
-}
+export { ModelHostError, type ClientErrorCode } from "./ModelHostError";
 
 export type HostState =
     | { readonly kind: "stopped" }
@@ -75,7 +23,7 @@ export type HostState =
 
 /** The protocol's log levels (the host's own lines are forwarded at theirs). */
 export type HostClientLogLevel = LogLevel;
-export type HostClientLogger = (level: LogLevel, message: string) => void;
+export type HostClientLogger = HostLogger;
 
 export interface RestartPolicy {
     /** Restart after an unexpected exit (default true). */
@@ -99,9 +47,9 @@ export interface ModelHostClientOptions {
     readonly restart?: RestartPolicy;
     /** Extra environment for the host process. */
     readonly env?: NodeJS.ProcessEnv;
-    /** How long to wait for the host's `ready` message (default DEFAULT_START_TIMEOUT_MS, 20 s). */
+    /** How long to wait for the host's `ready` message (default 20 s). */
     readonly startTimeoutMs?: number;
-    /** Silence after which a ready host is killed as hung (default DEFAULT_HANG_TIMEOUT_MS, 15 s). */
+    /** Silence after which a ready host is killed as hung (default 15 s). */
     readonly hangTimeoutMs?: number;
     /** A request without progress or answer this long kills the host (default 120 s; loads 600 s). */
     readonly requestStallMs?: number;
@@ -111,30 +59,9 @@ export interface Disposable {
     dispose(): void;
 }
 
-interface PendingRequest {
-    readonly method: HostMethod;
-    readonly resolve: (result: unknown) => void;
-    readonly reject: (error: Error) => void;
-    readonly onProgress?: (progress: unknown) => void;
-}
-
-interface HostProcess {
-    readonly child: ChildProcess;
-    readonly startedAt: number;
-    /** Resolves on the host's `ready` message. */
-    readonly ready: Promise<void>;
-    wasReady: boolean;
-    exited: boolean;
-    /** When the host last sent anything (heartbeats included). */
-    lastHeardAt: number;
-    /** Set when the client killed it for not answering. */
-    hung: boolean;
-}
-
 export class ModelHostClient implements TextGenerator {
-    private host: HostProcess | undefined;
-    private readonly pending = new Map<number, PendingRequest>();
-    private nextId = 1;
+    /** The host process in use; a new one after each restart. */
+    private connection: HostConnection | undefined;
     private currentState: HostState = { kind: "stopped" };
     private readonly listeners = new Set<(state: HostState) => void>();
     private rememberedLoad: LoadParams | undefined;
@@ -143,16 +70,17 @@ export class ModelHostClient implements TextGenerator {
     private consecutiveCrashes = 0;
     /** When recent crashes happened, for the crash-loop limit. */
     private crashTimes: number[] = [];
-    private restartTimer: ReturnType<typeof setTimeout> | undefined;
+    /** The backoff before the next automatic restart, while it runs. */
+    private scheduledRestart: { readonly timer: ReturnType<typeof setTimeout>; readonly fail: (error: Error) => void } | undefined;
     /** Resolves when the current (re)start attempt has a live host, or rejects. */
     private starting: Promise<void> | undefined;
     private disposed = false;
     private readonly log: HostClientLogger;
-    private readonly restart: Required<RestartPolicy>;
+    private readonly restartPolicy: Required<RestartPolicy>;
 
     constructor(private readonly options: ModelHostClientOptions) {
         this.log = options.log ?? (() => undefined);
-        this.restart = {
+        this.restartPolicy = {
             enabled: options.restart?.enabled ?? true,
             initialDelayMs: options.restart?.initialDelayMs ?? 500,
             maxDelayMs: options.restart?.maxDelayMs ?? 30_000,
@@ -168,12 +96,12 @@ export class ModelHostClient implements TextGenerator {
 
     /** Process id of the running host, if any. */
     get pid(): number | undefined {
-        return this.host && !this.host.exited ? this.host.child.pid : undefined;
+        return this.connection?.pid;
     }
 
     /** Requests sent and not yet answered (the soak test checks none is left behind). */
     get pendingRequests(): number {
-        return this.pending.size;
+        return this.connection?.pendingRequests ?? 0;
     }
 
     onDidChangeState(listener: (state: HostState) => void): Disposable {
@@ -184,11 +112,11 @@ export class ModelHostClient implements TextGenerator {
     /** Starts the host process (idempotent); resolves when it is ready for requests. */
     start(): Promise<void> {
         if (this.disposed) return Promise.reject(new ModelHostError("HOST_UNAVAILABLE", "The model host client was disposed."));
-        if (this.host && !this.host.exited) return this.host.ready;
+        if (this.connection && !this.connection.isExited) return this.connection.ready;
         if (this.starting) return this.starting;
         // A load() waiting for the start already shows "loading".
         if (this.currentState.kind !== "loading") this.setState({ kind: "starting" });
-        const attempt = this.spawn().ready;
+        const attempt = this.connect().ready;
         this.starting = attempt;
         attempt.then(
             () => {
@@ -211,9 +139,30 @@ export class ModelHostClient implements TextGenerator {
         return this.loadRemembered(params, onProgress);
     }
 
+    /**
+     * Restart Model: ends the current host whatever it is doing, forgets the crash history (a
+     * crash loop's error included), starts a fresh host and loads `params`, or the model it had.
+     * Without a model to load it only ends the host; the next load starts one.
+     */
+    restart(params: LoadParams): Promise<ModelInfo>;
+    restart(): Promise<ModelInfo | undefined>;
+    async restart(params?: LoadParams): Promise<ModelInfo | undefined> {
+        if (this.disposed) throw new ModelHostError("HOST_UNAVAILABLE", "The model host client was disposed.");
+        const load = params ?? this.rememberedLoad;
+        this.endConnection(new ModelHostError("HOST_UNAVAILABLE", "The model host was restarted."));
+        this.consecutiveCrashes = 0;
+        this.crashTimes = [];
+        this.log("info", "Restarting the model host on request.");
+        if (!load) {
+            this.setState({ kind: "stopped" });
+            return undefined;
+        }
+        return this.load(load);
+    }
+
     async unload(): Promise<void> {
         this.rememberedLoad = undefined;
-        if (!this.host || this.host.exited) return;
+        if (!this.connection || this.connection.isExited) return;
         await this.request("unload", {});
         this.setState({ kind: "stopped" });
     }
@@ -276,262 +225,108 @@ export class ModelHostClient implements TextGenerator {
     dispose(): void {
         if (this.disposed) return;
         this.disposed = true;
-        if (this.restartTimer) clearTimeout(this.restartTimer);
-        const host = this.host;
-        this.host = undefined;
-        this.rejectAllPending(new ModelHostError("HOST_UNAVAILABLE", "The model host was stopped."));
-        // SIGKILL: a stopped or hung host would never act on SIGTERM, and it holds nothing to save.
-        if (host && !host.exited) host.child.kill("SIGKILL");
+        this.endConnection(new ModelHostError("HOST_UNAVAILABLE", "The model host was stopped."));
         this.setState({ kind: "stopped" });
         this.listeners.clear();
     }
 
+    /** Kills the current host and cancels a scheduled restart; their waiters get `error`. */
+    private endConnection(error: ModelHostError): void {
+        if (this.scheduledRestart) {
+            clearTimeout(this.scheduledRestart.timer);
+            this.scheduledRestart.fail(error);
+            this.scheduledRestart = undefined;
+        }
+        this.starting = undefined;
+        this.reload = undefined;
+        const connection = this.connection;
+        this.connection = undefined;
+        connection?.close(error);
+    }
+
     private async loadRemembered(params: LoadParams, onProgress?: (loadProgress: number) => void): Promise<ModelInfo> {
+        const connection = this.connection;
         this.setState({ kind: "loading", progress: 0 });
         try {
             const info = await this.request("load", params, {
                 onProgress: (progress) => {
                     onProgress?.(progress.loadProgress);
-                    if (this.currentState.kind === "loading") this.setState({ kind: "loading", progress: progress.loadProgress });
+                    if (this.currentState.kind === "loading" && this.connection === connection) this.setState({ kind: "loading", progress: progress.loadProgress });
                 },
             });
-            if (this.rememberedLoad === params) this.setState({ kind: "ready", info });
+            if (this.rememberedLoad === params && this.connection === connection) this.setState({ kind: "ready", info });
             return info;
         } catch (error) {
             const hostError = error instanceof ModelHostError ? error : new ModelHostError("INTERNAL", String(error));
-            // A crash during the load is reported by the restart logic instead.
-            if (hostError.code !== "HOST_EXITED") this.setState({ kind: "error", error: hostError });
+            // A crash during the load is reported by the restart logic instead, and a load on a
+            // host that was replaced (Restart Model) says nothing about the new one.
+            if (hostError.code !== "HOST_EXITED" && this.connection === connection) this.setState({ kind: "error", error: hostError });
             throw hostError;
         }
     }
 
-    private request<M extends HostMethod>(
-        method: M,
-        params: HostMethods[M]["params"],
-        options: {
-            signal?: AbortSignal;
-            onProgress?: (progress: HostMethods[M]["progress"], cancel: (reason: CancelReason) => void) => void;
-        } = {},
-    ): Promise<HostMethods[M]["result"]> {
-        const host = this.host;
-        if (this.disposed || !host || host.exited) {
+    private request<M extends HostMethod>(method: M, params: HostMethods[M]["params"], options: RequestOptions<M> = {}): Promise<HostMethods[M]["result"]> {
+        const connection = this.connection;
+        if (this.disposed || !connection || connection.isExited) {
             const why = this.currentState.kind === "restarting" ? "is restarting after a crash" : "is not running";
             return Promise.reject(new ModelHostError("HOST_UNAVAILABLE", `The model host ${why}.`));
         }
-        const id = this.nextId++;
-        const { signal } = options;
-        let cancelSent = false;
-        const cancel = (reason: CancelReason): void => {
-            if (cancelSent || !this.pending.has(id)) return;
-            cancelSent = true;
-            this.send(host, { kind: "cancel", id, reason });
-        };
-        const onAbort = (): void => cancel("cancel");
-        const stallMs = method === "load" ? this.options.requestStallMs ?? DEFAULT_LOAD_STALL_MS : this.options.requestStallMs ?? DEFAULT_REQUEST_STALL_MS;
-        let stallTimer: ReturnType<typeof setTimeout> | undefined;
-        const watchStall = (): void => {
-            if (stallTimer) clearTimeout(stallTimer);
-            stallTimer = setTimeout(() => this.killStuckHost(host, method, stallMs), stallMs);
-            stallTimer.unref?.();
-        };
-        const settle = (): void => {
-            if (stallTimer) clearTimeout(stallTimer);
-            signal?.removeEventListener("abort", onAbort);
-        };
-        watchStall();
-        return new Promise<HostMethods[M]["result"]>((resolve, reject) => {
-            this.pending.set(id, {
-                method,
-                resolve: (result) => {
-                    settle();
-                    resolve(result as HostMethods[M]["result"]);
-                },
-                reject: (error) => {
-                    settle();
-                    reject(error);
-                },
-                onProgress: (progress) => {
-                    watchStall();
-                    options.onProgress?.(progress as HostMethods[M]["progress"], cancel);
-                },
-            });
-            const message: RequestMessageOf<M> = { kind: "request", id, method, params };
-            this.send(host, message);
-            if (signal?.aborted) onAbort();
-            else signal?.addEventListener("abort", onAbort, { once: true });
-        });
+        return connection.request(method, params, options);
     }
 
-    /** A request got no answer for `stallMs` although the host still beats: llama.cpp is stuck. */
-    private killStuckHost(host: HostProcess, method: HostMethod, stallMs: number): void {
-        if (host.exited) return;
-        const modelPath = this.rememberedLoad?.modelPath;
-        this.log("error", `A ${method} request got no answer for ${Math.round(stallMs / 1000)} s${modelPath ? ` (model ${modelPath})` : ""}: killing the stuck model host.`);
-        host.hung = true;
-        host.child.kill("SIGKILL");
+    private connect(): HostConnection {
+        const connection: HostConnection = new HostConnection({
+            hostScriptPath: this.options.hostScriptPath,
+            log: this.log,
+            env: this.options.env,
+            startTimeoutMs: this.options.startTimeoutMs,
+            hangTimeoutMs: this.options.hangTimeoutMs,
+            requestStallMs: this.options.requestStallMs,
+            onExit: (exit) => {
+                if (this.connection === connection) this.onConnectionExit(exit);
+            },
+        });
+        this.connection = connection;
+        return connection;
     }
 
-    private send(host: HostProcess, message: RequestMessageOf<HostMethod> | CancelMessage): void {
-        if (host.exited || !host.child.connected) return;
-        host.child.send(message, (error) => {
-            if (error) this.log("warn", `Could not send ${message.kind} to the model host: ${error.message}`);
-        });
-    }
-
-    private spawn(): HostProcess {
-        const child = fork(this.options.hostScriptPath, [], {
-            // Not the parent's flags (e.g. a test runner's loaders): the host is a plain built ESM file.
-            execArgv: [],
-            serialization: "json",
-            stdio: ["ignore", "pipe", "pipe", "ipc"],
-            // In Electron-based editors, fork() runs the editor binary: make it behave as Node.
-            env: { ...process.env, ...this.options.env, ELECTRON_RUN_AS_NODE: "1" },
-        });
-        const { promise: ready, resolve: markReady, reject: failStart } = settleLater();
-        const host: HostProcess = { child, startedAt: Date.now(), ready, wasReady: false, exited: false, lastHeardAt: Date.now(), hung: false };
-        this.host = host;
-        const startTimeoutMs = this.options.startTimeoutMs ?? DEFAULT_START_TIMEOUT_MS;
-        const startTimer = setTimeout(() => {
-            failStart(new ModelHostError("HOST_UNAVAILABLE", `The model host did not start within ${startTimeoutMs} ms.`));
-            child.kill("SIGKILL");
-        }, startTimeoutMs);
-        startTimer.unref?.();
-
-        const forwardOutput = (level: LogLevel) => (chunk: Buffer) => {
-            for (const line of chunk.toString("utf8").split(/\r?\n/)) if (line.trim()) this.log(level, `[host] ${line}`);
-        };
-        child.stdout?.on("data", forwardOutput("info"));
-        child.stderr?.on("data", forwardOutput("warn"));
-        const hangTimeoutMs = this.options.hangTimeoutMs ?? DEFAULT_HANG_TIMEOUT_MS;
-        const hangCheck = setInterval(() => {
-            if (!host.wasReady || host.exited || Date.now() - host.lastHeardAt < hangTimeoutMs) return;
-            this.log("error", `The model host (pid ${child.pid}) sent nothing for ${hangTimeoutMs} ms: killing it as hung.`);
-            host.hung = true;
-            child.kill("SIGKILL");
-        }, Math.min(HEARTBEAT_INTERVAL_MS, hangTimeoutMs));
-        hangCheck.unref?.();
-        child.on("message", (message: HostMessage) => {
-            host.lastHeardAt = Date.now();
-            if (this.host !== host) return;
-            this.onHostMessage(message, () => {
-                clearTimeout(startTimer);
-                host.wasReady = true;
-                markReady();
-            });
-        });
-        child.on("error", (error) => {
-            this.log("error", `Model host process error: ${error.message}`);
-            failStart(new ModelHostError("HOST_UNAVAILABLE", `The model host could not start: ${error.message}`));
-        });
-        child.on("exit", (code, signal) => {
-            clearTimeout(startTimer);
-            clearInterval(hangCheck);
-            host.exited = true;
-            failStart(new ModelHostError("HOST_EXITED", `The model host exited before it was ready (code ${code}, signal ${signal}).`));
-            if (this.host === host) this.onHostExit(host, code, signal);
-        });
-        this.log("info", `Model host started (pid ${child.pid}).`);
-        return host;
-    }
-
-    private onHostMessage(message: HostMessage, onReady: () => void): void {
-        switch (message.kind) {
-            case "ready":
-                if (message.protocolVersion !== PROTOCOL_VERSION) {
-                    this.log("warn", `Model host speaks protocol ${message.protocolVersion}, expected ${PROTOCOL_VERSION}.`);
-                }
-                onReady();
-                break;
-            case "response": {
-                const request = this.pending.get(message.id);
-                if (!request) return;
-                this.pending.delete(message.id);
-                if (message.ok) request.resolve(message.result);
-                else request.reject(new ModelHostError(message.error.code, message.error.message));
-                break;
-            }
-            case "progress":
-                this.pending.get(message.id)?.onProgress?.(message.progress);
-                break;
-            case "log":
-                this.log(message.level, `[host] ${message.message}`);
-                break;
-            case "heartbeat":
-                break;
-        }
-    }
-
-    private onHostExit(host: HostProcess, code: number | null, signal: NodeJS.Signals | null): void {
-        this.host = undefined;
-        const description = host.hung ? "it stopped answering and was killed" : signal ? `signal ${signal}` : `code ${code}`;
-        const wasLoading = [...this.pending.values()].some((request) => request.method === "load");
-        const modelPath = this.rememberedLoad?.modelPath;
-        const nativeLoadCrash = wasLoading && modelPath !== undefined && signal !== null && NATIVE_CRASH_SIGNALS.has(signal);
-        const exitError = host.hung
-            ? new ModelHostError("HOST_EXITED", `The model host stopped answering and was killed${modelPath ? ` (model ${modelPath})` : ""}.`)
-            : new ModelHostError("HOST_EXITED", `The model host exited (${description}).`);
-        // Loading the same file again would crash again: the load fails with the file and what to do.
-        const loadCrash = nativeLoadCrash ? modelCrashError(modelPath, signal) : undefined;
-        this.rejectAllPending(loadCrash ?? exitError);
+    private onConnectionExit(exit: HostExit): void {
+        this.connection = undefined;
         if (this.disposed) return;
-        this.log("error", `Model host (pid ${host.child.pid}) exited unexpectedly (${description}).`);
-        if (!host.wasReady) {
-            // It never got as far as `ready`: a broken install, which restarting will not fix.
-            this.setState({ kind: "error", error: new ModelHostError("HOST_UNAVAILABLE", `The model host could not start (${description}); see the log for its output.`) });
-            return;
-        }
-        if (loadCrash) {
-            this.setState({ kind: "error", error: loadCrash });
-            return;
-        }
-        if (!this.restart.enabled) {
-            this.setState({ kind: "error", error: exitError });
+        this.log("error", `Model host exited unexpectedly (${exit.description}).`);
+        const code = exit.error.code;
+        // A host that never got ready (or is from another build), or a file llama.cpp crashes on:
+        // starting the same thing again would fail the same way.
+        if (!exit.wasReady || code === "MODEL_CRASHED" || !this.restartPolicy.enabled) {
+            this.setState({ kind: "error", error: exit.error });
             return;
         }
         const now = Date.now();
-        this.crashTimes = [...this.crashTimes.filter((time) => now - time < this.restart.crashWindowMs), now];
-        if (this.crashTimes.length >= this.restart.maxCrashes) {
-            const minutes = Math.round(this.restart.crashWindowMs / 60_000);
-            this.setState({
-                kind: "error",
-                error: new ModelHostError(
-                    "HOST_CRASH_LOOP",
-                    `The model host stopped ${this.crashTimes.length} times in ${minutes} minute${minutes === 1 ? "" : "s"} (last: ${description}); it is not restarted again. Run Restart Model to try again, and see Show Logs for the cause.`,
-                ),
-            });
+        this.crashTimes = [...this.crashTimes.filter((time) => now - time < this.restartPolicy.crashWindowMs), now];
+        if (this.crashTimes.length >= this.restartPolicy.maxCrashes) {
+            this.setState({ kind: "error", error: crashLoopError(this.crashTimes.length, this.restartPolicy.crashWindowMs, exit.description) });
             this.crashTimes = [];
             return;
         }
-        if (now - host.startedAt >= this.restart.healthyAfterMs) this.consecutiveCrashes = 0;
+        if (now - exit.startedAt >= this.restartPolicy.healthyAfterMs) this.consecutiveCrashes = 0;
         this.consecutiveCrashes++;
-        const delayMs = Math.min(this.restart.initialDelayMs * 2 ** (this.consecutiveCrashes - 1), this.restart.maxDelayMs);
+        const delayMs = Math.min(this.restartPolicy.initialDelayMs * 2 ** (this.consecutiveCrashes - 1), this.restartPolicy.maxDelayMs);
         this.setState({ kind: "restarting", attempt: this.consecutiveCrashes, delayMs });
         this.log("info", `Restarting the model host in ${delayMs} ms (attempt ${this.consecutiveCrashes}).`);
+        this.scheduleRestart(delayMs);
+    }
+
+    /** Starts a new host after `delayMs` and reloads the remembered model on it. */
+    private scheduleRestart(delayMs: number): void {
         const { promise: restarted, resolve: finishRestart, reject: failRestart } = settleLater();
         this.starting = restarted;
-        this.restartTimer = setTimeout(() => {
-            this.restartTimer = undefined;
-            if (this.disposed) return failRestart(new ModelHostError("HOST_UNAVAILABLE", "The model host client was disposed."));
+        const timer = setTimeout(() => {
+            this.scheduledRestart = undefined;
             this.setState({ kind: "starting" });
-            const next = this.spawn();
-            next.ready.then(
+            this.connect().ready.then(
                 () => {
                     if (this.starting === restarted) this.starting = undefined;
-                    const params = this.rememberedLoad;
-                    if (params) {
-                        // Registered before the restart promise resolves, so a load() that waited
-                        // for the restart joins this reload instead of loading a second time.
-                        const reload = this.loadRemembered(params);
-                        this.reload = { params, promise: reload };
-                        reload.then(
-                            () => this.log("info", "Model host restarted and the model reloaded."),
-                            (error: unknown) => this.log("error", `Reloading the model after a restart failed: ${error instanceof Error ? error.message : String(error)}`),
-                        ).finally(() => {
-                            if (this.reload?.promise === reload) this.reload = undefined;
-                        });
-                    } else {
-                        this.setState({ kind: "stopped" });
-                    }
+                    this.reloadAfterRestart();
                     finishRestart();
                 },
                 (error: Error) => {
@@ -542,12 +337,25 @@ export class ModelHostClient implements TextGenerator {
                 },
             );
         }, delayMs);
+        this.scheduledRestart = { timer, fail: failRestart };
     }
 
-    private rejectAllPending(error: ModelHostError): void {
-        const pending = [...this.pending.values()];
-        this.pending.clear();
-        for (const request of pending) request.reject(error);
+    private reloadAfterRestart(): void {
+        const params = this.rememberedLoad;
+        if (!params) {
+            this.setState({ kind: "stopped" });
+            return;
+        }
+        // Registered before the restart promise resolves, so a load() that waited for the restart
+        // joins this reload instead of loading a second time.
+        const reload = this.loadRemembered(params);
+        this.reload = { params, promise: reload };
+        reload.then(
+            () => this.log("info", "Model host restarted and the model reloaded."),
+            (error: unknown) => this.log("error", `Reloading the model after a restart failed: ${error instanceof Error ? error.message : String(error)}`),
+        ).finally(() => {
+            if (this.reload?.promise === reload) this.reload = undefined;
+        });
     }
 
     private setState(state: HostState): void {
@@ -562,16 +370,17 @@ export class ModelHostClient implements TextGenerator {
     }
 }
 
-/** The report of a native crash while loading a file: llama.cpp could not cope with it. */
-function modelCrashError(modelPath: string, signal: string): ModelHostError {
+/** The host kept crashing: it is not started again until the user asks. */
+function crashLoopError(crashes: number, windowMs: number, lastExit: string): ModelHostError {
+    const minutes = Math.round(windowMs / 60_000);
     return new ModelHostError(
-        "MODEL_CRASHED",
-        `llama.cpp crashed (${signal}) while loading the model file ${modelPath}. The file is probably corrupt or not a Phi-2 GGUF that llama.cpp supports: download it again or select another file. Show Logs has llama.cpp's last messages.`,
+        "HOST_CRASH_LOOP",
+        `The model host stopped ${crashes} times in ${minutes} minute${minutes === 1 ? "" : "s"} (last: ${lastExit}); it is not restarted again. Run Restart Model to try again, and see Show Logs for the cause.`,
     );
 }
 
 /**
- * A promise settled from outside (a host's start, a restart). Callers that never await it must not
+ * A promise settled from outside (a scheduled restart). Callers that never await it must not
  * cause unhandled rejections, so a rejection is also caught here.
  */
 function settleLater(): { promise: Promise<void>; resolve: () => void; reject: (error: Error) => void } {

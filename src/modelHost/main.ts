@@ -1,4 +1,4 @@
-// Entry of the model host child process (forked with an IPC channel by ModelHostClient).
+// Entry of the model host child process (forked with an IPC channel by src/hostClient/HostConnection).
 // Answers typed requests of the protocol (src/protocol) through one handler per method; a bad message gets an error response, never a crash.
 // Exits at once when the parent goes away or on SIGTERM (processLifetime.ts), so an editor or CLI
 // crash never leaves a model in memory.

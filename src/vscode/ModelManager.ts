@@ -22,6 +22,7 @@ import { LlamaServerError } from "../serverClient/LlamaServerError";
 import type { ServerInfo, ServerState } from "../serverClient/ServerConnection";
 import { ServerTextGenerator } from "../serverClient/ServerTextGenerator";
 import { ACTION_LABELS, describeModelError, type ModelAction } from "./modelErrors";
+import { statusOfHost } from "./hostStatus";
 import { describePlacement, describeThreads } from "./ModelStatusBar";
 import { errorToasts } from "./OneErrorAtATime";
 import { readSettings, toLoadParams, type Phi2Settings } from "./settings";
@@ -62,12 +63,13 @@ interface RememberedMachine {
 const MACHINE_MEMORY_PREFIX = "phi2.machine:";
 
 /**
- * Also the completion engine's TextGenerator: it forwards to whichever host client is current, so
- * the engine survives a "Restart Model" that replaces the client.
+ * Also the completion engine's TextGenerator: it forwards to the one host client (which outlives
+ * crashes and "Restart Model") or, with phi2.backend "server", to the llama-server.
  */
 export class ModelManager implements TextGenerator, vscode.Disposable {
-    private client: ModelHostClient;
-    private clientSubscription: { dispose(): void };
+    /** One for the manager's lifetime: restarts replace the host process inside it, not the client. */
+    private readonly client: ModelHostClient;
+    private readonly clientSubscription: { dispose(): void };
     /** The llama-server backend while phi2.backend is "server". */
     private server: { readonly generator: ServerTextGenerator; readonly subscription: { dispose(): void } } | undefined;
     private current: ModelStatus = { kind: "noModel" };
@@ -112,7 +114,7 @@ export class ModelManager implements TextGenerator, vscode.Disposable {
         return this.current;
     }
 
-    /** The model host client in use (replaced by restart()). */
+    /** The model host client (the same object for the manager's lifetime). */
     get hostClient(): ModelHostClient {
         return this.client;
     }
@@ -243,7 +245,12 @@ export class ModelManager implements TextGenerator, vscode.Disposable {
     }
 
     /** Loads the configured model; resolves when loaded, failed, or there is nothing to load. */
-    async loadConfiguredModel(): Promise<void> {
+    loadConfiguredModel(): Promise<void> {
+        return this.loadModel(false);
+    }
+
+    /** `freshHost`: the local model loads on a new host process (Restart Model). */
+    private async loadModel(freshHost: boolean): Promise<void> {
         const settings = readSettings();
         const attempt = ++this.generation;
         this.stopServer();
@@ -265,7 +272,7 @@ export class ModelManager implements TextGenerator, vscode.Disposable {
         this.setStatus({ kind: "starting" });
         this.loadsInFlight++;
         try {
-            const info = await this.client.load(params);
+            const info = await (freshHost ? this.client.restart(params) : this.client.load(params));
             if (attempt !== this.generation) return;
             this.options.log.info(
                 `Model ready in ${info.loadMs} ms: ${info.architecture}, context ${info.contextSize}/${info.trainContextSize}, ` +
@@ -287,14 +294,10 @@ export class ModelManager implements TextGenerator, vscode.Disposable {
         }
     }
 
-    /** Stops the model host and starts a fresh one with the configured model. */
+    /** Restart Model: a fresh model host loads the configured model (the client stays the same). */
     async restart(): Promise<void> {
         this.options.log.info("Restarting the model host.");
-        this.clientSubscription.dispose();
-        this.client.dispose();
-        this.client = this.createClient();
-        this.clientSubscription = this.client.onDidChangeState((state) => this.onHostState(state));
-        await this.loadConfiguredModel();
+        await this.loadModel(true);
     }
 
     /** Resolves with the model info once ready; rejects on a load error or after the timeout. */
@@ -405,29 +408,11 @@ export class ModelManager implements TextGenerator, vscode.Disposable {
     private onHostState(state: HostState): void {
         // The status belongs to the llama-server while it is the backend (a local load may still be winding down).
         if (this.server) return;
-        switch (state.kind) {
-            case "starting":
-                // Starting is shown as such only when nothing better is known (e.g. after a crash).
-                if (this.current.kind !== "noModel" || this.modelPath) this.setStatus({ kind: "starting" });
-                break;
-            case "loading":
-                this.setStatus({ kind: "loading", progress: state.progress });
-                break;
-            case "ready":
-                this.setStatus({ kind: "ready", info: state.info });
-                break;
-            case "restarting":
-                this.options.log.warn(`The model host crashed; restarting in ${state.delayMs} ms (attempt ${state.attempt}).`);
-                this.setStatus({ kind: "restarting", attempt: state.attempt, delayMs: state.delayMs });
-                break;
-            case "error":
-                // Load errors are reported by loadConfiguredModel(); this catches failures after a crash restart.
-                if (this.loadsInFlight === 0) this.fail(state.error);
-                break;
-            case "stopped":
-                if (!this.modelPath) this.setStatus({ kind: "noModel" });
-                break;
-        }
+        if (state.kind === "restarting") this.options.log.warn(`The model host crashed; restarting in ${state.delayMs} ms (attempt ${state.attempt}).`);
+        // Load errors are reported by loadConfiguredModel(); this catches failures after a crash restart.
+        if (state.kind === "error" && this.loadsInFlight === 0) this.fail(state.error);
+        const status = statusOfHost(state, this.modelPath !== "", this.current.kind);
+        if (status) this.setStatus(status);
     }
 
     /** Once per session: the GPU failed and the model runs on the CPU (slower, but it works). */

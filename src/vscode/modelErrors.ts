@@ -1,7 +1,7 @@
 // What a user reads when the model cannot be used, and what they can do about it. One message per
 // failure kind, each with the actions that fix it.
 import * as path from "node:path";
-import type { ClientErrorCode } from "../hostClient/ModelHostClient";
+import type { ClientErrorCode } from "../hostClient/ModelHostError";
 import type { ServerErrorCode } from "../serverClient/LlamaServerError";
 
 export const PHI2_DOWNLOAD_URL = "https://huggingface.co/TheBloke/phi-2-GGUF";
@@ -37,6 +37,18 @@ export function remoteWindowNote(remoteName: string | undefined): string {
     return ` This is a remote window (${remoteName}): the model must be on the remote machine, and phi2.modelPath goes in the Remote settings (a value in your local User settings is ignored here). Download and Select Model File write it there.`;
 }
 
+/** The model host file is from another build of the extension: only a rebuild or reinstall fixes it (Restart Model would start the same file). The log has the file and both versions. */
+const HOST_VERSION_MISMATCH_REPORT: ModelErrorReport = {
+    message: "Phi-2 Complete's model process belongs to another version of the extension. Reinstall the extension (in a development checkout: run npm run build), then reload the window.",
+    actions: ["showLogs"],
+};
+
+/** The model host never started (its file missing, or it ends before its handshake): the installation is broken, not the model. The log has the host's output. */
+const BROKEN_INSTALL_REPORT: ModelErrorReport = {
+    message: "Phi-2 Complete is not installed correctly: its model process could not start. Reinstall the extension (in a development checkout: run npm run build), then reload the window.",
+    actions: ["showLogs"],
+};
+
 /**
  * The user-facing report for a failed load or a failed model host. The host's messages for model
  * files already say what is wrong and what to select; this adds the buttons.
@@ -61,6 +73,10 @@ export function describeModelError(code: ClientErrorCode | ServerErrorCode, deta
             return { message: detail, actions: ["downloadModel", "selectModelFile"] };
         case "MODEL_CRASHED":
             return { message: detail, actions: ["downloadModel", "selectModelFile", "showLogs"] };
+        case "HOST_VERSION_MISMATCH":
+            return HOST_VERSION_MISMATCH_REPORT;
+        case "HOST_BROKEN_INSTALL":
+            return BROKEN_INSTALL_REPORT;
         case "HOST_CRASH_LOOP":
             return { message: `Phi-2 stopped: ${detail}`, actions: ["restartModel", "showLogs"] };
         case "HOST_EXITED":

@@ -15,7 +15,7 @@ import type { ProjectContextService } from "./ProjectContextService";
 export interface Phi2TestApi {
     readonly engine: CompletionEngine;
     readonly models: ModelManager;
-    /** The current model host client (a restart replaces it). */
+    /** The model host client: the same object for the extension's lifetime (Restart Model replaces its process, not it). */
     readonly client: ModelHostClient;
     readonly provider: Phi2InlineCompletionProvider;
     readonly statusBar: ModelStatusBar;

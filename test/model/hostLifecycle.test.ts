@@ -89,7 +89,7 @@ describe("model host lifecycle", function () {
             const states: HostState[] = [];
             client.onDidChangeState((state) => states.push(state));
             try {
-                await assert.rejects(client.start(), { code: "HOST_EXITED" });
+                await assert.rejects(client.start(), { code: "HOST_BROKEN_INSTALL" });
                 await new Promise((resolve) => setTimeout(resolve, 200));
                 assert.equal(client.state.kind, "error");
                 assert.equal(states.some((state) => state.kind === "restarting"), false);

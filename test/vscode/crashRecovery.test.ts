@@ -2,8 +2,9 @@
 // the editor's background prefill runs, while a completion is generated and while an explanation
 // streams, round after round. Each time the extension host stays up with no unhandled rejection,
 // the status bar shows the restart and the next completion shows the scripted text. Five crashes in
-// three minutes end in the error with Restart Model and Show Logs, and Restart Model works. A host
-// stopped with SIGSTOP is found by the heartbeat and replaced.
+// three minutes end in the error with Restart Model and Show Logs, and Restart Model works (on the
+// same client object, with a new process). A host stopped with SIGSTOP is found by the heartbeat
+// and replaced.
 // PHI2_VSCODE_KILL_ROUNDS sets the rounds (4 kills each; CI 2, the full run 25 = 100 kills).
 import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
@@ -198,6 +199,29 @@ describe("crash and hang recovery in a real VS Code", function () {
         assert.equal(failed.kind === "error" && failed.error.code, "HOST_UNAVAILABLE");
         await vscode.commands.executeCommand("phi2.restartModel");
         await waitForStatus(api, (status) => status.kind === "ready", 60_000);
+        const editor = await openUntitledPython("def add(a, b):\n    ");
+        assert.equal((await triggerSuggestion(api, editor)).shown, "return a + b");
+    });
+
+    it("Restart Model keeps the one client object: a new process loads the model and completes", async function () {
+        this.timeout(180_000);
+        await waitForStatus(api, (status) => status.kind === "ready");
+        const client = api.client;
+        const oldPid = client.pid;
+        const statuses: ModelStatus["kind"][] = [];
+        const subscription = api.models.onDidChangeStatus((status) => statuses.push(status.kind));
+        try {
+            await vscode.commands.executeCommand("phi2.restartModel");
+            await waitForStatus(api, (status) => status.kind === "ready", 60_000);
+        } finally {
+            subscription.dispose();
+        }
+        assert.equal(api.client, client, "the same client object after Restart Model");
+        assert.ok(client.pid !== undefined && client.pid !== oldPid, `a new host process (${oldPid} -> ${client.pid})`);
+        await waitUntilGone(oldPid as number, 5_000);
+        assert.ok(statuses.includes("loading"), JSON.stringify(statuses));
+        assert.equal(statuses.at(-1), "ready", JSON.stringify(statuses));
+        assert.equal(statuses.includes("error"), false, JSON.stringify(statuses));
         const editor = await openUntitledPython("def add(a, b):\n    ");
         assert.equal((await triggerSuggestion(api, editor)).shown, "return a + b");
     });
