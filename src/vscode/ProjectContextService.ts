@@ -19,7 +19,7 @@ import { MAX_CONTEXT_FILE_BYTES, NO_PROJECT_CONTEXT, ProjectContext } from "../c
 import type { DefinitionLocator, ProjectContextMode, ProjectFile, ProjectFileSource, RenderedProjectContext } from "../core/context/ProjectContext";
 import { editMayChangeImports } from "../core/context/importEdits";
 import { RecentSnippets } from "../core/context/RecentSnippets";
-import { topLevelImports } from "../core/python/imports";
+import { indexOfName, topLevelImports } from "../core/python/imports";
 import type { DocumentSnapshot } from "../core/types";
 import { loadPythonParser } from "../core/syntax/pythonParser";
 
@@ -27,8 +27,6 @@ import { loadPythonParser } from "../core/syntax/pythonParser";
 const RENDER_WAIT_MS = 40;
 /** Longest the background render waits for the definition provider's answer about one name. */
 const DEFINITION_WAIT_MS = 250;
-/** Lines of a parenthesised import searched for an imported name. */
-const MAX_IMPORT_LINES = 50;
 /** Rendered contexts kept (one per recently used document). */
 const RENDER_CACHE_ENTRIES = 32;
 
@@ -187,8 +185,8 @@ function relativePathOf(uri: vscode.Uri): string | undefined {
 
 /** The definition provider's answer for a name imported on `line`: a file of the same workspace folder. */
 function definitionLocator(document: vscode.TextDocument, folder: vscode.WorkspaceFolder): DefinitionLocator {
-    return async ({ line, name }) => {
-        const position = importedNamePosition(document, line, name);
+    return async ({ line, endLine, name }) => {
+        const position = importedNamePosition(document, line, endLine, name);
         if (!position) return undefined;
         const answer = vscode.commands.executeCommand<(vscode.Location | vscode.LocationLink)[] | undefined>("vscode.executeDefinitionProvider", document.uri, position);
         const locations = await withTimeout(Promise.resolve(answer).catch(() => undefined), DEFINITION_WAIT_MS);
@@ -202,14 +200,12 @@ function definitionLocator(document: vscode.TextDocument, folder: vscode.Workspa
     };
 }
 
-/** Where `name` is written in the import statement starting on `line` (after its `import` keyword). */
-function importedNamePosition(document: vscode.TextDocument, line: number, name: string): vscode.Position | undefined {
-    const pattern = new RegExp(`(?<![\\w.])${name.replace(/[^\w]/g, "")}(?!\\w)`, "g");
-    for (let current = line; current < Math.min(document.lineCount, line + MAX_IMPORT_LINES); current++) {
+/** Where `name` is written in the import statement on lines `line`-`endLine` (after its `import` keyword). */
+function importedNamePosition(document: vscode.TextDocument, line: number, endLine: number, name: string): vscode.Position | undefined {
+    for (let current = line; current <= Math.min(endLine, document.lineCount - 1); current++) {
         const text = document.lineAt(current).text;
-        pattern.lastIndex = current === line ? Math.max(0, text.search(/\bimport\b/)) : 0;
-        const match = pattern.exec(text);
-        if (match) return new vscode.Position(current, match.index);
+        const index = indexOfName(text, name, current === line ? Math.max(0, text.search(/\bimport\b/)) : 0);
+        if (index >= 0) return new vscode.Position(current, index);
     }
     return undefined;
 }

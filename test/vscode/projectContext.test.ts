@@ -119,6 +119,13 @@ describe("project context in a real VS Code", () => {
         const editor = await showAtEnd(document);
         await editor.edit((edit) => edit.replace(new vscode.Range(0, 0, 0, document.lineAt(0).text.length), "import math"));
         await showAtEnd(document);
+        // The first request after the edit starts the new render and, if it takes longer than the
+        // provider waits for it, goes on with the previous render's context: wait for the new one.
+        const uri = document.uri.toString();
+        await triggerSuggestion(api, editor);
+        for (let waited = 0; api.projectContext.lastRendered(uri)?.files.length !== 0 && waited < 10_000; waited += 100) await sleep(100);
+        assert.deepEqual(api.projectContext.lastRendered(uri)?.files, []);
+        await vscode.commands.executeCommand("editor.action.inlineSuggest.hide");
         const record = await triggerSuggestion(api, editor);
         assert.equal(record.shown, "return a + b");
         assert.equal(record.outcome?.stats.prompt.contextTokens, 0);

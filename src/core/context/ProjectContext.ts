@@ -47,7 +47,7 @@ export interface ProjectFileSource {
  * root, when the editor knows (a Python language server's definition provider). Asked only for
  * names that the module-path rules cannot resolve; answers undefined when it does not know.
  */
-export type DefinitionLocator = (query: { readonly line: number; readonly name: string }) => Promise<string | undefined>;
+export type DefinitionLocator = (query: { readonly line: number; readonly endLine: number; readonly name: string }) => Promise<string | undefined>;
 
 /** Parses Python source (tree-sitter); the caller owns the parser. */
 export type PythonParse = (source: string) => Tree | null;
@@ -125,15 +125,15 @@ export class ProjectContext {
                     continue;
                 }
                 // A layout the path rules do not know (src/ folders, sys.path tweaks): ask the editor.
-                const located = locate && (await this.locatedEntry(locate, imported.line, name));
+                const located = locate && (await this.locatedEntry(locate, imported, name));
                 if (located) add(located.path, [located.entry]);
             }
         }
         return [...sections].filter(([path]) => path !== fromFile).map(([path, entries]) => ({ path, entries }));
     }
 
-    private async locatedEntry(locate: DefinitionLocator, line: number, name: string): Promise<{ path: string; entry: OutlineEntry } | undefined> {
-        const path = await locate({ line, name });
+    private async locatedEntry(locate: DefinitionLocator, imported: ImportedModule, name: string): Promise<{ path: string; entry: OutlineEntry } | undefined> {
+        const path = await locate({ line: imported.line, endLine: imported.endLine, name });
         if (path === undefined) return undefined;
         const entry = (await this.outlineOfFile(path))?.find((candidate) => candidate.name === name);
         return entry && { path, entry };

@@ -12,21 +12,22 @@ export interface ImportedModule {
      * for a whole-module import (`import pkg.util as u`), whose public entries are all of interest.
      */
     readonly names?: readonly string[];
-    /** Line of the import statement (0-based), where an editor's definition provider can be asked. */
+    /** Lines of the import statement (0-based), where an editor's definition provider can be asked. */
     readonly line: number;
+    readonly endLine: number;
 }
 
 /** The document's imports, one entry per module, in file order. `__future__` and `*` are left out. */
 export function importedModules(document: DocumentSnapshot): ImportedModule[] {
     const modules: ImportedModule[] = [];
-    for (const { statement, line } of topLevelImports(document)) {
+    for (const { statement, line, endLine } of topLevelImports(document)) {
         const parsed = parseImportStatement(statement);
         if (parsed === undefined) continue;
         if (parsed.fromModule === undefined) {
-            for (const name of parsed.names) modules.push({ module: targetOf(name.clause), line });
+            for (const name of parsed.names) modules.push({ module: targetOf(name.clause), line, endLine });
             continue;
         }
-        modules.push({ module: parsed.fromModule, names: parsed.names.map((name) => targetOf(name.clause)), line });
+        modules.push({ module: parsed.fromModule, names: parsed.names.map((name) => targetOf(name.clause)), line, endLine });
     }
     return modules;
 }

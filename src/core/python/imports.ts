@@ -86,3 +86,13 @@ export function topLevelImports(document: DocumentSnapshot): { readonly statemen
     }
     return statements;
 }
+
+/**
+ * Where `name` is used as a name of its own in `text`, from `fromIndex` on: not as an attribute
+ * (`x.name`) and not inside a longer name. -1 when it is not used.
+ */
+export function indexOfName(text: string, name: string, fromIndex = 0): number {
+    const pattern = new RegExp(`(?<![\\w.])${name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(?!\\w)`, "g");
+    pattern.lastIndex = fromIndex;
+    return pattern.exec(text)?.index ?? -1;
+}

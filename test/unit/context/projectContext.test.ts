@@ -126,9 +126,9 @@ describe("project context", () => {
         it("lists imported modules with the names taken from them", () => {
             const document = doc("from __future__ import annotations\nfrom .models import User as U, create_user\nimport shop.util as u\nfrom . import (\n    forms,\n)\nfrom x import *\n\nprint(U)\n");
             assert.deepEqual(importedModules(document), [
-                { module: ".models", names: ["User", "create_user"], line: 1 },
-                { module: "shop.util", line: 2 },
-                { module: ".", names: ["forms"], line: 3 },
+                { module: ".models", names: ["User", "create_user"], line: 1, endLine: 1 },
+                { module: "shop.util", line: 2, endLine: 2 },
+                { module: ".", names: ["forms"], line: 3, endLine: 5 },
             ]);
         });
 
@@ -209,15 +209,15 @@ describe("project context", () => {
         it("asks the editor's definition lookup only for names the path rules cannot resolve", async () => {
             const source = files();
             source.files.set("src/shop/vendor_widgets.py", "class Widget:\n    def draw(self): ...\n\nclass Other:\n    pass\n");
-            const asked: { line: number; name: string }[] = [];
-            const locateDefinition = async (query: { line: number; name: string }) => {
+            const asked: { line: number; endLine: number; name: string }[] = [];
+            const locateDefinition = async (query: { line: number; endLine: number; name: string }) => {
                 asked.push(query);
                 return query.name === "Widget" ? "src/shop/vendor_widgets.py" : undefined;
             };
             const rendered = await new ProjectContext(source, parse).render({
                 document: doc("from .models import User\nfrom widgets import Widget, Missing\n"), relativePath: "shop/views.py", budgetTokens: 400, mode: "definitions", locateDefinition,
             });
-            assert.deepEqual(asked, [{ line: 1, name: "Widget" }, { line: 1, name: "Missing" }], "User resolves by path: not asked");
+            assert.deepEqual(asked, [{ line: 1, endLine: 1, name: "Widget" }, { line: 1, endLine: 1, name: "Missing" }], "User resolves by path: not asked");
             assert.ok(rendered.text.includes("# file: src/shop/vendor_widgets.py\nclass Widget:\n    def draw(self): ..."), rendered.text);
             assert.ok(!rendered.text.includes("class Other"), "only the located name");
             assert.deepEqual(rendered.files, ["shop/models.py", "src/shop/vendor_widgets.py"]);

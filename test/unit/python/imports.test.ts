@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { detectFileHeaderEnd } from "../../../src/core/completion/fileHeader";
-import { startsImport, topLevelImports } from "../../../src/core/python/imports";
+import { indexOfName, startsImport, topLevelImports } from "../../../src/core/python/imports";
 import { createTextSnapshot } from "../../../src/core/python/textSnapshot";
 
 // The file header (completion prompt) and the top-level imports (explain, project context) once
@@ -40,5 +40,14 @@ describe("the import scanner", () => {
         const document = createTextSnapshot('"""Usage:\nimport this\n"""\nimport os\n');
         assert.deepEqual(topLevelImports(document), [{ statement: "import os", line: 3, endLine: 3 }]);
         assert.equal(detectFileHeaderEnd(document), 4);
+    });
+
+    it("finds a name used on its own, not as an attribute or inside a longer name", () => {
+        assert.equal(indexOfName("return np.mean(x)", "np"), 7);
+        assert.equal(indexOfName("from pkg import Widget, Slow", "Slow", 16), 24);
+        assert.equal(indexOfName("self.np = numpy", "np"), -1, "an attribute");
+        assert.equal(indexOfName("snp = 1; np_x = 2", "np"), -1, "inside longer names");
+        assert.equal(indexOfName("from Widget import Widget", "Widget", 12), 19, "searched from the index on");
+        assert.equal(indexOfName("aab = 1", "a+b"), -1, "regex characters are literal");
     });
 });
