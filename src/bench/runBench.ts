@@ -10,7 +10,8 @@ import { defaultThreadCount } from "../hostClient/defaultThreadCount";
 import { DEFAULT_PREFILL_CHUNK_TOKENS, DEFAULT_SEQUENCES, normalizeGpuMode, type GpuMode, type LoadParams } from "../protocol/modelHostProtocol";
 import { UsageError, integerFlag, parseFlags, requireFile } from "../cli/cliArguments";
 import { writeBenchResult } from "./writeBenchResult";
-import { createHeadlessHostClient, createHeadlessSyntaxGuard, reportEngineError, stderrLogger } from "../cli/headlessEngine";
+import { createHeadlessHostClient, createHeadlessSyntaxGuard, stderrLogger } from "../cli/headlessEngine";
+import { runBenchCommand } from "./benchCommand";
 import { locateTreeSitterWasmDirectory } from "../cli/treeSitterWasm";
 import { ensurePhi2ShapedModel, ensureTinyRandomModel, loadModelEngineModule, repositoryRoot } from "./benchModel";
 import { checkTargets, formatTable } from "./benchReport";
@@ -200,7 +201,7 @@ export async function runBench(argv: string[]): Promise<number> {
     const client = createHeadlessHostClient(stderrLogger("host", flags.verbose ?? false));
     const syntaxGuard = await createHeadlessSyntaxGuard();
     const checker = await createShownSuggestionChecker(locateTreeSitterWasmDirectory());
-    try {
+    return runBenchCommand("phi2-complete bench", [syntaxGuard, checker, client], async () => {
         const loadParams: LoadParams = {
             modelPath, gpu, threads, contextSize: DEFAULT_COMPLETION_SETTINGS.contextTokens, sequences: DEFAULT_SEQUENCES,
             speculativeLookup: flags.speculative === true,
@@ -215,7 +216,7 @@ export async function runBench(argv: string[]): Promise<number> {
             });
             const output = { ...result, quick, seed, model: { path: modelPath, threads: model.threads, contextSize: model.contextSize }, durationMs: Math.round(performance.now() - started) };
             await writeBenchResult(output, flags, formatServerTable);
-            return 0;
+            return;
         }
 
         const replay = await runTypingReplay({
@@ -269,15 +270,7 @@ export async function runBench(argv: string[]): Promise<number> {
         const targets = checkTargets(partial);
         const result: BenchResult = { ...partial, targets, targetsMissed: targets.filter((target) => target.pass === false).length };
         await writeBenchResult(result, flags, formatTable);
-        return 0;
-    } catch (error) {
-        if (reportEngineError("phi2-complete bench", error)) return 1;
-        throw error;
-    } finally {
-        syntaxGuard.dispose();
-        checker.dispose();
-        client.dispose();
-    }
+    });
 }
 
 interface RealtimeCommand {
@@ -308,7 +301,7 @@ async function runRealtimeCommand(command: RealtimeCommand): Promise<number> {
     const stdlibFiles = await listPythonFiles(await locatePythonStdlib());
     const client = createHeadlessHostClient(stderrLogger("host", command.verbose));
     const syntaxGuard = await createHeadlessSyntaxGuard();
-    try {
+    return runBenchCommand("phi2-complete bench", [syntaxGuard, client], async () => {
         const model = await client.load({
             modelPath: command.modelPath, gpu: command.gpu, threads: command.threads, contextSize: DEFAULT_COMPLETION_SETTINGS.contextTokens,
             sequences: DEFAULT_SEQUENCES, speculativeLookup: command.speculative, kvCacheBudgetMb: command.kvCacheBudgetMb, shiftWindow: command.shiftWindow,
@@ -342,14 +335,7 @@ async function runRealtimeCommand(command: RealtimeCommand): Promise<number> {
             durationMs: Math.round(performance.now() - command.started),
         };
         await writeBenchResult(result, command, formatRealtimeTable);
-        return 0;
-    } catch (error) {
-        if (reportEngineError("phi2-complete bench", error)) return 1;
-        throw error;
-    } finally {
-        syntaxGuard.dispose();
-        client.dispose();
-    }
+    });
 }
 
 /**

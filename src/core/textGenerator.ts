@@ -39,6 +39,12 @@ export interface GenerateOptions {
     readonly onText?: (chunk: string) => boolean | void;
     /** Called while a prompt longer than one evaluation chunk is evaluated (the status bar shows it). */
     readonly onPrefillProgress?: (progress: PrefillProgress) => void;
+    /**
+     * Called when this request's key was given the KV cache (sequence, slot) of another key,
+     * before anything is evaluated: `evictedKey`'s prompt is no longer cached (more documents than
+     * sequences). The engine's idea of what is cached follows it.
+     */
+    readonly onKeyEvicted?: (evictedKey: string) => void;
 }
 
 export interface PrefillOptions {
@@ -48,6 +54,12 @@ export interface PrefillOptions {
     readonly signal?: AbortSignal;
     /** Called while a prompt longer than one evaluation chunk is evaluated (the status bar shows it). */
     readonly onPrefillProgress?: (progress: PrefillProgress) => void;
+    /**
+     * Called when this request's key was given the KV cache (sequence, slot) of another key,
+     * before anything is evaluated: `evictedKey`'s prompt is no longer cached (more documents than
+     * sequences). The engine's idea of what is cached follows it.
+     */
+    readonly onKeyEvicted?: (evictedKey: string) => void;
 }
 
 export interface PrefillResult {
@@ -60,4 +72,9 @@ export interface TextGenerator {
     generate(options: GenerateOptions): Promise<GenerationResult>;
     /** Evaluate a prompt into the sequence's KV cache without generating (background warm-up). */
     prefill(options: PrefillOptions): Promise<PrefillResult>;
+    /**
+     * A generator shared by several users (completions and explanations) reports every request's
+     * evictions here, also those of the requests of others (onKeyEvicted hears only its own).
+     */
+    readonly onDidEvictKey?: (listener: (evictedKey: string) => void) => { dispose(): void };
 }

@@ -219,7 +219,7 @@ export class ModelHostClient implements TextGenerator {
     }
 
     generate(options: GenerateOptions): Promise<GenerationResult> {
-        const { signal, onText, onPrefillProgress, ...rest } = options;
+        const { signal, onText, onPrefillProgress, onKeyEvicted, ...rest } = options;
         const params = {
             sequenceKey: rest.sequenceKey,
             prompt: rest.prompt,
@@ -238,6 +238,10 @@ export class ModelHostClient implements TextGenerator {
                     onPrefillProgress?.(progress.prefill);
                     return;
                 }
+                if ("evictedKey" in progress) {
+                    onKeyEvicted?.(progress.evictedKey);
+                    return;
+                }
                 if (stoppedByCaller) return;
                 const keepGoing = onText?.(progress.text);
                 if (keepGoing === false) {
@@ -251,7 +255,10 @@ export class ModelHostClient implements TextGenerator {
     async prefill(options: PrefillOptions): Promise<PrefillResult> {
         const result = await this.request("prefill", { sequenceKey: options.sequenceKey, prompt: options.prompt, priority: options.priority }, {
             signal: options.signal,
-            onProgress: (progress) => options.onPrefillProgress?.(progress.prefill),
+            onProgress: (progress) => {
+                if ("evictedKey" in progress) options.onKeyEvicted?.(progress.evictedKey);
+                else options.onPrefillProgress?.(progress.prefill);
+            },
         });
         return { completed: result.completed, counters: result.counters };
     }

@@ -83,11 +83,11 @@ const handlers: HostHandlers = {
     unload: () => changeModel(async () => ({ unloaded: await engine.unload() })),
     generate: (params, { signal, progress }) => {
         requireModelSettled();
-        return engine.generate(params, signal, (text) => progress({ text }), (prefill) => progress({ prefill }));
+        return engine.generate(params, signal, (text) => progress({ text }), (prefill) => progress({ prefill }), (evictedKey) => progress({ evictedKey }));
     },
     prefill: (params, { signal, progress }) => {
         requireModelSettled();
-        return engine.prefill(params, signal, (prefill) => progress({ prefill }));
+        return engine.prefill(params, signal, (prefill) => progress({ prefill }), (evictedKey) => progress({ evictedKey }));
     },
     tokenize: ({ text }) => ({ tokens: engine.countTokens(text) }),
     stats: () => engine.stats(),

@@ -91,13 +91,21 @@ export interface ModelInfo {
 }
 
 /** The port's options as plain data: the signal and the callbacks become cancel and progress messages. */
-export type GenerateParams = Omit<GenerateOptions, "signal" | "onText" | "onPrefillProgress">;
+export type GenerateParams = Omit<GenerateOptions, "signal" | "onText" | "onPrefillProgress" | "onKeyEvicted">;
 
-export type PrefillParams = Omit<PrefillOptions, "signal" | "onPrefillProgress">;
+export type PrefillParams = Omit<PrefillOptions, "signal" | "onPrefillProgress" | "onKeyEvicted">;
 
 /** Sent after each evaluated chunk of a prompt longer than one chunk (generate and prefill). */
 export interface PrefillProgressReport {
     readonly prefill: PrefillProgress;
+}
+
+/**
+ * Sent once, before any evaluation, when a generate or prefill got the KV sequence that held
+ * another key (more keys than sequences): that key's prompt is no longer cached.
+ */
+export interface KeyEvictedReport {
+    readonly evictedKey: string;
 }
 
 export type PrefillResponse = PrefillResult;
@@ -118,8 +126,8 @@ export interface HostStats {
  */
 export interface HostMethods {
     load: { params: LoadParams; result: ModelInfo; progress: { readonly loadProgress: number } };
-    generate: { params: GenerateParams; result: GenerationResult; progress: { readonly text: string } | PrefillProgressReport };
-    prefill: { params: PrefillParams; result: PrefillResponse; progress: PrefillProgressReport };
+    generate: { params: GenerateParams; result: GenerationResult; progress: { readonly text: string } | PrefillProgressReport | KeyEvictedReport };
+    prefill: { params: PrefillParams; result: PrefillResponse; progress: PrefillProgressReport | KeyEvictedReport };
     tokenize: { params: TokenizeParams; result: { readonly tokens: number }; progress: never };
     stats: { params: Record<string, never>; result: HostStats; progress: never };
     /** Frees the model and its contexts (e.g. before loading another file). */

@@ -53,7 +53,7 @@ export class ServerTextGenerator implements TextGenerator {
         const info = await this.connection.ready();
         const greedy = (options.temperature ?? 0) <= 0;
         const body: CompletionBody = {
-            ...this.promptFields(options.sequenceKey, options.prompt, info),
+            ...this.promptFields(options, info),
             n_predict: options.maxTokens,
             stream: true,
             // Timings in every event: the counters survive a stream closed early by a stop rule.
@@ -128,7 +128,7 @@ export class ServerTextGenerator implements TextGenerator {
     async prefill(options: PrefillOptions): Promise<PrefillResult> {
         const receivedAt = performance.now();
         const info = await this.connection.ready();
-        const body: CompletionBody = { ...this.promptFields(options.sequenceKey, options.prompt, info), n_predict: 0, stream: false };
+        const body: CompletionBody = { ...this.promptFields(options, info), n_predict: 0, stream: false };
         return this.withRequest(options.sequenceKey, options.priority !== "foreground", options.signal, async (signal) => {
             let answer: CompletionChunk;
             try {
@@ -153,11 +153,18 @@ export class ServerTextGenerator implements TextGenerator {
         this.connection.dispose();
     }
 
-    private promptFields(sequenceKey: string, prompt: string, info: ServerInfo): Pick<CompletionBody, "prompt" | "id_slot" | "cache_prompt"> {
+    /**
+     * The prompt and its slot. A pinned slot taken from another key is reported (onKeyEvicted);
+     * with `server` assignment the server decides, and what it evicts is not known here. (llama-server
+     * may still restore the evicted prompt from its RAM prompt cache, `--cache-ram`: the report errs
+     * on the side of a prefill that turns out cheap.)
+     */
+    private promptFields(options: GenerateOptions | PrefillOptions, info: ServerInfo): Pick<CompletionBody, "prompt" | "id_slot" | "cache_prompt"> {
+        const { prompt } = options;
         return {
             // An empty document starts from <|endoftext|>, as the local host does.
             prompt: prompt.length > 0 ? prompt : [END_OF_TEXT_TOKEN],
-            id_slot: this.slotAssignment === "server" ? -1 : this.slotTable(info).slotFor(sequenceKey),
+            id_slot: this.slotAssignment === "server" ? -1 : this.slotTable(info).slotFor(options.sequenceKey, options.onKeyEvicted),
             cache_prompt: true,
         };
     }

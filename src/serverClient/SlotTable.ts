@@ -21,12 +21,17 @@ export class SlotTable {
         this.order = ids;
     }
 
-    slotFor(key: string): number {
+    /** The slot for `key`; `onEvicted` hears of a key that lost this slot (and its cached prompt) to `key`. */
+    slotFor(key: string, onEvicted?: (evictedKey: string) => void): number {
         if (key === this.dedicatedKey && this.dedicated !== undefined) return this.dedicated;
         let slot = this.slotByKey.get(key);
         if (slot === undefined) {
             slot = this.order[0] ?? 0;
-            for (const [otherKey, otherSlot] of this.slotByKey) if (otherSlot === slot) this.slotByKey.delete(otherKey);
+            for (const [otherKey, otherSlot] of this.slotByKey) {
+                if (otherSlot !== slot) continue;
+                this.slotByKey.delete(otherKey);
+                onEvicted?.(otherKey);
+            }
             this.slotByKey.set(key, slot);
         }
         this.order.splice(this.order.indexOf(slot), 1);

@@ -94,6 +94,9 @@ export class ModelManager implements TextGenerator, vscode.Disposable {
     private readonly speedEmitter = new vscode.EventEmitter<MeasuredSpeed>();
     /** The measured speed moved enough to re-tune the completion budgets (and the tooltip). */
     readonly onDidChangeSpeed = this.speedEmitter.event;
+    private readonly evictionEmitter = new vscode.EventEmitter<string>();
+    /** A request (a completion, a prefill, an explanation) took the KV cache of this key (TextGenerator.onDidEvictKey). */
+    readonly onDidEvictKey = this.evictionEmitter.event;
     /**
      * The model became ready after not being ready: the first load, a reload for a changed
      * setting, a crash restart or Restart Model. Each time the host starts with empty KV caches.
@@ -200,6 +203,10 @@ export class ModelManager implements TextGenerator, vscode.Disposable {
                 onPrefillProgress: (progress) => {
                     activity.progress(progress);
                     options.onPrefillProgress?.(progress);
+                },
+                onKeyEvicted: (evictedKey) => {
+                    options.onKeyEvicted?.(evictedKey);
+                    this.evictionEmitter.fire(evictedKey);
                 },
             });
         } finally {
@@ -319,6 +326,7 @@ export class ModelManager implements TextGenerator, vscode.Disposable {
         this.readyEmitter.dispose();
         this.activityEmitter.dispose();
         this.speedEmitter.dispose();
+        this.evictionEmitter.dispose();
     }
 
     /** Uses the llama-server at phi2.server.url; the local host is stopped (its memory is not needed). */

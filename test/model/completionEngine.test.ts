@@ -439,4 +439,39 @@ describe("completion engine on the model host (scripted tiny model, tree-sitter 
         console.log(`      ${samples.length} pauses, ${modelSamples.length} model requests, ${moves} window moves (${stepEvaluated} tokens); evaluated/baseline ${(evaluated / baseline).toFixed(3)}`);
         assert.ok(evaluated / baseline <= 0.1, `evaluated ${evaluated} of ${baseline} prompt tokens`);
     });
+
+    it("follows the host when documents 4 and 5 take the sequences of 1 and 2 (5 documents, 3 sequences)", async () => {
+        // Timers that record each debounce: the warm or the cold one says what the engine thinks is cached.
+        const delays: number[] = [];
+        const recordingTimers: Timers = {
+            setTimeout: (callback, ms) => {
+                delays.push(ms);
+                return setImmediate(callback);
+            },
+            clearTimeout: (handle) => clearImmediate(handle as ReturnType<typeof setImmediate>),
+        };
+        const { warmMs, coldMs } = settings.debounce;
+        const engine = new CompletionEngine(new CountingGenerator(host), { settings, syntaxGuard: guard, now: () => clock, timers: recordingTimers });
+        const documents = [1, 2, 3, 4, 5].map((n) => new EditorBuffer(`file:///work/sequence${n}.py`, `${pythonSource(150, 90 + n)}def handle_${n}(event):\n    value = event`));
+        const [one, two, three] = documents as [EditorBuffer, EditorBuffer, EditorBuffer];
+        for (const [index, document] of documents.entries()) assertCold(await request(engine, document), `document ${index + 1}`);
+        assert.equal(engine.stateSizes.documentsWithPrompt, 3, "only documents 3, 4 and 5 still have their prompt cached");
+        const signal = new AbortController().signal;
+
+        assert.equal(await engine.prefill(three.snapshot(), three.cursor, signal), undefined, "document 3 kept its sequence: no prefill");
+        three.insert(".");
+        delays.length = 0;
+        assertWarm(await request(engine, three), "document 3");
+        assert.equal(delays[0], warmMs, "document 3 is a warm read");
+
+        const prefilled = await engine.prefill(one.snapshot(), one.cursor, signal);
+        assert.ok(prefilled?.completed, `document 1 lost its sequence to document 4: it is prefilled again (${JSON.stringify(prefilled)})`);
+        assert.ok(prefilled.counters.evaluatedTokens >= prefilled.counters.promptTokens * 0.9, JSON.stringify(prefilled.counters));
+
+        two.insert(".");
+        delays.length = 0;
+        assertCold(await request(engine, two), "document 2 after losing its sequence to document 5");
+        assert.equal(delays[0], coldMs, "document 2 is a cold read");
+        assert.equal(engine.stateSizes.documentsWithPrompt, 3, "documents 4 and 5 lost their sequences to 1 and 2");
+    });
 });

@@ -117,6 +117,23 @@ describe("llama-server backend: exact text (scripted tiny model)", function () {
         }
     });
 
+    it("says which document lost its slot to a new one", async () => {
+        // Two document slots (the third is the explanations'): a third document takes the least recently used one.
+        const prompts = ["# slot one\ndef add(a, b):\n", "# slot two\nif x != y:\n", "# slot three\nfrom . import a\n"];
+        const evicted: string[] = [];
+        const run = (index: number) => generator.generate({ sequenceKey: `file:///slot${index}.py`, prompt: prompts[index]!, maxTokens: 1, onKeyEvicted: (key) => evicted.push(key) });
+        await run(0);
+        await run(1);
+        evicted.length = 0; // whatever the earlier tests' documents lost
+        await run(2);
+        assert.deepEqual(evicted, ["file:///slot0.py"]);
+        const again = await run(0);
+        assert.deepEqual(evicted, ["file:///slot0.py", "file:///slot1.py"]);
+        // llama-server keeps prompts that leave a slot in its RAM prompt cache (--cache-ram, 8 GiB by
+        // default) and restores them: the report is what the slot table knows, the server may do better.
+        console.log(`      slot0 back on another slot: ${again.counters.reusedTokens} of ${again.counters.promptTokens} prompt tokens restored by the server`);
+    });
+
     it("prefills a prompt so the completion there evaluates almost nothing", async () => {
         // A first line no other test's prompt starts with: the slot's earlier cache is no prefix of it.
         const prompt = "# warmed in the background\nif x != y:\n    from . import a\n\tpass\n";

@@ -16,7 +16,8 @@ import type { CompletionSettings } from "../../core/completion/CompletionSetting
 import { defaultThreadCount } from "../../hostClient/defaultThreadCount";
 import { DEFAULT_SEQUENCES } from "../../protocol/modelHostProtocol";
 import { integerFlag, parseFlags, requireFile, UsageError } from "../../cli/cliArguments";
-import { createHeadlessHostClient, createHeadlessSyntaxGuard, reportEngineError, stderrLogger } from "../../cli/headlessEngine";
+import { createHeadlessHostClient, createHeadlessSyntaxGuard, stderrLogger } from "../../cli/headlessEngine";
+import { runBenchCommand } from "../benchCommand";
 import { locateTreeSitterWasmDirectory } from "../../cli/treeSitterWasm";
 import { writeBenchResult } from "../writeBenchResult";
 import { repositoryRoot } from "../benchModel";
@@ -159,7 +160,7 @@ export async function runQualityBench(argv: string[]): Promise<number> {
     const figures = new Map<string, QualityFigures>();
     const samples: QualitySample[] = [];
     let loaded = { contextSize: 0, threads };
-    try {
+    return runBenchCommand("phi2-complete bench quality", [syntaxGuard, checker, workspaceContext], async () => {
         // One model load per host configuration; the variants of one configuration share it.
         for (const [speculative, shiftWindow] of [[false, true], [true, true], [false, false], [true, false]] as const) {
             const group = variants.filter((variant) => (variant.speculative ?? false) === speculative && (variant.shiftWindow ?? true) === shiftWindow);
@@ -206,15 +207,7 @@ export async function runQualityBench(argv: string[]): Promise<number> {
             durationMs: Math.round(performance.now() - started),
         };
         await writeBenchResult(result, flags, formatQualityTable);
-        return 0;
-    } catch (error) {
-        if (reportEngineError("phi2-complete bench quality", error)) return 1;
-        throw error;
-    } finally {
-        syntaxGuard.dispose();
-        checker.dispose();
-        workspaceContext.dispose();
-    }
+    });
 }
 
 /**

@@ -179,8 +179,17 @@ export class CompletionEngine {
     private cache: SuggestionCache;
     private readonly debounce: AdaptiveDebounce;
     private readonly flights = new Map<string, GenerationFlight>();
-    /** The last prompt sent to the model per document (what its KV sequence holds). */
+    /**
+     * The last prompt sent to the model per document (what its KV sequence holds); a document
+     * whose sequence the generator handed to another key is dropped (forgetEvictedPrompt).
+     */
     private readonly lastPrompts = new Map<string, string>();
+    /** Passed with every request: the generator says which document lost its KV cache to it. */
+    private readonly forgetEvictedPrompt = (evictedKey: string): void => {
+        this.lastPrompts.delete(evictedKey);
+    };
+    /** The shared generator's evictions by other requests (an explanation taking a document's sequence). */
+    private readonly evictions: { dispose(): void } | undefined;
     readonly totals: CompletionEngineTotals = {
         requests: 0, modelCalls: 0, typedAheadHits: 0, cacheHits: 0, suggestionsReturned: 0,
         cutBySyntaxGuard: 0, droppedBySyntaxGuard: 0, shown: 0, accepted: 0,
@@ -193,6 +202,7 @@ export class CompletionEngine {
         this.timers = options.timers ?? SYSTEM_TIMERS;
         this.cache = new SuggestionCache(options.settings.cacheEntries);
         this.debounce = new AdaptiveDebounce(options.settings.debounce);
+        this.evictions = generator.onDidEvictKey?.(this.forgetEvictedPrompt);
     }
 
     updateSettings(settings: CompletionSettings): void {
@@ -202,10 +212,15 @@ export class CompletionEngine {
     }
 
     async complete(request: CompletionRequest): Promise<CompletionOutcome> {
-        const timing: Timing = { startedAt: this.now(), modelMs: 0, debounceMs: 0 };
+        const startedAt = this.now();
+        return this.completePrepared(request, this.prepare(request.document, request.position, request.projectContext), startedAt);
+    }
+
+    /** complete() for a request already prepared (at `startedAt`: the preparation counts as overhead). */
+    private async completePrepared(request: CompletionRequest, prepared: PreparedRequest, startedAt: number): Promise<CompletionOutcome> {
+        const timing: Timing = { startedAt, modelMs: 0, debounceMs: 0 };
         this.totals.requests++;
         const { document, position, signal } = request;
-        const prepared = this.prepare(document, position, request.projectContext);
         const uri = document.uri;
         if (signal.aborted) return this.noSuggestion(request, prepared, timing, "cancelled");
         if (splitsSurrogatePair(document.lineAt(position.line), position.character)) return this.noSuggestion(request, prepared, timing, "insideCharacter");
@@ -251,6 +266,7 @@ export class CompletionEngine {
             maxTokens,
             timeCapMs: this.settings.timeCapMs,
             abandonGraceMs: this.settings.abandonGraceMs,
+            onKeyEvicted: this.forgetEvictedPrompt,
             ...(this.settings.latencyBudgetMs > 0 ? { parts: { firstLineAfterMs: Math.min(FIRST_LINE_AFTER_MS, this.settings.latencyBudgetMs), budgetMs: this.settings.latencyBudgetMs } } : {}),
         }, this.timers);
         this.flights.set(uri, flight);
@@ -282,10 +298,11 @@ export class CompletionEngine {
      * first, so each alternative costs its generation only. Automatic requests keep one, greedy.
      */
     async completeWithAlternatives(request: CompletionRequest, count = MAX_ALTERNATIVES): Promise<CompletionChoices> {
-        const primary = await this.complete(request);
+        const startedAt = this.now();
+        const prepared = this.prepare(request.document, request.position, request.projectContext);
+        const primary = await this.completePrepared(request, prepared, startedAt);
         const alternatives: CompletionOutcome[] = [];
         if (request.trigger !== "explicit" || count <= 1 || primary.reason === "cancelled" || primary.reason === "emptyPrompt") return { primary, alternatives };
-        const prepared = this.prepare(request.document, request.position, request.projectContext);
         const seen = new Set(primary.suggestion ? [primary.suggestion.insertText] : []);
         const wanted = primary.suggestion ? count - 1 : count;
         for (let attempt = 0; attempt < ALTERNATIVE_TRIES && alternatives.length < wanted && !request.signal.aborted; attempt++) {
@@ -298,6 +315,7 @@ export class CompletionEngine {
                 maxTokens: this.maxTokensFor(prepared),
                 timeCapMs: this.settings.timeCapMs,
                 abandonGraceMs: 0,
+                onKeyEvicted: this.forgetEvictedPrompt,
                 sampling: { temperature: ALTERNATIVE_TEMPERATURE, seed: ALTERNATIVE_FIRST_SEED + attempt },
             }, this.timers);
             this.totals.modelCalls++;
@@ -316,15 +334,15 @@ export class CompletionEngine {
     /**
      * Evaluates the prompt for a position into the document's KV sequence in the background (a
      * document was opened or the cursor jumped), so the first real request there is fast. Skipped
-     * while a generation for the document runs and when the sequence already holds this prompt.
-     * Resolves undefined when skipped.
+     * while a generation for the document runs and when the sequence still holds this prompt (it
+     * was not handed to another document since). Resolves undefined when skipped.
      */
     async prefill(document: DocumentSnapshot, position: Position, signal: AbortSignal, projectContext?: RenderedProjectContext): Promise<PrefillResult | undefined> {
         const uri = document.uri;
         if (signal.aborted || this.flights.has(uri)) return undefined;
         const prepared = this.prepare(document, position, projectContext);
         if (isBlank(prepared.prompt) || this.lastPrompts.get(uri) === prepared.prompt) return undefined;
-        const result = await this.generator.prefill({ sequenceKey: uri, prompt: prepared.prompt, priority: "background", signal });
+        const result = await this.generator.prefill({ sequenceKey: uri, prompt: prepared.prompt, priority: "background", signal, onKeyEvicted: this.forgetEvictedPrompt });
         if (result.completed && !this.flights.has(uri)) this.lastPrompts.set(uri, prepared.prompt);
         return result;
     }
@@ -357,6 +375,7 @@ export class CompletionEngine {
     dispose(): void {
         for (const flight of this.flights.values()) flight.abort();
         this.flights.clear();
+        this.evictions?.dispose();
     }
 
     private maxTokensFor(prepared: PreparedRequest): number {

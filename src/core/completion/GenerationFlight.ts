@@ -35,6 +35,8 @@ export interface GenerationFlightParams {
      * first complete line, after `budgetMs` whatever there is. Absent: only the whole result.
      */
     readonly parts?: { readonly firstLineAfterMs: number; readonly budgetMs: number };
+    /** The generation took the KV cache of another key (TextGenerator's onKeyEvicted). */
+    readonly onKeyEvicted?: (evictedKey: string) => void;
 }
 
 /** The first part of a generation that goes on (see GenerationFlightParams.parts). */
@@ -77,6 +79,7 @@ export class GenerationFlight {
             priority: "foreground",
             ...(params.sampling ? { temperature: params.sampling.temperature, seed: params.sampling.seed } : {}),
             signal: this.controller.signal,
+            ...(params.onKeyEvicted ? { onKeyEvicted: params.onKeyEvicted } : {}),
             onText: (chunk) => {
                 this.receivedLength += chunk.length;
                 const goOn = this.stopRules.push(chunk);

@@ -190,13 +190,17 @@ export class ModelEngine {
         };
     }
 
-    async prefill(params: PrefillParams, signal: AbortSignal, onPrefillProgress?: (progress: PrefillProgress) => void): Promise<PrefillResponse> {
-        const receivedAt = performance.now();
-        const loaded = this.requireLoaded();
-        const tokens = this.promptTokens(loaded, params.prompt);
+    /** `onKeyEvicted`: this request's key got the sequence of another key, whose prompt is no longer cached (called before any evaluation). */
+    async prefill(
+        params: PrefillParams,
+        signal: AbortSignal,
+        onPrefillProgress?: (progress: PrefillProgress) => void,
+        onKeyEvicted?: (evictedKey: string) => void,
+    ): Promise<PrefillResponse> {
+        const { receivedAt, loaded, tokens } = this.begin(params.prompt);
         const background = params.priority !== "foreground";
         // A prefill may stop early (what it evaluated stays cached), so it gives its sequence up to a completion that finds none free.
-        return this.withSequence(loaded, params.sequenceKey, { background, yieldsSequence: true }, signal, async (sequence, requestSignal) => {
+        return this.withSequence(loaded, params.sequenceKey, { background, yieldsSequence: true, onKeyEvicted }, signal, async (sequence, requestSignal) => {
             const meterBefore = sequence.tokenMeter.getState();
             const evaluation = await this.evaluatePrompt(loaded, sequence, tokens, background, requestSignal, onPrefillProgress);
             const prefillMs = performance.now() - receivedAt;
@@ -212,17 +216,16 @@ export class ModelEngine {
         signal: AbortSignal,
         onText: (text: string) => void,
         onPrefillProgress?: (progress: PrefillProgress) => void,
+        onKeyEvicted?: (evictedKey: string) => void,
     ): Promise<GenerationResult> {
-        const receivedAt = performance.now();
-        const loaded = this.requireLoaded();
-        const tokens = this.promptTokens(loaded, params.prompt);
+        const { receivedAt, loaded, tokens } = this.begin(params.prompt);
         const background = params.priority === "background";
         const cancelledEarly = (): GenerationResult => ({
             text: "",
             stopReason: stopReasonOfAbort(signal),
             counters: countersOf(tokens.length, 0, 0, 0, 0, 0, receivedAt),
         });
-        return this.withSequence(loaded, params.sequenceKey, { background, yieldsSequence: false }, signal, async (sequence, requestSignal) => {
+        return this.withSequence(loaded, params.sequenceKey, { background, yieldsSequence: false, onKeyEvicted }, signal, async (sequence, requestSignal) => {
             const meterAtStart = sequence.tokenMeter.getState();
             // The last prompt token is evaluated by the generating call: its logits give the first new token.
             const lastToken = tokens[tokens.length - 1] as Token;
@@ -367,12 +370,14 @@ export class ModelEngine {
      * Runs `work` with the sequence of `key`. A background holder of the same key is asked to stop
      * at its next chunk or token. Foreground requests hold the priority gate while they run: only
      * once they have their sequence, because a background request parked at the gate keeps its
-     * sequence, and a completion waiting for that very sequence would wait forever.
+     * sequence, and a completion waiting for that very sequence would wait forever. When the pool
+     * hands `key` a sequence another key held, `onKeyEvicted` says which key lost its cache at
+     * once, so the client stops counting on it (a cold read can take seconds before the result).
      */
     private async withSequence<T>(
         loaded: LoadedModel,
         key: string,
-        kind: { background: boolean; yieldsSequence: boolean },
+        kind: { background: boolean; yieldsSequence: boolean; onKeyEvicted: ((evictedKey: string) => void) | undefined },
         signal: AbortSignal,
         work: (sequence: LlamaContextSequence, signal: AbortSignal) => Promise<T>,
         whenCancelledWaiting: () => T,
@@ -393,6 +398,10 @@ export class ModelEngine {
             if (signal.aborted) return whenCancelledWaiting();
             throw error;
         }
+        if (lease.evictedKey !== undefined) {
+            this.log("debug", `The KV sequence of ${lease.evictedKey} was handed to ${key}.`);
+            kind.onKeyEvicted?.(lease.evictedKey);
+        }
         const leaveForeground = background ? undefined : this.gate.enterForeground();
         try {
             return await work(lease.sequence, requestSignal);
@@ -400,6 +409,13 @@ export class ModelEngine {
             leaveForeground?.();
             lease.release();
         }
+    }
+
+    /** What a generate or prefill starts from: when it arrived (its counters' clock), the model, the prompt's tokens. */
+    private begin(prompt: string): { readonly receivedAt: number; readonly loaded: LoadedModel; readonly tokens: Token[] } {
+        const receivedAt = performance.now();
+        const loaded = this.requireLoaded();
+        return { receivedAt, loaded, tokens: this.promptTokens(loaded, prompt) };
     }
 
     private promptTokens(loaded: LoadedModel, prompt: string): Token[] {

@@ -13,6 +13,11 @@ export interface SequenceLease<S> {
     readonly sequence: S;
     /** True when the sequence held another key (or nothing) before this lease. */
     readonly reassigned: boolean;
+    /**
+     * The key this lease took the sequence from: that key's prompt is no longer cached anywhere,
+     * and its next request starts on another sequence (undefined when the sequence was unused or already this key's).
+     */
+    readonly evictedKey: string | undefined;
     release(): void;
 }
 
@@ -67,20 +72,22 @@ export class SequencePool<S> {
         for (;;) {
             options.signal?.throwIfAborted();
             const owned = this.slots.find((slot) => slot.key === key);
-            if (owned) return this.acquireSlot(owned, options, false);
+            if (owned) return this.acquireSlot(owned, options, undefined);
             const idle = this.slots
                 .filter((slot) => slot.holder === undefined && slot.queue.length === 0)
                 .sort((a, b) => a.lastUsed - b.lastUsed)[0];
             if (idle) {
+                const evictedKey = idle.key;
                 idle.key = key;
-                return this.acquireSlot(idle, options, true);
+                return this.acquireSlot(idle, options, { evictedKey });
             }
             if (!options.background) this.askBackgroundForSlot();
             await this.waitFor((wake) => this.waitingForSlot.push(wake), options.signal);
         }
     }
 
-    private async acquireSlot(slot: Slot<S>, options: AcquireOptions, reassigned: boolean): Promise<SequenceLease<S>> {
+    /** `handedOver` is set when the slot was just handed to this key (from `evictedKey`, or unused). */
+    private async acquireSlot(slot: Slot<S>, options: AcquireOptions, handedOver: { readonly evictedKey: string | undefined } | undefined): Promise<SequenceLease<S>> {
         if (slot.holder !== undefined || slot.queue.length > 0) {
             if (!options.background && slot.holder?.background) slot.holder.preempt();
             let entry: { background: boolean; grant: () => void } | undefined;
@@ -104,7 +111,8 @@ export class SequencePool<S> {
         let released = false;
         return {
             sequence: slot.sequence,
-            reassigned,
+            reassigned: handedOver !== undefined,
+            evictedKey: handedOver?.evictedKey,
             release: () => {
                 if (released) return;
                 released = true;

@@ -325,4 +325,46 @@ describe("CompletionEngine", () => {
         assert.equal(await engine.prefill(document, position, new AbortController().signal), undefined, "already warm: skipped");
         assert.equal(generator.prefills.length, 1);
     });
+
+    it("forgets what a document's sequence held once the generator hands that sequence to another document", async () => {
+        const generator = new FakeTextGenerator(() => []);
+        const delays: number[] = [];
+        const engine = engineWith(generator, {
+            settings: withSettings(settings, { debounce: { warmMs: 10, coldMs: 200 }, latencyBudgetMs: 0 }),
+            timers: { setTimeout: (callback, ms) => { delays.push(ms); return setImmediate(callback); }, clearTimeout: (handle) => clearImmediate(handle as ReturnType<typeof setImmediate>) },
+        });
+        const first = at("import os\n\ndef f():\n    |", "file:///work/first.py");
+        const second = at("import sys\n\ndef g():\n    |", "file:///work/second.py");
+        await engine.prefill(first.document, first.position, new AbortController().signal);
+        assert.equal(await engine.prefill(first.document, first.position, new AbortController().signal), undefined, "cached: skipped");
+        await engine.complete(request(first, "automatic"));
+        assert.deepEqual(delays, [10], "first.py's prompt is cached: the warm debounce");
+
+        generator.evictOnNextRequest = [first.document.uri];
+        await engine.complete(request(second, "automatic"));
+        assert.equal(engine.stateSizes.documentsWithPrompt, 1, "only second.py's prompt is cached");
+        await engine.complete(request(at("import os\n\ndef f():\n    r|", first.document.uri), "automatic"));
+        assert.deepEqual(delays, [10, 200, 200], "first.py is cold again");
+        generator.evictOnNextRequest = [second.document.uri];
+        assert.ok(await engine.prefill(first.document, first.position, new AbortController().signal), "first.py is prefilled again");
+        assert.ok(await engine.prefill(second.document, second.position, new AbortController().signal), "second.py lost its sequence to that prefill");
+    });
+
+    it("forgets a document's prompt when another user of a shared generator (an explanation) takes its sequence", async () => {
+        const listeners = new Set<(evictedKey: string) => void>();
+        const generator = Object.assign(new FakeTextGenerator(() => []), {
+            onDidEvictKey: (listener: (evictedKey: string) => void) => {
+                listeners.add(listener);
+                return { dispose: () => listeners.delete(listener) };
+            },
+        });
+        const engine = engineWith(generator);
+        const { document, position } = at("import os\n\ndef f():\n    |");
+        await engine.prefill(document, position, new AbortController().signal);
+        assert.equal(await engine.prefill(document, position, new AbortController().signal), undefined, "cached: skipped");
+        for (const listener of listeners) listener(document.uri);
+        assert.ok(await engine.prefill(document, position, new AbortController().signal), "prefilled again once its sequence went to the explanation");
+        engine.dispose();
+        assert.equal(listeners.size, 0, "the engine stops listening when disposed");
+    });
 });

@@ -14,6 +14,8 @@ export class FakeTextGenerator implements TextGenerator {
     /** Called at the start of each generation (e.g. to move a fake clock). */
     onGenerate: ((options: GenerateOptions) => void) | undefined;
     failWith: Error | undefined;
+    /** Keys the next request reports as evicted (its key was given their KV sequence), as the model host does. */
+    evictOnNextRequest: string[] = [];
     private gate: Promise<void> | undefined;
     private openGate: (() => void) | undefined;
 
@@ -32,6 +34,7 @@ export class FakeTextGenerator implements TextGenerator {
     async generate(options: GenerateOptions): Promise<GenerationResult> {
         this.calls.push(options);
         this.onGenerate?.(options);
+        this.reportEvictions(options);
         if (this.failWith) throw this.failWith;
         const chunks = this.script(options);
         let text = "";
@@ -56,7 +59,12 @@ export class FakeTextGenerator implements TextGenerator {
 
     async prefill(options: PrefillOptions): Promise<PrefillResult> {
         this.prefills.push(options);
+        this.reportEvictions(options);
         return { completed: true, counters: counters(options.prompt.length, 0) };
+    }
+
+    private reportEvictions(options: GenerateOptions | PrefillOptions): void {
+        for (const key of this.evictOnNextRequest.splice(0)) options.onKeyEvicted?.(key);
     }
 }
 

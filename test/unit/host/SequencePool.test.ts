@@ -28,6 +28,17 @@ describe("SequencePool", () => {
         assert.equal((await pool.acquire("a", { background: false })).reassigned, false);
     });
 
+    it("names the key whose sequence a new key took, and only then", async () => {
+        const pool = new SequencePool(["s0", "s1"]);
+        const evicted = async (key: string): Promise<string | undefined> => {
+            const lease = await pool.acquire(key, { background: false });
+            lease.release();
+            return lease.evictedKey;
+        };
+        // Unused sequences first, then the least recently used key's, never a key's own.
+        assert.deepEqual([await evicted("a"), await evicted("b"), await evicted("a"), await evicted("c"), await evicted("a"), await evicted("b")], [undefined, undefined, undefined, "b", undefined, "c"]);
+    });
+
     it("runs requests for one key one at a time, in order", async () => {
         const pool = new SequencePool(["s0"]);
         const first = await pool.acquire("a", { background: false });

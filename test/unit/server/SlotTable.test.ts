@@ -50,4 +50,12 @@ describe("SlotTable", () => {
         table.slotFor("b");
         assert.equal(table.slotFor("c"), a);
     });
+
+    it("names the key that lost its slot to a new key", () => {
+        const table = new SlotTable(3, 0, "explain");
+        const evicted: string[] = [];
+        for (const key of ["a", "b", "a", "explain", "c", "b", "explain"]) table.slotFor(key, (lost) => evicted.push(`${lost}->${key}`));
+        // Two document slots (one is the explanations'): c takes b's, then b takes a's.
+        assert.deepEqual(evicted, ["b->c", "a->b"]);
+    });
 });
