@@ -8,27 +8,10 @@
 // and nowhere else.
 import * as crypto from "node:crypto";
 import * as vscode from "vscode";
-import type { SafeNode } from "../core/explain/safeMarkdown";
+import { EMPTY_VIEW_STATE, type ExplainPanelAction, type ExplainViewState, type ExplainViewStatus } from "./explainViewState";
+import { EXPLAIN_ACTION_LABELS } from "./modelErrors";
 
-export type ExplainViewStatus = "waiting" | "streaming" | "done" | "stopped" | "error";
-
-/** Buttons the panel can offer in its error box. */
-export type ExplainPanelAction = "retry" | "downloadModel" | "selectModelFile" | "restartModel" | "showLogs";
-
-/** Everything the panel shows; the script renders it as a whole (no model text as HTML). */
-export interface ExplainViewState {
-    readonly status: ExplainViewStatus;
-    /** One line under the title: "Explaining...", "Done", "Waiting for the model (42%)". */
-    readonly statusText: string;
-    readonly source?: { readonly title: string; readonly detail: string };
-    /** Notes above the explanation (trimmed input, length cap). */
-    readonly notes: readonly string[];
-    readonly error?: { readonly message: string; readonly actions: readonly { readonly id: ExplainPanelAction; readonly label: string }[] };
-    readonly tree: readonly SafeNode[];
-    readonly canStop: boolean;
-    readonly canCopy: boolean;
-    readonly canExplainAgain: boolean;
-}
+export type { ExplainPanelAction, ExplainViewState, ExplainViewStatus } from "./explainViewState";
 
 /** What the script reports after each render (for tests and diagnostics). */
 export interface ExplainRenderReport {
@@ -47,17 +30,7 @@ export type ExplainPanelMessage =
 
 const VIEW_TYPE = "phi2.explainPanel";
 const TITLE = "Phi-2: Explain";
-const ACTIONS: readonly ExplainPanelAction[] = ["retry", "downloadModel", "selectModelFile", "restartModel", "showLogs"];
-
-export const EMPTY_VIEW_STATE: ExplainViewState = {
-    status: "waiting",
-    statusText: "",
-    notes: [],
-    tree: [],
-    canStop: false,
-    canCopy: false,
-    canExplainAgain: false,
-};
+const ACTIONS = Object.keys(EXPLAIN_ACTION_LABELS) as readonly ExplainPanelAction[];
 
 export class ExplainPanel implements vscode.Disposable {
     private panel: vscode.WebviewPanel | undefined;

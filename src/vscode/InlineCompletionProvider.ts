@@ -10,9 +10,10 @@ import type { RenderedProjectContext } from "../core/context/ProjectContext";
 import type { DocumentSnapshot } from "../core/types";
 import { documentWithItem } from "../core/completion/selectedItem";
 import type { Range } from "../core/types";
+import { INTERNAL_COMMANDS } from "./commandIds";
 import { TextDocumentSnapshot } from "./TextDocumentSnapshot";
 
-export const COMPLETION_ACCEPTED_COMMAND = "phi2.completionAccepted";
+export const COMPLETION_ACCEPTED_COMMAND = INTERNAL_COMMANDS.completionAccepted;
 const TRIGGER_INLINE_SUGGEST_COMMAND = "editor.action.inlineSuggest.trigger";
 
 /** Python files and untitled Python buffers; other schemes (git, output, remote virtual files) are not ours. */

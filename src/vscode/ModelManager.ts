@@ -420,7 +420,7 @@ export class ModelManager implements TextGenerator, vscode.Disposable {
         this.options.log.warn(`The GPU could not be used, the model runs on the CPU: ${reason}`);
         if (this.gpuFallbackReported) return;
         this.gpuFallbackReported = true;
-        void vscode.window.showWarningMessage(`Phi-2 could not use the GPU and runs on the CPU instead (slower). ${reason}`, "Show Logs").then((picked) => {
+        void vscode.window.showWarningMessage(`Phi-2 could not use the GPU and runs on the CPU instead (slower). ${reason}`, ACTION_LABELS.showLogs).then((picked) => {
             if (picked) this.options.runAction("showLogs");
         });
     }

@@ -7,9 +7,10 @@ import { fileNameOf } from "../core/explain/explainPrompt";
 import type { MeasuredSpeed } from "../core/completion/machineTuning";
 import type { ModelActivityView } from "../core/model/ModelActivity";
 import type { ModelInfo } from "../protocol/modelHostProtocol";
+import { INTERNAL_COMMANDS } from "./commandIds";
 import type { ModelStatus } from "./ModelManager";
 
-export const STATUS_BAR_ACTIONS_COMMAND = "phi2.statusBarActions";
+export const STATUS_BAR_ACTIONS_COMMAND = INTERNAL_COMMANDS.statusBarActions;
 
 export interface StatusBarView {
     readonly status: ModelStatus;

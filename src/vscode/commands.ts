@@ -1,55 +1,77 @@
-// The Phi-2 commands (declared in package.json under the "Phi-2" category) and the status bar's
-// action picker.
+// The command table: every command the extension registers, name -> factory(session) -> handler,
+// registered in one place (registerCommands). The ids are in commandIds.ts (the contributed ones
+// match package.json, which a unit test checks); the status bar's action picker is here too.
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import * as vscode from "vscode";
 import { validateModelFile } from "../modelFile/validateModelFile";
-import { DOWNLOAD_MODEL_COMMAND } from "./downloadModelCommand";
-import { ACTION_LABELS, NO_MODEL_MESSAGE, PHI2_DOWNLOAD_URL, remoteWindowNote, type ModelAction } from "./modelErrors";
+import { CONTRIBUTED_COMMANDS, INTERNAL_COMMANDS, TEST_COMMANDS, type CommandName } from "./commandIds";
+import { downloadModelHandler } from "./downloadModelCommand";
+import type { ExplainPanelMessage } from "./ExplainPanel";
+import { ACTION_LABELS, COMMAND_WORDING, NO_MODEL_MESSAGE, PHI2_DOWNLOAD_URL, remoteWindowNote, type ModelAction } from "./modelErrors";
 import type { ModelManager } from "./ModelManager";
-import { STATUS_BAR_ACTIONS_COMMAND } from "./ModelStatusBar";
-import { SET_SERVER_API_KEY_COMMAND } from "./serverApiKey";
+import type { Phi2Session } from "./Phi2Session";
+import { setServerApiKey } from "./serverApiKey";
 import { SETTINGS_SECTION } from "./settings";
+import { readTestCatalogue } from "./testApi";
 
-export const COMMANDS = {
-    selectModelFile: "phi2.selectModelFile",
-    toggleCompletions: "phi2.toggleCompletions",
-    restartModel: "phi2.restartModel",
-    showLogs: "phi2.showLogs",
-    /** "Phi-2: Explain This Code" in the editor's context menu, where a command's category is not shown. */
-    explainFromContextMenu: "phi2.explainFromContextMenu",
-} as const;
+/** The contributed commands' ids by name (kept for the callers that run them). */
+export const COMMANDS = CONTRIBUTED_COMMANDS;
+
+/** Builds a command's handler from the session (once per activation). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a command's arguments are whatever its caller passes
+type CommandFactory = (session: Phi2Session) => (...args: any[]) => unknown;
+
+const COMMAND_TABLE: Readonly<Record<CommandName, CommandFactory>> = {
+    downloadModel: (session) =>
+        downloadModelHandler({
+            modelsFolder: session.modelsFolder,
+            log: session.log,
+            reloadModel: () => session.models.loadConfiguredModel(),
+            testCatalogue: session.testMode ? readTestCatalogue : undefined,
+        }),
+    selectModelFile: (session) => () => selectModelFile(session.modelsFolder, session.log),
+    toggleCompletions: () => () => toggleCompletions(),
+    restartModel: (session) => () => vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: "Restarting Phi-2" }, () => session.models.restart()),
+    showLogs: (session) => () => session.log.show(true),
+    explain: (session) => () => session.explain.explainActiveEditor(),
+    explainFromContextMenu: () => () => vscode.commands.executeCommand(CONTRIBUTED_COMMANDS.explain),
+    setServerApiKey: (session) => (key?: string) => setServerApiKey(session.context.secrets, key),
+    statusBarActions: (session) => () => pickStatusAction(session.models, session.describeStatistics()),
+    completionAccepted: (session) => (outcome) => {
+        session.engine.notifyAccepted(outcome);
+        session.refreshStatusBar();
+    },
+    explainTestState: (session) => () => session.explain.testState(),
+    explainTestMessage: (session) => (message: ExplainPanelMessage) => session.explain.receive(message),
+};
+
+/** The ids this session registers: the test commands only in test mode. */
+function commandIds(session: Phi2Session): Readonly<Partial<Record<CommandName, string>>> {
+    return { ...CONTRIBUTED_COMMANDS, ...INTERNAL_COMMANDS, ...(session.testMode ? TEST_COMMANDS : {}) };
+}
+
+/** Registers every command of the table, each once; the session records which. */
+export function registerCommands(session: Phi2Session): vscode.Disposable[] {
+    return Object.entries(commandIds(session)).map(([name, id]) => {
+        session.registeredCommands.push(id);
+        return vscode.commands.registerCommand(id, COMMAND_TABLE[name as CommandName](session));
+    });
+}
 
 const ACTION_COMMANDS: Record<ModelAction, () => Thenable<unknown> | void> = {
-    downloadModel: () => vscode.commands.executeCommand(DOWNLOAD_MODEL_COMMAND),
-    selectModelFile: () => vscode.commands.executeCommand(COMMANDS.selectModelFile),
-    restartModel: () => vscode.commands.executeCommand(COMMANDS.restartModel),
-    showLogs: () => vscode.commands.executeCommand(COMMANDS.showLogs),
+    downloadModel: () => vscode.commands.executeCommand(CONTRIBUTED_COMMANDS.downloadModel),
+    selectModelFile: () => vscode.commands.executeCommand(CONTRIBUTED_COMMANDS.selectModelFile),
+    restartModel: () => vscode.commands.executeCommand(CONTRIBUTED_COMMANDS.restartModel),
+    showLogs: () => vscode.commands.executeCommand(CONTRIBUTED_COMMANDS.showLogs),
     openDownloadPage: () => vscode.env.openExternal(vscode.Uri.parse(PHI2_DOWNLOAD_URL)),
-    setServerApiKey: () => vscode.commands.executeCommand(SET_SERVER_API_KEY_COMMAND),
+    setServerApiKey: () => vscode.commands.executeCommand(CONTRIBUTED_COMMANDS.setServerApiKey),
     openServerSettings: () => vscode.commands.executeCommand("workbench.action.openSettings", "phi2.server"),
 };
 
 export function runModelAction(action: ModelAction): void {
     void ACTION_COMMANDS[action]();
-}
-
-/**
- * `describeStatistics` gives this session's local completion numbers (CompletionStatistics), listed
- * at the end of the status bar's menu.
- */
-export function registerCommands(models: ModelManager, log: vscode.LogOutputChannel, modelsFolder: string, describeStatistics?: () => readonly string[]): vscode.Disposable[] {
-    return [
-        vscode.commands.registerCommand(COMMANDS.selectModelFile, () => selectModelFile(modelsFolder, log)),
-        vscode.commands.registerCommand(COMMANDS.toggleCompletions, () => toggleCompletions()),
-        vscode.commands.registerCommand(COMMANDS.restartModel, () =>
-            vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: "Restarting Phi-2" }, () => models.restart()),
-        ),
-        vscode.commands.registerCommand(COMMANDS.showLogs, () => log.show(true)),
-        vscode.commands.registerCommand(COMMANDS.explainFromContextMenu, () => vscode.commands.executeCommand("phi2.explain")),
-        vscode.commands.registerCommand(STATUS_BAR_ACTIONS_COMMAND, () => pickStatusAction(models, describeStatistics?.() ?? [])),
-    ];
 }
 
 /**
@@ -72,10 +94,10 @@ async function selectModelFile(modelsFolder: string, log: vscode.LogOutputChanne
     const check = await validateModelFile(file.fsPath);
     if (!check.ok) {
         log.warn(`Not using ${file.fsPath}: ${check.reason}`);
-        const again = "Select Another File...";
-        const choice = await vscode.window.showErrorMessage(`Phi-2: ${check.reason} The model setting was not changed.`, again, ACTION_LABELS.downloadModel);
+        const again = COMMAND_WORDING.selectAnotherFile;
+        const choice = await vscode.window.showErrorMessage(COMMAND_WORDING.notAModelFile(check.reason), again, ACTION_LABELS.downloadModel);
         if (choice === again) await vscode.commands.executeCommand(COMMANDS.selectModelFile);
-        else if (choice) await vscode.commands.executeCommand(DOWNLOAD_MODEL_COMMAND);
+        else if (choice) await vscode.commands.executeCommand(COMMANDS.downloadModel);
         return;
     }
     // Global is the user's machine settings; in a remote window VS Code writes a machine-scoped
@@ -109,7 +131,7 @@ async function pickStatusAction(models: ModelManager, statistics: readonly strin
     const enabled = vscode.workspace.getConfiguration(SETTINGS_SECTION).get<boolean>("enable", true);
     const action = (name: ModelAction, detail?: string): ActionItem => ({ label: ACTION_LABELS[name], detail, run: ACTION_COMMANDS[name] });
     const toggle: ActionItem = {
-        label: enabled ? "Turn Completions Off" : "Turn Completions On",
+        label: enabled ? COMMAND_WORDING.turnCompletionsOff : COMMAND_WORDING.turnCompletionsOn,
         run: () => vscode.commands.executeCommand(COMMANDS.toggleCompletions),
     };
     let items: ActionItem[];

@@ -7,10 +7,12 @@ import { DownloadError, type DownloadErrorCode } from "../download/DownloadError
 import { downloadModelFile, type DownloadProgress } from "../download/downloadModelFile";
 import { catalogueFileUrl, DEFAULT_CATALOGUE_ENTRY, DEFAULT_DOWNLOAD_BASE_URL, findCatalogueEntry, PHI2_CATALOGUE, type CatalogueEntry } from "../download/phi2Catalogue";
 import { describeTransfer } from "../download/transferRate";
+import { CONTRIBUTED_COMMANDS } from "./commandIds";
+import { ACTION_LABELS, DOWNLOAD_ACTION_LABELS } from "./modelErrors";
 import { errorToasts, type ToastAction } from "./OneErrorAtATime";
 import { SETTINGS_SECTION } from "./settings";
 
-export const DOWNLOAD_MODEL_COMMAND = "phi2.downloadModel";
+export const DOWNLOAD_MODEL_COMMAND = CONTRIBUTED_COMMANDS.downloadModel;
 
 export interface DownloadCommandDependencies {
     /** `<global storage>/models`: where downloads go and where the file dialog opens. */
@@ -25,9 +27,10 @@ export interface DownloadCommandDependencies {
     readonly testCatalogue?: () => readonly CatalogueEntry[] | undefined;
 }
 
-export function registerDownloadCommand(dependencies: DownloadCommandDependencies): vscode.Disposable {
+/** The command's handler (the command table registers it): one download at a time. */
+export function downloadModelHandler(dependencies: DownloadCommandDependencies): (id?: string) => Promise<void> {
     let running: Promise<void> | undefined;
-    return vscode.commands.registerCommand(DOWNLOAD_MODEL_COMMAND, async (id?: string) => {
+    return async (id?: string) => {
         if (running) {
             void vscode.window.showInformationMessage("Phi-2: the model is already downloading (see the notification).");
             return;
@@ -37,7 +40,7 @@ export function registerDownloadCommand(dependencies: DownloadCommandDependencie
         if (!entry) return;
         running = download(entry, dependencies).finally(() => (running = undefined));
         await running;
-    });
+    };
 }
 
 async function pickEntry(catalogue: readonly CatalogueEntry[]): Promise<CatalogueEntry | undefined> {
@@ -111,7 +114,7 @@ function proxyUrl(): string | undefined {
 function reportFailure(error: unknown, entry: CatalogueEntry, dependencies: DownloadCommandDependencies): void {
     const downloadError = error instanceof DownloadError ? error : new DownloadError("NETWORK", String(error));
     dependencies.log.warn(`Download of ${entry.fileName} stopped (${downloadError.code}): ${downloadError.message}`);
-    const retry: ToastAction = { title: downloadError.code === "CANCELLED" || downloadError.code === "NETWORK" || downloadError.code === "STALLED" ? "Resume" : "Retry", run: () => vscode.commands.executeCommand(DOWNLOAD_MODEL_COMMAND, entry.id) };
+    const retry: ToastAction = { title: downloadError.code === "CANCELLED" || downloadError.code === "NETWORK" || downloadError.code === "STALLED" ? DOWNLOAD_ACTION_LABELS.resume : DOWNLOAD_ACTION_LABELS.retry, run: () => vscode.commands.executeCommand(DOWNLOAD_MODEL_COMMAND, entry.id) };
     if (downloadError.code === "CANCELLED") {
         void vscode.window.showInformationMessage(`Phi-2: download paused. ${downloadError.message}`, retry.title).then((picked) => picked && retry.run());
         return;
@@ -136,8 +139,8 @@ const FAILURE_ACTIONS: Record<DownloadErrorCode, readonly FailureAction[]> = {
 };
 
 const OTHER_ACTIONS: Record<Exclude<FailureAction, "retry">, ToastAction> = {
-    proxySettings: { title: "Proxy Settings", run: () => vscode.commands.executeCommand("workbench.action.openSettings", "http.proxy") },
-    downloadSettings: { title: "Download Settings", run: () => vscode.commands.executeCommand("workbench.action.openSettings", "phi2.download") },
-    selectModelFile: { title: "Select Model File...", run: () => vscode.commands.executeCommand("phi2.selectModelFile") },
-    showLogs: { title: "Show Logs", run: () => vscode.commands.executeCommand("phi2.showLogs") },
+    proxySettings: { title: DOWNLOAD_ACTION_LABELS.proxySettings, run: () => vscode.commands.executeCommand("workbench.action.openSettings", "http.proxy") },
+    downloadSettings: { title: DOWNLOAD_ACTION_LABELS.downloadSettings, run: () => vscode.commands.executeCommand("workbench.action.openSettings", "phi2.download") },
+    selectModelFile: { title: ACTION_LABELS.selectModelFile, run: () => vscode.commands.executeCommand(CONTRIBUTED_COMMANDS.selectModelFile) },
+    showLogs: { title: ACTION_LABELS.showLogs, run: () => vscode.commands.executeCommand(CONTRIBUTED_COMMANDS.showLogs) },
 };

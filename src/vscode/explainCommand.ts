@@ -1,27 +1,20 @@
-// "Phi-2: Explain This Code": turns the active editor's selection (or the function around the
-// cursor) into an explanation job, runs it on the model and shows it streaming in ExplainPanel.
-// Waits for a model that is still loading, says clearly when there is none, and offers Retry
-// when the model host dies mid-stream.
+// "Phi-2: Explain This Code", the controller: turns the active editor's selection (or the function
+// around the cursor) into an explanation job, runs it on the model and shows it streaming in
+// ExplainPanel. Waits for a model that is still loading, says clearly when there is none, and
+// offers Retry when the model host dies mid-stream. What the panel shows for each state is the
+// presenter's (explainViewState.ts); the wording of failures is modelErrors.ts'. The commands that
+// reach it are in the command table (commands.ts).
 import * as vscode from "vscode";
 import { buildExplainJob, type ExplainJob } from "../core/explain/explainPrompt";
 import { ExplainSession, type ExplainEvent } from "../core/explain/ExplainSession";
-import { markdownToSafeTree } from "../core/explain/safeMarkdown";
 import type { TextGenerator } from "../core/textGenerator";
-import { runModelAction } from "./commands";
-import { ExplainPanel, type ExplainPanelAction, type ExplainPanelMessage, type ExplainRenderReport, type ExplainViewState, type ExplainViewStatus } from "./ExplainPanel";
+import { ExplainPanel, type ExplainPanelMessage, type ExplainRenderReport } from "./ExplainPanel";
+import { presentExplanation, type ExplainRunView, type ExplainViewState, type ExplainViewStatus, type ExplanationText } from "./explainViewState";
 import type { ModelStatus } from "./ModelManager";
-import { ACTION_LABELS, describeModelError, NO_MODEL_MESSAGE } from "./modelErrors";
-import { readSettings } from "./settings";
+import { describeExplainFailure, describeExplainModelError, EXPLAIN_MESSAGES, type ExplainPanelAction, type ModelAction } from "./modelErrors";
+import type { Phi2Settings } from "./settings";
 import { TextDocumentSnapshot } from "./TextDocumentSnapshot";
-import { isTestMode } from "./testApi";
 import { resampledJob, type ExplainSampling } from "../core/explain/explainSampling";
-import type { PrefillProgress } from "../core/textGenerator";
-
-export const EXPLAIN_COMMAND = "phi2.explain";
-/** Test-only (registered in test mode, not contributed): the panel's state as plain data. */
-export const EXPLAIN_TEST_STATE_COMMAND = "phi2.explain.testState";
-/** Test-only: delivers a message as if the panel's buttons sent it (Stop, Copy, Explain Again, Retry). */
-export const EXPLAIN_TEST_MESSAGE_COMMAND = "phi2.explain.testMessage";
 
 /** Streamed text is re-rendered at most this often: each render re-parses the whole Markdown. */
 const RENDER_INTERVAL_MS = 50;
@@ -37,8 +30,10 @@ export interface ExplainModel extends TextGenerator {
 export interface ExplainDependencies {
     readonly models: ExplainModel;
     readonly log?: vscode.LogOutputChannel;
-    /** Register the test-state command (defaults to the extension's test mode). */
-    readonly testMode?: boolean;
+    /** The session's current settings (phi2.explain.maxTokens, phi2.contextSize). */
+    readonly settings: () => Phi2Settings;
+    /** Runs an action picked in the panel's error box (Download, Select Model File...). */
+    readonly runAction: (action: ModelAction) => void;
 }
 
 /** The panel's state for tests: what was asked, what streamed, what the webview rendered. */
@@ -61,21 +56,6 @@ export interface ExplainTestState {
     readonly sampling?: ExplainSampling;
 }
 
-/** Registers the command (and its disposables on the context). */
-export function registerExplainCommand(context: vscode.ExtensionContext, dependencies: ExplainDependencies): vscode.Disposable {
-    const controller = new ExplainController(context.extensionUri, dependencies);
-    const disposables: vscode.Disposable[] = [controller, vscode.commands.registerCommand(EXPLAIN_COMMAND, () => controller.explainActiveEditor())];
-    if (dependencies.testMode ?? isTestMode(context)) {
-        disposables.push(
-            vscode.commands.registerCommand(EXPLAIN_TEST_STATE_COMMAND, () => controller.testState()),
-            vscode.commands.registerCommand(EXPLAIN_TEST_MESSAGE_COMMAND, (message: ExplainPanelMessage) => controller.receive(message)),
-        );
-    }
-    const registration = vscode.Disposable.from(...disposables);
-    context.subscriptions.push(registration);
-    return registration;
-}
-
 /** Where the explained code came from, to explain it again after edits. */
 interface ExplainTarget {
     readonly uri: vscode.Uri;
@@ -87,13 +67,13 @@ type RunState =
     | { readonly kind: "idle" }
     | { readonly kind: "waiting"; readonly job: ExplainJob; readonly subscription: vscode.Disposable }
     | { readonly kind: "session"; readonly session: ExplainSession }
-    | { readonly kind: "failed"; readonly job: ExplainJob; readonly message: string; readonly actions: readonly ExplainPanelAction[]; readonly session?: ExplainSession };
+    /** `stopped`: the user pressed Stop while the model was loading. `session`: the run that failed mid-stream. */
+    | { readonly kind: "failed"; readonly job: ExplainJob; readonly message: string; readonly actions: readonly ExplainPanelAction[]; readonly stopped: boolean; readonly session?: ExplainSession };
 
 export class ExplainController implements vscode.Disposable {
     private readonly panel: ExplainPanel;
     private target: ExplainTarget | undefined;
     private run: RunState = { kind: "idle" };
-    private stoppedWhileWaiting = false;
     private renderTimer: ReturnType<typeof setTimeout> | undefined;
     private copied: string | undefined;
 
@@ -107,12 +87,12 @@ export class ExplainController implements vscode.Disposable {
     async explainActiveEditor(): Promise<void> {
         const editor = vscode.window.activeTextEditor;
         if (!editor) {
-            void vscode.window.showInformationMessage("Phi-2: open a Python file and select the code to explain.");
+            void vscode.window.showInformationMessage(EXPLAIN_MESSAGES.noEditor);
             return;
         }
         const job = this.buildJob(editor.document, editor.selection);
         if (!job) {
-            void vscode.window.showInformationMessage("Phi-2: nothing to explain here. Select some code, or put the cursor inside a function or class.");
+            void vscode.window.showInformationMessage(EXPLAIN_MESSAGES.nothingToExplain);
             return;
         }
         this.target = { uri: editor.document.uri, selection: editor.selection, job };
@@ -152,7 +132,7 @@ export class ExplainController implements vscode.Disposable {
     }
 
     private buildJob(document: vscode.TextDocument, selection: vscode.Selection): ExplainJob | undefined {
-        const settings = readSettings();
+        const settings = this.dependencies.settings();
         const status = this.dependencies.models.status;
         const contextTokens = status.kind === "ready" ? status.info.contextSize : settings.contextSize;
         return buildExplainJob(TextDocumentSnapshot.of(document), selection.active, selection.isEmpty ? undefined : selection, {
@@ -189,7 +169,6 @@ export class ExplainController implements vscode.Disposable {
 
     private start(job: ExplainJob): void {
         this.cancel();
-        this.stoppedWhileWaiting = false;
         this.panel.show();
         this.dependencies.models.wakeIfIdle();
         const status = this.dependencies.models.status;
@@ -198,12 +177,11 @@ export class ExplainController implements vscode.Disposable {
                 this.startSession(job);
                 return;
             case "noModel":
-                this.fail(job, `No Phi-2 model is configured, so there is nothing to explain with. ${NO_MODEL_MESSAGE}`, ["downloadModel", "selectModelFile", "retry"]);
+                this.fail(job, EXPLAIN_MESSAGES.noModel, ["downloadModel", "selectModelFile", "retry"]);
                 return;
             case "error": {
-                const report = describeModelError(status.error.code, status.error.message, status.modelPath);
-                const panelActions = report.actions.filter((action) => action !== "openDownloadPage") as ExplainPanelAction[];
-                this.fail(job, report.message, ["retry", ...panelActions]);
+                const report = describeExplainModelError(status.error.code, status.error.message, status.modelPath);
+                this.fail(job, report.message, report.actions);
                 return;
             }
             default:
@@ -259,8 +237,8 @@ export class ExplainController implements vscode.Disposable {
         this.render();
     }
 
-    private fail(job: ExplainJob, message: string, actions: readonly ExplainPanelAction[], session?: ExplainSession): void {
-        this.run = { kind: "failed", job, message, actions, ...(session ? { session } : {}) };
+    private fail(job: ExplainJob, message: string, actions: readonly ExplainPanelAction[], session?: ExplainSession, stopped = false): void {
+        this.run = { kind: "failed", job, message, actions, stopped, ...(session ? { session } : {}) };
         this.render();
     }
 
@@ -273,9 +251,8 @@ export class ExplainController implements vscode.Disposable {
         switch (message.type) {
             case "stop":
                 if (this.run.kind === "waiting") {
-                    this.stoppedWhileWaiting = true;
                     this.run.subscription.dispose();
-                    this.fail(this.run.job, "Stopped before the model was ready.", ["retry"]);
+                    this.fail(this.run.job, EXPLAIN_MESSAGES.stoppedWhileWaiting, ["retry"], undefined, true);
                 } else if (this.run.kind === "session") {
                     this.run.session.stop();
                 }
@@ -320,7 +297,7 @@ export class ExplainController implements vscode.Disposable {
                 return;
             }
             default:
-                runModelAction(action);
+                this.dependencies.runAction(action);
         }
     }
 
@@ -338,131 +315,29 @@ export class ExplainController implements vscode.Disposable {
     }
 
     private viewState(): ExplainViewState {
-        const job = this.currentJob();
-        const run = this.run;
-        const session = this.shownSession();
-        const text = session?.text ?? "";
-        const notes: string[] = [];
-        if (job?.trimmed) {
-            const shown = job.trimmed.shownEndLine - job.source.startLine + 1;
-            notes.push(
-                `The code is too long for one explanation: only its first ${shown} lines (${lineSpan(job.source.startLine, job.trimmed.shownEndLine)}) ` +
-                    `were sent; ${job.trimmed.omittedLines} more lines were left out.`,
-            );
-        }
-        const outcome = session?.outcome;
-        if (outcome?.reachedLengthCap) {
-            notes.push(`The explanation reached the length limit (phi2.explain.maxTokens = ${job?.maxTokens}) and may end mid-sentence.`);
-        }
+        return presentExplanation({ job: this.currentJob(), run: this.runView(), hasTarget: this.target !== undefined });
+    }
 
-        let status: ExplainViewStatus;
-        let statusText: string;
+    /** The run as the presenter sees it. */
+    private runView(): ExplainRunView {
+        const run = this.run;
         switch (run.kind) {
             case "idle":
-                status = "waiting";
-                statusText = "";
-                break;
+                return run;
             case "waiting":
-                status = "waiting";
-                statusText = waitingText(this.dependencies.models.status);
-                break;
-            case "failed":
-                status = "error";
-                statusText = this.stoppedWhileWaiting ? "Stopped" : "Error";
-                break;
+                return { kind: "waiting", model: this.dependencies.models.status };
             case "session":
-                switch (run.session.status) {
-                    case "idle":
-                    case "streaming":
-                        status = "streaming";
-                        statusText = text === "" ? readingText(run.session.prefillProgress) : "Explaining...";
-                        break;
-                    case "stopped":
-                        status = "stopped";
-                        statusText = "Stopped";
-                        break;
-                    case "error":
-                        status = "error";
-                        statusText = "Error";
-                        break;
-                    default:
-                        status = "done";
-                        statusText = text === "" ? "Done: Phi-2 wrote no explanation. Try Explain Again or select less code." : "Done";
-                }
+                return { kind: "session", ...explanationText(run.session), status: run.session.status, prefillProgress: run.session.prefillProgress };
+            case "failed":
+                return { kind: "failed", message: run.message, actions: run.actions, stopped: run.stopped, ...(run.session ? { shown: explanationText(run.session) } : {}) };
         }
-
-        return {
-            status,
-            statusText,
-            ...(job ? { source: describeSource(job) } : {}),
-            notes,
-            ...(run.kind === "failed"
-                ? { error: { message: run.message, actions: run.actions.map((id) => ({ id, label: PANEL_ACTION_LABELS[id] })) } }
-                : {}),
-            tree: markdownToSafeTree(text),
-            canStop: status === "streaming" || status === "waiting",
-            canCopy: text !== "",
-            canExplainAgain: this.target !== undefined && status !== "streaming" && status !== "waiting",
-        };
     }
 }
 
-const PANEL_ACTION_LABELS: Record<ExplainPanelAction, string> = {
-    retry: "Retry",
-    downloadModel: ACTION_LABELS.downloadModel,
-    selectModelFile: ACTION_LABELS.selectModelFile,
-    restartModel: ACTION_LABELS.restartModel,
-    showLogs: ACTION_LABELS.showLogs,
-};
-
-/** Before the first words: how far the model got reading a long prompt, when the host says. */
-function readingText(progress: PrefillProgress | undefined): string {
-    if (!progress || progress.tokensToEvaluate === 0) return "Reading the code...";
-    return `Reading the code: ${Math.floor((progress.evaluatedTokens / progress.tokensToEvaluate) * 100)}% of ${progress.tokensToEvaluate} tokens...`;
-}
-
-function lineSpan(startLine: number, endLine: number): string {
-    return startLine === endLine ? `line ${startLine + 1}` : `lines ${startLine + 1}-${endLine + 1}`;
-}
-
-export function describeSource(job: ExplainJob): { title: string; detail: string } {
-    const { source } = job;
-    const title =
-        source.kind === "function" ? `Function ${source.name}()` : source.kind === "class" ? `Class ${source.name}` : source.kind === "selection" ? "Selected code" : "Code around the cursor";
-    return { title, detail: `${job.fileName}, ${lineSpan(source.startLine, source.endLine)}` };
-}
-
-function waitingText(status: ModelStatus): string {
-    switch (status.kind) {
-        case "loading":
-            return `Waiting for the Phi-2 model to load (${Math.round(status.progress * 100)}%). The explanation starts when it is ready.`;
-        case "restarting":
-            return "The model process is restarting. The explanation starts when it is ready.";
-        default:
-            return "Starting the Phi-2 model. The explanation starts when it is ready.";
-    }
+function explanationText(session: ExplainSession): ExplanationText {
+    return { text: session.text, reachedLengthCap: session.outcome?.reachedLengthCap };
 }
 
 function errorText(error: unknown): string {
     return error instanceof Error ? error.message : String(error);
-}
-
-/** The panel's wording for a failed explanation (the model host client's error codes). */
-export function describeExplainFailure(error: unknown, hadText: boolean): { message: string; actions: ExplainPanelAction[] } {
-    const code = typeof error === "object" && error !== null && "code" in error ? String((error as { code: unknown }).code) : undefined;
-    const partial = hadText ? " The explanation above is incomplete." : "";
-    switch (code) {
-        case "HOST_EXITED":
-        case "HOST_UNAVAILABLE":
-            return {
-                message: `The Phi-2 model process stopped while explaining (${errorText(error)}). It restarts on its own; press Retry to explain again.${partial}`,
-                actions: ["retry", "showLogs"],
-            };
-        case "NOT_LOADED":
-            return { message: `The Phi-2 model is not loaded yet.${partial} Press Retry once it is ready.`, actions: ["retry", "selectModelFile"] };
-        case "PROMPT_TOO_LONG":
-            return { message: "The code is too long for the model's context. Select a smaller part of it and try again.", actions: ["retry"] };
-        default:
-            return { message: `Explaining failed: ${errorText(error)}.${partial}`, actions: ["retry", "showLogs"] };
-    }
 }

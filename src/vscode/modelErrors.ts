@@ -92,3 +92,77 @@ export function describeModelError(code: ClientErrorCode | ServerErrorCode, deta
             };
     }
 }
+
+/** The button that runs a failed explanation or download again. */
+export const RETRY_LABEL = "Retry";
+
+/** Buttons in the explain panel's error box: the model actions that make sense there, and Retry. */
+export type ExplainPanelAction = "retry" | Extract<ModelAction, "downloadModel" | "selectModelFile" | "restartModel" | "showLogs">;
+
+export const EXPLAIN_ACTION_LABELS: Record<ExplainPanelAction, string> = {
+    retry: RETRY_LABEL,
+    downloadModel: ACTION_LABELS.downloadModel,
+    selectModelFile: ACTION_LABELS.selectModelFile,
+    restartModel: ACTION_LABELS.restartModel,
+    showLogs: ACTION_LABELS.showLogs,
+};
+
+/** What "Phi-2: Explain This Code" says when it cannot start, and when it fails. */
+export const EXPLAIN_MESSAGES = {
+    noEditor: "Phi-2: open a Python file and select the code to explain.",
+    nothingToExplain: "Phi-2: nothing to explain here. Select some code, or put the cursor inside a function or class.",
+    noModel: `No Phi-2 model is configured, so there is nothing to explain with. ${NO_MODEL_MESSAGE}`,
+    stoppedWhileWaiting: "Stopped before the model was ready.",
+} as const;
+
+/** The explain panel's report for a model that is in error: the model's report with Retry first. */
+export function describeExplainModelError(code: ClientErrorCode | ServerErrorCode, detail: string, modelPath: string): { message: string; actions: ExplainPanelAction[] } {
+    const report = describeModelError(code, detail, modelPath);
+    const panelActions = report.actions.filter((action): action is Exclude<ExplainPanelAction, "retry"> => action in EXPLAIN_ACTION_LABELS);
+    return { message: report.message, actions: ["retry", ...panelActions] };
+}
+
+function errorText(error: unknown): string {
+    return error instanceof Error ? error.message : String(error);
+}
+
+/** The panel's wording for a failed explanation (the model host client's error codes). */
+export function describeExplainFailure(error: unknown, hadText: boolean): { message: string; actions: ExplainPanelAction[] } {
+    const code = typeof error === "object" && error !== null && "code" in error ? String((error as { code: unknown }).code) : undefined;
+    const partial = hadText ? " The explanation above is incomplete." : "";
+    switch (code) {
+        case "HOST_EXITED":
+        case "HOST_UNAVAILABLE":
+            return {
+                message: `The Phi-2 model process stopped while explaining (${errorText(error)}). It restarts on its own; press Retry to explain again.${partial}`,
+                actions: ["retry", "showLogs"],
+            };
+        case "NOT_LOADED":
+            return { message: `The Phi-2 model is not loaded yet.${partial} Press Retry once it is ready.`, actions: ["retry", "selectModelFile"] };
+        case "PROMPT_TOO_LONG":
+            return { message: "The code is too long for the model's context. Select a smaller part of it and try again.", actions: ["retry"] };
+        default:
+            return { message: `Explaining failed: ${errorText(error)}.${partial}`, actions: ["retry", "showLogs"] };
+    }
+}
+
+/** The commands' own prompts: a picked file that is not a usable model, the status bar's toggle. */
+export const COMMAND_WORDING = {
+    selectAnotherFile: "Select Another File...",
+    notAModelFile: (reason: string) => `Phi-2: ${reason} The model setting was not changed.`,
+    turnCompletionsOff: "Turn Completions Off",
+    turnCompletionsOn: "Turn Completions On",
+} as const;
+
+/** Buttons of the download's failure toasts that are not model actions. */
+export const DOWNLOAD_ACTION_LABELS = {
+    resume: "Resume",
+    retry: RETRY_LABEL,
+    proxySettings: "Proxy Settings",
+    downloadSettings: "Download Settings",
+} as const;
+
+/** The toast when activation itself fails (a broken install, a missing host script). */
+export function startFailureMessage(detail: string): string {
+    return `Phi-2 Complete failed to start: ${detail}`;
+}

@@ -1,5 +1,6 @@
 // `phi2.*` settings: read once per change, mapped onto the model host's LoadParams and the core's
-// CompletionSettings. The declarations (types, defaults, scopes) live in package.json.
+// CompletionSettings. The declarations (types, defaults, scopes) live in package.json; which keys
+// need a model reload, in settingKeys.ts.
 import * as os from "node:os";
 import * as vscode from "vscode";
 import { defaultThreadCount } from "../hostClient/defaultThreadCount";
@@ -10,6 +11,7 @@ import { DEFAULT_KV_CACHE_BUDGET_MB } from "../core/model/kvCacheLayout";
 import { threadCandidates } from "../core/model/threadChoice";
 import { DEFAULT_PROJECT_CONTEXT_MODE, PROJECT_CONTEXT_MODES, type ProjectContextMode } from "../core/context/ProjectContext";
 import { DEFAULT_SEQUENCES, normalizeGpuMode, type GpuMode, type LoadParams } from "../protocol/modelHostProtocol";
+import { needsModelReload } from "./settingKeys";
 
 export const SETTINGS_SECTION = "phi2";
 
@@ -171,6 +173,13 @@ export function toCompletionSettings(settings: Phi2Settings, modelContextSize?: 
     });
 }
 
-export function affectsCompletion(event: vscode.ConfigurationChangeEvent): boolean {
-    return event.affectsConfiguration(SETTINGS_SECTION);
+/** What a configuration change touches: any `phi2.*` setting, and one that may need a model reload (settingKeys.ts). */
+export interface SettingsChange {
+    readonly affectsPhi2: boolean;
+    readonly mayNeedModelReload: boolean;
+}
+
+export function describeSettingsChange(event: vscode.ConfigurationChangeEvent): SettingsChange {
+    const affectsPhi2 = event.affectsConfiguration(SETTINGS_SECTION);
+    return { affectsPhi2, mayNeedModelReload: affectsPhi2 && needsModelReload((key) => event.affectsConfiguration(key)) };
 }

@@ -24,6 +24,8 @@ export interface Phi2TestApi {
     readonly statistics: CompletionStatistics;
     /** Definitions from other files for the prompt. */
     readonly projectContext: ProjectContextService;
+    /** The command ids activation registered from the command table, in order. */
+    readonly registeredCommands: readonly string[];
     whenReady(timeoutMs?: number): Promise<ModelInfo>;
 }
 

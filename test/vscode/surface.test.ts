@@ -5,6 +5,7 @@ import * as assert from "node:assert/strict";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import * as vscode from "vscode";
+import { CONTRIBUTED_COMMANDS, INTERNAL_COMMANDS, TEST_COMMANDS } from "../../src/vscode/commandIds";
 import type { Phi2TestApi } from "../../src/vscode/testApi";
 import {
     acceptSuggestion,
@@ -42,6 +43,15 @@ describe("the Phi-2 VS Code surface", () => {
             assert.ok(registered.includes(id), `${id} is not registered`);
             assert.equal(contributed.find((command) => command.command === id)?.category, "Phi-2");
         }
+    });
+
+    it("registers every command of the table exactly once, and every contributed command is in the table", async () => {
+        const expected = [...Object.values(CONTRIBUTED_COMMANDS), ...Object.values(INTERNAL_COMMANDS), ...Object.values(TEST_COMMANDS)];
+        assert.deepEqual([...api.registeredCommands].sort(), [...expected].sort(), "activation registered the whole table, each id once");
+        const contributed = (vscode.extensions.getExtension(EXTENSION_ID)?.packageJSON.contributes.commands as { command: string }[]).map((entry) => entry.command);
+        assert.deepEqual([...contributed].sort(), Object.values(CONTRIBUTED_COMMANDS).sort());
+        const registered = new Set(await vscode.commands.getCommands(true));
+        for (const id of expected) assert.ok(registered.has(id), `${id} is not registered with VS Code`);
     });
 
     it("keeps file and model settings machine-scoped (a workspace cannot point them elsewhere)", () => {
