@@ -166,7 +166,8 @@ describe("explanations on the model host (scripted tiny model)", function () {
     it("keeps a document's completion cache across an explanation: the next keystroke reuses the prompt", async () => {
         let clock = 0;
         const engine = new CompletionEngine(host, {
-            settings: withSettings(DEFAULT_COMPLETION_SETTINGS, { contextTokens: info.contextSize }),
+            // Without the typing prefill, each request's counters show all it read itself (the cold one too).
+            settings: withSettings(DEFAULT_COMPLETION_SETTINGS, { contextTokens: info.contextSize, prefillWhileTyping: false }),
             syntaxGuard: guard,
             now: () => clock,
             timers: IMMEDIATE_TIMERS,
