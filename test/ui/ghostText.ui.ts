@@ -18,6 +18,8 @@ export const INTELLISENSE_SETTINGS = {
 };
 /** How long a dismissed ghost text must stay away. */
 const STAYS_DISMISSED_MS = 2_000;
+/** Longest the ghost text may stay on screen after the Esc that dismisses it (the repaint). */
+const DISMISS_RENDER_MS = 500;
 
 function suggestWidget(page: Page) {
     return page.locator(".editor-widget.suggest-widget.visible");
@@ -88,6 +90,10 @@ export function ghostTextScenario({ page, workspace, screenshot }: Scenario): Ch
                 await page.keyboard.press("Escape");
                 await suggestWidget(page).waitFor({ state: "hidden", timeout: 5_000 });
                 await page.keyboard.press("Escape");
+                // The editor repaints after the key: the ghost text must be gone within a moment...
+                const goneBy = Date.now() + DISMISS_RENDER_MS;
+                while ((await ghostTextOnScreen(page)) !== "" && Date.now() < goneBy) await delay(20);
+                // ...and stay gone (no re-ask may bring it back).
                 const deadline = Date.now() + STAYS_DISMISSED_MS;
                 while (Date.now() < deadline) {
                     const shown = await ghostTextOnScreen(page);
