@@ -9,6 +9,7 @@ import { registerCommands } from "./vscode/commands";
 import { ACTION_LABELS, startFailureMessage } from "./vscode/modelErrors";
 import { Phi2Session } from "./vscode/Phi2Session";
 import type { Phi2TestApi } from "./vscode/testApi";
+import { errorText } from "./core/errorText";
 
 export async function activate(context: vscode.ExtensionContext): Promise<Phi2TestApi | undefined> {
     const log = vscode.window.createOutputChannel("Phi-2", { log: true });
@@ -21,7 +22,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<Phi2Te
         session.start();
         return session.testApi();
     } catch (error) {
-        const message = error instanceof Error ? error.message : String(error);
+        const message = errorText(error);
         log.error(`Phi-2 Complete failed to start: ${error instanceof Error ? error.stack ?? message : message}`);
         void vscode.window.showErrorMessage(startFailureMessage(message), ACTION_LABELS.showLogs).then((picked) => {
             if (picked) log.show();

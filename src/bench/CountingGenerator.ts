@@ -24,6 +24,8 @@ export class CountingGenerator implements TextGenerator {
     /** Called with every generation's counters as it ends (the replay's speed estimate follows them, as the extension's does). */
     onCounters: ((counters: GenerationCounters) => void) | undefined;
     private running = 0;
+    /** Per sequence key, the running generate call's phase (for the replay's missed-pause reasons). */
+    private readonly phases = new Map<string, { phase: "readingPrompt" | "generating" }>();
     private idleWaiters: (() => void)[] = [];
 
     constructor(private readonly inner: TextGenerator) {}
@@ -32,10 +34,31 @@ export class CountingGenerator implements TextGenerator {
         return this.running;
     }
 
+    /** What a generate call for this key is doing now: reading its prompt, generating, or none running. */
+    phaseOf(sequenceKey: string): "readingPrompt" | "generating" | undefined {
+        return this.phases.get(sequenceKey)?.phase;
+    }
+
     generate(options: GenerateOptions): Promise<GenerationResult> {
         const place = this.place;
         const startedAt = performance.now();
-        return this.track(this.inner.generate(options).then((result) => {
+        const key = options.sequenceKey;
+        const live: { phase: "readingPrompt" | "generating" } = { phase: "readingPrompt" };
+        this.phases.set(key, live); // a newer call for the key replaces an older one still settling
+        const onText = options.onText;
+        const traced: GenerateOptions = {
+            ...options,
+            onText: (chunk) => {
+                live.phase = "generating";
+                return onText ? onText(chunk) : true;
+            },
+        };
+        const settled = (): void => {
+            if (this.phases.get(key) === live) this.phases.delete(key);
+        };
+        const call = this.inner.generate(traced);
+        call.then(settled, settled);
+        return this.track(call.then((result) => {
             this.calls.push({ kind: "generate", place, sequenceKey: options.sequenceKey, counters: result.counters, stopReason: result.stopReason, wallMs: performance.now() - startedAt });
             this.onCounters?.(result.counters);
             return result;

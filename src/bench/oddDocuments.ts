@@ -9,6 +9,7 @@ import { createTextSnapshot } from "../core/python/textSnapshot";
 import type { DocumentSnapshot, Position } from "../core/types";
 import type { ShownSuggestionChecker } from "./ShownSuggestionChecker";
 import { TypedDocument } from "./TypedDocument";
+import { errorText } from "../core/errorText";
 
 export interface OddDocumentCase {
     readonly name: string;
@@ -164,7 +165,7 @@ async function runCase(options: OddDocumentsOptions, oddCase: OddDocumentCase): 
         return {
             ...base, lines: document?.lineCount ?? 0, ms: Math.round(performance.now() - start), overheadMs: 0,
             hostRssMb: megabytes(await options.hostRssBytes().catch(() => 0)), cliRssMb: megabytes(process.memoryUsage().rss),
-            shown: false, reason: null, guard: null, safe: null, problem: null, error: error instanceof Error ? error.message : String(error),
+            shown: false, reason: null, guard: null, safe: null, problem: null, error: errorText(error),
         };
     }
 }

@@ -140,6 +140,7 @@ export function formatRealtimeTable(result: RealtimeBenchResult): string {
     const rows: Row[] = [
         ["pauses of 2 s or more with ghost text", `${r.pausesWithSuggestion} / ${r.pauses}  (${(r.pausesWithSuggestionRatio * 100).toFixed(0)}%)`, mark("realtime.pausesWithSuggestionRatio")],
         ["pauses of 0.5-2 s with ghost text", `${r.shortPausesWithSuggestion} / ${r.shortPauses}`],
+        ["pauses of 2 s or more without, by cause", Object.entries(r.pausesWithoutSuggestionBy).map(([cause, count]) => `${cause} ${count}`).join(", ") || "none"],
         ["first ghost text after a pause starts", ms(r.firstGhostTextMs), mark("realtime.firstGhostTextMs.p50")],
         ["physical floor per shown suggestion", ms(r.physicalFloorMs)],
         ["  for the pauses above", ms(r.pausePhysicalFloorMs)],

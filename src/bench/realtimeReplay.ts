@@ -5,7 +5,7 @@
 // of suggestions that match, a jump to another function of the file and a switch to another file.
 // For every pause it records whether ghost text appeared and when, as the editor would show it.
 import { CompletionEngine } from "../core/completion/CompletionEngine";
-import type { CompletionOutcome } from "../core/completion/CompletionEngine";
+import type { CompletionOutcome, NoSuggestionReason } from "../core/completion/CompletionEngine";
 import type { MeasuredSpeed } from "../core/completion/machineTuning";
 import type { CompletionSettings } from "../core/completion/CompletionSettings";
 import { SpeedEstimate } from "../core/completion/SpeedEstimate";
@@ -73,6 +73,8 @@ export interface RealtimeReport {
     /** Pauses of 0.5-2 s, and those with ghost text. */
     readonly shortPauses: number;
     readonly shortPausesWithSuggestion: number;
+    /** Pauses of 2 s or more without ghost text, by what their request was doing when they ended (MissedPauseReason). */
+    readonly pausesWithoutSuggestionBy: Readonly<Record<string, number>>;
     /** From the start of a pause of 2 s or more to its ghost text. */
     readonly firstGhostTextMs: Distribution;
     /** Per suggestion shown from a model call: new prompt tokens / prompt speed + tokens to its first line end (or a first part's end) / generation speed. */
@@ -113,7 +115,17 @@ interface PauseRecord {
     readonly lengthMs: number;
     ghostTextAfterMs: number | undefined;
     floorMs: number | undefined;
+    /** A pause that ended without ghost text: what its request was doing then (missedPauseReason). */
+    missedBecause?: MissedPauseReason;
 }
+
+/**
+ * Why a pause ended without ghost text: the request's no-suggestion reason when it had answered
+ * (`syntaxGuard`, `noModelText`, `cutByRules` ...), or what it was doing when the pause ended:
+ * `debounce` (no model call yet, or queued behind another), `readingPrompt` or `generating`
+ * (nothing showable yet).
+ */
+type MissedPauseReason = NoSuggestionReason | "debounce" | "readingPrompt" | "generating" | "noRequest";
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
@@ -231,6 +243,14 @@ export async function runRealtimeReplay(options: RealtimeOptions): Promise<Realt
         }
     };
 
+    const endPause = (record: PauseRecord, active: ActiveRequest | undefined, document: TypedDocument): PauseRecord => {
+        if (record.ghostTextAfterMs !== undefined) return record;
+        const missedBecause: MissedPauseReason = !active ? "noRequest"
+            : active.outcome ? active.outcome.reason ?? "cancelled"
+            : counting.phaseOf(document.uri) ?? "debounce";
+        return { ...record, missedBecause };
+    };
+
     const share = options.durationMs / Math.max(1, options.places.length);
     for (let index = 0; index < options.places.length && performance.now() < deadline; index++) {
         const fn = options.places[index]!;
@@ -288,7 +308,7 @@ export async function runRealtimeReplay(options: RealtimeOptions): Promise<Realt
                 continue;
             }
             if (performance.now() >= placeDeadline) break;
-            if (pause) pauses.push(pause);
+            if (pause) pauses.push(endPause(pause, active, document));
             if (active && !active.outcome) active.controller.abort(); // the new keystroke cancels it
             if (firstKeystrokeAt === undefined) {
                 firstKeystrokeAt = performance.now();
@@ -314,7 +334,7 @@ export async function runRealtimeReplay(options: RealtimeOptions): Promise<Realt
         clearTimeout(prefillTimer);
         prefillController.abort();
         if (active && !active.outcome) active.controller.abort();
-        if (pause && planned === undefined) pauses.push(pause); // the end of the function is a pause too
+        if (pause && planned === undefined) pauses.push(endPause(pause, active, document)); // the end of the function is a pause too
         places.push({
             file: fn.file.path, function: fn.name, line: fn.startLine + 1, arrival, typedCharacters: placeTyped,
             firstCallPromptTokens: null, firstCallEvaluatedTokens: null, firstCompletedCall: null,
@@ -343,8 +363,7 @@ export async function runRealtimeReplay(options: RealtimeOptions): Promise<Realt
     const prefillCalls = counting.calls.filter((call) => call.kind === "prefill");
     const generatedTokens = sum(generates.map((call) => call.counters.generatedTokens));
     const wasted = sum(generates.filter((call) => !shownCounters.has(call.counters)).map((call) => call.counters.generatedTokens));
-    const stopReasons: Record<string, number> = {};
-    for (const call of generates) stopReasons[call.stopReason ?? "unknown"] = (stopReasons[call.stopReason ?? "unknown"] ?? 0) + 1;
+    const stopReasons = countBy(generates.map((call) => call.stopReason ?? "unknown"));
     const long = pauses.filter((record) => record.lengthMs >= LONG_PAUSE_MS);
     const short = pauses.filter((record) => record.lengthMs >= SHORT_PAUSE_MS && record.lengthMs < LONG_PAUSE_MS);
     const longWithText = long.filter((record) => record.ghostTextAfterMs !== undefined);
@@ -363,6 +382,7 @@ export async function runRealtimeReplay(options: RealtimeOptions): Promise<Realt
         pausesWithSuggestionRatio: long.length > 0 ? round(longWithText.length / long.length, 3) : 0,
         shortPauses: short.length,
         shortPausesWithSuggestion: short.filter((record) => record.ghostTextAfterMs !== undefined).length,
+        pausesWithoutSuggestionBy: countBy(long.filter((record) => record.missedBecause !== undefined).map((record) => record.missedBecause!)),
         firstGhostTextMs: distributionOf(longWithText.map((record) => record.ghostTextAfterMs!), 0),
         // Typed-ahead and cached suggestions cost no model time (floor 0): the floor is the model's.
         physicalFloorMs: distributionOf(floors.filter((floor) => floor > 0), 0),
@@ -388,6 +408,12 @@ export async function runRealtimeReplay(options: RealtimeOptions): Promise<Realt
 /** The pause before the next action, when it is long enough to count. */
 function plannedPause(delayMs: number | undefined): PauseRecord | undefined {
     return delayMs !== undefined && delayMs >= SHORT_PAUSE_MS ? { lengthMs: delayMs, ghostTextAfterMs: undefined, floorMs: undefined } : undefined;
+}
+
+function countBy(keys: readonly string[]): Record<string, number> {
+    const counts: Record<string, number> = {};
+    for (const key of keys) counts[key] = (counts[key] ?? 0) + 1;
+    return counts;
 }
 
 function rateOf(tokens: number, ms: number): number {

@@ -5,6 +5,7 @@ import { UsageError } from "./cliArguments";
 import { COMPLETE_USAGE, runComplete } from "./completeCommand";
 import { installSignalExit } from "./signalExit";
 import { terminalSafe } from "./terminalSafe";
+import { errorText } from "../core/errorText";
 
 const USAGE = `phi2-complete: offline Python completions from a local Phi-2 GGUF
 
@@ -42,7 +43,7 @@ export async function main(argv: readonly string[]): Promise<number> {
             return 2;
         }
         // What happened, not where: a stack trace helps no user (--verbose shows the host's logs).
-        process.stderr.write(`phi2-complete: ${terminalSafe(error instanceof Error ? error.message : String(error))}\n`);
+        process.stderr.write(`phi2-complete: ${terminalSafe(errorText(error))}\n`);
         return 1;
     }
 }

@@ -14,6 +14,7 @@ import { pipeline } from "node:stream/promises";
 import { DownloadError, isOfflineErrno } from "./DownloadError";
 import { httpGet } from "./httpGet";
 import { TransferRate } from "./transferRate";
+import { errorText } from "../core/errorText";
 
 export interface DownloadProgress {
     readonly phase: "downloading" | "verifying";
@@ -258,7 +259,7 @@ function classifyTransferError(error: unknown): DownloadError {
     const proxyStatus = (error as { proxyStatus?: number } | undefined)?.proxyStatus;
     if (proxyStatus === 407) return new DownloadError("FORBIDDEN", (error as Error).message);
     if (proxyStatus !== undefined) return new DownloadError("HTTP_ERROR", (error as Error).message);
-    return new DownloadError("NETWORK", `The connection broke: ${error instanceof Error ? error.message : String(error)}`);
+    return new DownloadError("NETWORK", `The connection broke: ${errorText(error)}`);
 }
 
 async function sha256Of(file: string, options: DownloadOptions, totalBytes: number, resumedFromBytes = 0): Promise<string> {

@@ -10,6 +10,7 @@ import type { GenerationResult } from "../core/types";
 import type { HostMethod, HostMethods, HostStats, LoadParams, LogLevel, ModelInfo } from "../protocol/modelHostProtocol";
 import { HostConnection, type HostExit, type HostLogger, type RequestOptions } from "./HostConnection";
 import { ModelHostError } from "./ModelHostError";
+import { errorText } from "../core/errorText";
 
 export { ModelHostError, type ClientErrorCode } from "./ModelHostError";
 
@@ -352,7 +353,7 @@ export class ModelHostClient implements TextGenerator {
         this.reload = { params, promise: reload };
         reload.then(
             () => this.log("info", "Model host restarted and the model reloaded."),
-            (error: unknown) => this.log("error", `Reloading the model after a restart failed: ${error instanceof Error ? error.message : String(error)}`),
+            (error: unknown) => this.log("error", `Reloading the model after a restart failed: ${errorText(error)}`),
         ).finally(() => {
             if (this.reload?.promise === reload) this.reload = undefined;
         });
@@ -364,7 +365,7 @@ export class ModelHostClient implements TextGenerator {
             try {
                 listener(state);
             } catch (error) {
-                this.log("warn", `A host state listener threw: ${error instanceof Error ? error.message : String(error)}`);
+                this.log("warn", `A host state listener threw: ${errorText(error)}`);
             }
         }
     }

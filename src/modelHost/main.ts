@@ -4,7 +4,6 @@
 // crash never leaves a model in memory.
 import { ModelEngine } from "./engine/ModelEngine";
 import { HostFailure } from "./engine/HostFailure";
-import { describe } from "./engine/modelFile";
 import { exitImmediately, exitOnTerminationSignals, startParentWatchdog } from "./processLifetime";
 import { parseParams } from "./requestParams";
 import {
@@ -17,6 +16,7 @@ import {
     type HostMethods,
     type LogLevel,
 } from "../protocol/modelHostProtocol";
+import { errorText } from "../core/errorText";
 
 function send(message: HostMessage): void {
     if (process.connected) process.send?.(message);
@@ -38,7 +38,7 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 
 function toHostError(error: unknown): HostError {
     if (error instanceof HostFailure) return { code: error.code, message: error.message };
-    return { code: "INTERNAL", message: `Internal error in the model host: ${describe(error)}` };
+    return { code: "INTERNAL", message: `Internal error in the model host: ${errorText(error)}` };
 }
 
 interface RequestContext<M extends HostMethod> {
@@ -163,5 +163,5 @@ process.on("message", onMessage);
 // The parent is gone (closed editor, crashed extension host): nothing left to serve.
 process.on("disconnect", () => exitImmediately());
 setInterval(() => send({ kind: "heartbeat" }), HEARTBEAT_INTERVAL_MS).unref();
-process.on("unhandledRejection", (reason) => log("error", `Unhandled rejection in the model host: ${describe(reason)}`));
+process.on("unhandledRejection", (reason) => log("error", `Unhandled rejection in the model host: ${errorText(reason)}`));
 send({ kind: "ready", protocolVersion: PROTOCOL_VERSION, pid: process.pid });

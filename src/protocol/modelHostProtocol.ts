@@ -118,6 +118,11 @@ export interface HostStats {
     readonly loaded: boolean;
     readonly sequencesInUse: number;
     readonly rssBytes: number;
+    /**
+     * What V8 has committed for the host's JavaScript heap (part of rssBytes). It grows with
+     * garbage until a major collection gives it back: RSS minus this is the native memory (llama.cpp).
+     */
+    readonly heapTotalBytes: number;
 }
 
 /**

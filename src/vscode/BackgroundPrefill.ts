@@ -11,6 +11,7 @@ import type { DocumentSnapshot } from "../core/types";
 import type { CompletionEngine } from "../core/completion/CompletionEngine";
 import type { PrefillResult } from "../core/textGenerator";
 import { TextDocumentSnapshot } from "./TextDocumentSnapshot";
+import { errorText } from "../core/errorText";
 
 /**
  * Pause before a prefill starts. Long enough that flicking through editors or holding an arrow key
@@ -194,7 +195,7 @@ export class BackgroundPrefill implements vscode.Disposable {
             if (!result) record = { ...where, result: "skipped", elapsedMs };
             else record = { ...where, result: result.completed ? "completed" : "cancelled", counters: result.counters, elapsedMs };
         } catch (error) {
-            const message = error instanceof Error ? error.message : String(error);
+            const message = errorText(error);
             // Aborted or the host went away mid-way (a restart): nothing to report to the user.
             record = { ...where, result: abort.signal.aborted ? "cancelled" : "failed", elapsedMs: Date.now() - started, error: message };
         } finally {

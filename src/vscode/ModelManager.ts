@@ -25,7 +25,7 @@ import { ACTION_LABELS, describeModelError, type ModelAction } from "./modelErro
 import { statusOfHost } from "./hostStatus";
 import { describePlacement, describeThreads } from "./ModelStatusBar";
 import { errorToasts } from "./OneErrorAtATime";
-import { readSettings, toLoadParams, type Phi2Settings } from "./settings";
+import { toLoadParams, type Phi2Settings } from "./settings";
 
 export type ModelStatus =
     | { readonly kind: "noModel" }
@@ -42,6 +42,8 @@ export type ModelStatus =
 export interface ModelManagerOptions {
     readonly hostScriptPath: string;
     readonly log: vscode.LogOutputChannel;
+    /** The session's settings (read once per configuration change, not here). */
+    readonly settings: () => Phi2Settings;
     /** Runs a user-facing action picked from an error message. */
     readonly runAction: (action: ModelAction) => void;
     /** The llama-server API key from SecretStorage (phi2.backend "server"). */
@@ -241,7 +243,7 @@ export class ModelManager implements TextGenerator, vscode.Disposable {
      * must not cost a reload.
      */
     async reloadIfSettingsChanged(): Promise<void> {
-        if (effectiveParamsKey() !== this.loadedParamsKey) await this.loadConfiguredModel();
+        if (effectiveParamsKey(this.options.settings()) !== this.loadedParamsKey) await this.loadConfiguredModel();
     }
 
     /** Loads the configured model; resolves when loaded, failed, or there is nothing to load. */
@@ -251,10 +253,10 @@ export class ModelManager implements TextGenerator, vscode.Disposable {
 
     /** `freshHost`: the local model loads on a new host process (Restart Model). */
     private async loadModel(freshHost: boolean): Promise<void> {
-        const settings = readSettings();
+        const settings = this.options.settings();
         const attempt = ++this.generation;
         this.stopServer();
-        this.loadedParamsKey = effectiveParamsKey();
+        this.loadedParamsKey = effectiveParamsKey(settings);
         if (settings.backend === "server") return this.connectServer(settings, attempt);
         this.modelPath = settings.modelPath;
         if (!settings.modelPath) {
@@ -442,8 +444,7 @@ export class ModelManager implements TextGenerator, vscode.Disposable {
 }
 
 /** What decides which model is used (the backend in use and its settings), compared by value. */
-function effectiveParamsKey(): string {
-    const settings = readSettings();
+function effectiveParamsKey(settings: Phi2Settings): string {
     if (settings.backend === "server") return JSON.stringify({ server: settings.serverUrl });
     return settings.modelPath ? JSON.stringify(toLoadParams(settings)) : "";
 }

@@ -55,7 +55,7 @@ export class Phi2Session implements vscode.Disposable {
     ) {
         this.modelsFolder = path.join(context.globalStorageUri.fsPath, "models");
         this.testMode = isTestMode(context);
-        this.models = new ModelManager({ hostScriptPath, log, runAction: runModelAction, serverApiKey: () => readServerApiKey(context.secrets), machineMemory: context.globalState });
+        this.models = new ModelManager({ hostScriptPath, log, settings: () => this.current, runAction: runModelAction, serverApiKey: () => readServerApiKey(context.secrets), machineMemory: context.globalState });
         this.models.setIdleUnloadMinutes(this.current.idleUnloadMinutes);
         // The budgets follow this machine's measured speed (explicit settings win).
         this.engine = new CompletionEngine(this.models, { settings: this.completionSettings(), syntaxGuard });
@@ -182,10 +182,15 @@ export class Phi2Session implements vscode.Disposable {
     private onDidChangeConfiguration(event: vscode.ConfigurationChangeEvent): void {
         const change = describeSettingsChange(event);
         if (!change.affectsPhi2) return;
-        this.current = readSettings();
-        this.engine.updateSettings(this.completionSettings());
+        this.refreshSettings();
         // Compared by value: VS Code also reports a workspace's ignored machine-scoped keys as changed.
         if (change.mayNeedModelReload) void this.models.reloadIfSettingsChanged();
+    }
+
+    /** Reads the settings again and applies what applies live (the model manager reads them from here too). */
+    private refreshSettings(): void {
+        this.current = readSettings();
+        this.engine.updateSettings(this.completionSettings());
         this.models.setIdleUnloadMinutes(this.current.idleUnloadMinutes);
         if (!this.current.enable || !this.current.backgroundPrefill) this.prefill.cancel();
         this.refreshStatusBar();

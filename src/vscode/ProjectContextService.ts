@@ -22,6 +22,7 @@ import { RecentSnippets } from "../core/context/RecentSnippets";
 import { indexOfName, topLevelImports } from "../core/python/imports";
 import type { DocumentSnapshot } from "../core/types";
 import { loadPythonParser } from "../core/syntax/pythonParser";
+import { errorText } from "../core/errorText";
 
 /** Longest a request waits for a context that is not cached yet (reading and outlining a few files). */
 const RENDER_WAIT_MS = 40;
@@ -83,7 +84,7 @@ export class ProjectContextService implements vscode.Disposable {
         const render: CachedRender = {
             key,
             result: this.render(folder, document, snapshot, relativePath, budgetTokens, mode).catch((error: unknown) => {
-                this.options.log.warn(`Project context for ${relativePath} failed: ${error instanceof Error ? error.message : String(error)}`);
+                this.options.log.warn(`Project context for ${relativePath} failed: ${errorText(error)}`);
                 return NO_PROJECT_CONTEXT;
             }),
         };
@@ -156,7 +157,7 @@ export class ProjectContextService implements vscode.Disposable {
             try {
                 return await loadPythonParser(this.options.wasmDirectory);
             } catch (error) {
-                this.options.log.warn(`The Python parser could not be loaded (${error instanceof Error ? error.message : String(error)}): no project context.`);
+                this.options.log.warn(`The Python parser could not be loaded (${errorText(error)}): no project context.`);
                 return undefined;
             }
         })();

@@ -15,6 +15,7 @@ import { describeExplainFailure, describeExplainModelError, EXPLAIN_MESSAGES, ty
 import type { Phi2Settings } from "./settings";
 import { TextDocumentSnapshot } from "./TextDocumentSnapshot";
 import { resampledJob, type ExplainSampling } from "../core/explain/explainSampling";
+import { errorText } from "../core/errorText";
 
 /** Streamed text is re-rendered at most this often: each render re-parses the whole Markdown. */
 const RENDER_INTERVAL_MS = 50;
@@ -338,6 +339,3 @@ function explanationText(session: ExplainSession): ExplanationText {
     return { text: session.text, reachedLengthCap: session.outcome?.reachedLengthCap };
 }
 
-function errorText(error: unknown): string {
-    return error instanceof Error ? error.message : String(error);
-}

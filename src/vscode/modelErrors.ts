@@ -3,6 +3,7 @@
 import * as path from "node:path";
 import type { ClientErrorCode } from "../hostClient/ModelHostError";
 import type { ServerErrorCode } from "../serverClient/LlamaServerError";
+import { errorText } from "../core/errorText";
 
 export const PHI2_DOWNLOAD_URL = "https://huggingface.co/TheBloke/phi-2-GGUF";
 export const PHI2_RECOMMENDED_FILE = "phi-2.Q4_K_M.gguf";
@@ -122,9 +123,6 @@ export function describeExplainModelError(code: ClientErrorCode | ServerErrorCod
     return { message: report.message, actions: ["retry", ...panelActions] };
 }
 
-function errorText(error: unknown): string {
-    return error instanceof Error ? error.message : String(error);
-}
 
 /** The panel's wording for a failed explanation (the model host client's error codes). */
 export function describeExplainFailure(error: unknown, hadText: boolean): { message: string; actions: ExplainPanelAction[] } {

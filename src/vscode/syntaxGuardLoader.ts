@@ -5,6 +5,7 @@ import * as path from "node:path";
 import type * as vscode from "vscode";
 import type { SyntaxGuard } from "../core/syntax/syntaxGuard";
 import { createTreeSitterSyntaxGuard } from "../core/syntax/treeSitterSyntaxGuard";
+import { errorText } from "../core/errorText";
 
 const PYTHON_GRAMMAR = "tree-sitter-python.wasm";
 
@@ -27,7 +28,7 @@ export async function loadSyntaxGuard(extensionPath: string, log: vscode.LogOutp
     try {
         return await createTreeSitterSyntaxGuard({ wasmDirectory });
     } catch (error) {
-        log.warn(`The Python parser could not be loaded (${error instanceof Error ? error.message : String(error)}): suggestions are not syntax-checked.`);
+        log.warn(`The Python parser could not be loaded (${errorText(error)}): suggestions are not syntax-checked.`);
         return undefined;
     }
 }

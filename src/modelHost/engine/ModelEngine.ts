@@ -29,11 +29,12 @@ import {
 import { fitKvCache } from "../../core/model/kvCacheLayout";
 import { fastestThreadCount, type ThreadMeasurement } from "../../core/model/threadChoice";
 import { HostFailure } from "./HostFailure";
-import { describe, inspectModelFile, vocabularyOf } from "./modelFile";
+import { inspectModelFile, vocabularyOf } from "./modelFile";
 import { PriorityGate } from "./PriorityGate";
 import { SequencePool } from "./SequencePool";
 import { StopStringMatcher } from "../../core/decoding/StopStringMatcher";
 import { droppedRangeLength } from "./windowShift";
+import { errorText } from "../../core/errorText";
 
 /** llama.cpp evaluation priorities (1-5): foreground chunks win a shared batch. */
 const FOREGROUND_PRIORITY = 5;
@@ -82,7 +83,7 @@ export class ModelEngine {
         } catch (error) {
             // A GPU that fails (no driver, no binary for it, out of video memory) must not leave the
             // user without completions: load on the CPU once, and say why.
-            const reason = error instanceof Error ? error.message : String(error);
+            const reason = errorText(error);
             this.log("warn", `Loading on the GPU (${gpu}) failed, loading on the CPU instead: ${reason}`);
             await this.unload();
             const info = await this.loadOn("cpu", params, fileInfo, started, onProgress);
@@ -108,7 +109,7 @@ export class ModelEngine {
                 onLoadProgress: onProgress,
             });
         } catch (error) {
-            throw new HostFailure("MODEL_INVALID", `llama.cpp could not load ${params.modelPath}: ${describe(error)}. The file may be truncated or corrupt; download it again.`);
+            throw new HostFailure("MODEL_INVALID", `llama.cpp could not load ${params.modelPath}: ${errorText(error)}. The file may be truncated or corrupt; download it again.`);
         }
         const trainContextSize = model.trainContextSize;
         const hyper = fileInfo.hyperparameters;
@@ -136,7 +137,7 @@ export class ModelEngine {
             await model.dispose();
             throw new HostFailure(
                 "INTERNAL",
-                `Could not create a context of ${contextSize} tokens x ${layout.sequences} sequences: ${describe(error)}. The machine may be out of memory: lower the context size (setting phi2.contextSize, CLI --context).`,
+                `Could not create a context of ${contextSize} tokens x ${layout.sequences} sequences: ${errorText(error)}. The machine may be out of memory: lower the context size (setting phi2.contextSize, CLI --context).`,
             );
         }
         const sequences: LlamaContextSequence[] = [];
@@ -183,10 +184,12 @@ export class ModelEngine {
     }
 
     stats(): HostStats {
+        const memory = process.memoryUsage();
         return {
             loaded: this.loaded !== undefined,
             sequencesInUse: this.loaded?.pool.keysInUse ?? 0,
-            rssBytes: process.memoryUsage.rss(),
+            rssBytes: memory.rss,
+            heapTotalBytes: memory.heapTotal,
         };
     }
 
@@ -458,7 +461,7 @@ export class ModelEngine {
             this.llamas.set(gpu, llama);
         }
         return llama.catch((error: unknown) => {
-            throw new HostFailure("INTERNAL", `The llama.cpp runtime${gpu === "cpu" ? "" : ` for ${gpu}`} could not start (${describe(error)}). Try the CPU (setting phi2.gpu "cpu", CLI --gpu cpu).`);
+            throw new HostFailure("INTERNAL", `The llama.cpp runtime${gpu === "cpu" ? "" : ` for ${gpu}`} could not start (${errorText(error)}). Try the CPU (setting phi2.gpu "cpu", CLI --gpu cpu).`);
         });
     }
 }

@@ -19,6 +19,3 @@ export function vocabularyOf(model: Phi2Model): { pieces: readonly string[]; typ
     return { pieces: model.tokens, types: model.tokenTypes };
 }
 
-export function describe(error: unknown): string {
-    return error instanceof Error ? error.message : String(error);
-}
