@@ -161,10 +161,15 @@ export class ModelHostClient implements TextGenerator {
         return this.load(load);
     }
 
-    async unload(): Promise<void> {
+    /**
+     * Ends the host process and forgets the model (no model configured, the server backend, an
+     * idle unload): all its memory goes back to the system, and the next load() forks a new host.
+     * Pending requests are rejected with HOST_UNAVAILABLE.
+     */
+    stop(): void {
+        if (this.disposed) return;
         this.rememberedLoad = undefined;
-        if (!this.connection || this.connection.isExited) return;
-        await this.request("unload", {});
+        this.endConnection(new ModelHostError("HOST_UNAVAILABLE", "The model host was stopped."));
         this.setState({ kind: "stopped" });
     }
 

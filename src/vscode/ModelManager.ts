@@ -229,7 +229,7 @@ export class ModelManager implements TextGenerator, vscode.Disposable {
         this.options.log.info(`No requests for ${this.idleMinutes} min: unloading the model to free its memory; it loads again on the next request.`);
         this.generation++;
         this.setStatus({ kind: "idle", idleMinutes: this.idleMinutes });
-        await this.client.unload().catch((error: unknown) => this.options.log.warn(`Unloading the idle model failed: ${String(error)}`));
+        this.client.stop();
     }
 
     /** A closed document's llama-server slot may go to the next document (the local host's pool does this itself). */
@@ -260,9 +260,7 @@ export class ModelManager implements TextGenerator, vscode.Disposable {
         if (settings.backend === "server") return this.connectServer(settings, attempt);
         this.modelPath = settings.modelPath;
         if (!settings.modelPath) {
-            if (this.client.state.kind !== "stopped") {
-                await this.client.unload().catch((error: unknown) => this.options.log.warn(`Unloading the model failed: ${String(error)}`));
-            }
+            this.client.stop();
             this.setStatus({ kind: "noModel" });
             return;
         }
@@ -342,9 +340,7 @@ export class ModelManager implements TextGenerator, vscode.Disposable {
     /** Uses the llama-server at phi2.server.url; the local host is stopped (its memory is not needed). */
     private async connectServer(settings: Phi2Settings, attempt: number): Promise<void> {
         this.modelPath = settings.serverUrl;
-        if (this.client.state.kind !== "stopped") {
-            await this.client.unload().catch((error: unknown) => this.options.log.warn(`Unloading the local model failed: ${String(error)}`));
-        }
+        this.client.stop(); // the local host is not needed while a server answers
         const apiKey = await this.options.serverApiKey();
         if (attempt !== this.generation) return;
         if (!settings.serverUrl) {

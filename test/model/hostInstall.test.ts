@@ -177,3 +177,36 @@ async function waitForPid(client: ModelHostClient): Promise<number> {
     }
     throw new Error("the client started no host process");
 }
+
+describe("stopping the model host (no model configured, the server backend, an idle unload)", function () {
+    this.timeout(120_000);
+
+    it("ends the process, rejects what was pending, is not restarted, and the next load forks a new host", async () => {
+        requireBuiltHost();
+        const params = loadParams(await ensureRandomModel(), { sequences: 1 });
+        const { client, logs, states } = watchedClient(HOST_SCRIPT);
+        try {
+            await client.load(params);
+            const pid = client.pid as number;
+            const running = client.generate({ sequenceKey: "a", prompt: "def main():\n", maxTokens: 1_000_000 });
+            const ended = assert.rejects(running, { code: "HOST_UNAVAILABLE", message: "The model host was stopped." });
+            await sleep(50);
+            client.stop();
+            await ended;
+            assert.equal(client.state.kind, "stopped");
+            assert.equal(client.pid, undefined);
+            await waitUntilGone(pid, 5000);
+            // An exit it asked for is not a crash: nothing restarts it.
+            await sleep(300);
+            assert.equal(hostsStarted(logs), 1);
+            assert.ok(!states.some((state) => state.kind === "restarting"), `states: ${states.map((state) => state.kind).join(", ")}`);
+
+            await client.load(params);
+            assert.notEqual(client.pid, pid);
+            assert.equal(hostsStarted(logs), 2);
+            assert.equal((await client.generate({ sequenceKey: "a", prompt: "x = 1\n", maxTokens: 2 })).counters.generatedTokens, 2);
+        } finally {
+            client.dispose();
+        }
+    });
+});
