@@ -17,6 +17,13 @@ export interface CountedCall {
     readonly wallMs: number;
 }
 
+/** A running generate call: reading its prompt until its first text arrives (wall-clock ms). */
+export interface LivePhase {
+    phase: "readingPrompt" | "generating";
+    readonly startedAt: number;
+    firstTextAt: number | undefined;
+}
+
 export class CountingGenerator implements TextGenerator {
     readonly calls: CountedCall[] = [];
     /** Tag for the calls that start from now on. */
@@ -25,7 +32,7 @@ export class CountingGenerator implements TextGenerator {
     onCounters: ((counters: GenerationCounters) => void) | undefined;
     private running = 0;
     /** Per sequence key, the running generate call's phase (for the replay's missed-pause reasons). */
-    private readonly phases = new Map<string, { phase: "readingPrompt" | "generating" }>();
+    private readonly phases = new Map<string, LivePhase>();
     private idleWaiters: (() => void)[] = [];
 
     constructor(private readonly inner: TextGenerator) {}
@@ -34,22 +41,23 @@ export class CountingGenerator implements TextGenerator {
         return this.running;
     }
 
-    /** What a generate call for this key is doing now: reading its prompt, generating, or none running. */
-    phaseOf(sequenceKey: string): "readingPrompt" | "generating" | undefined {
-        return this.phases.get(sequenceKey)?.phase;
+    /** What the generate call for this key is doing now (undefined: none running). */
+    phaseOf(sequenceKey: string): LivePhase | undefined {
+        return this.phases.get(sequenceKey);
     }
 
     generate(options: GenerateOptions): Promise<GenerationResult> {
         const place = this.place;
         const startedAt = performance.now();
         const key = options.sequenceKey;
-        const live: { phase: "readingPrompt" | "generating" } = { phase: "readingPrompt" };
+        const live: LivePhase = { phase: "readingPrompt", startedAt, firstTextAt: undefined };
         this.phases.set(key, live); // a newer call for the key replaces an older one still settling
         const onText = options.onText;
         const traced: GenerateOptions = {
             ...options,
             onText: (chunk) => {
                 live.phase = "generating";
+                live.firstTextAt ??= performance.now();
                 return onText ? onText(chunk) : true;
             },
         };

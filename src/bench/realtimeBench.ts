@@ -46,7 +46,7 @@ export interface RealtimeBenchResult {
     };
     /** The loaded model's speed on this machine (Phi-2's, with --phi2-shape). */
     readonly phi2Shape: ModelSpeedReport;
-    readonly settings: Pick<CompletionSettings, "maxTokens" | "singleLineMaxTokens" | "maxPromptTokens" | "timeCapMs" | "latencyBudgetMs" | "prefillWhileTyping"> & { readonly debounceMaxMs: number; readonly selfTuned: boolean; readonly coldPromptBudgetMs: number };
+    readonly settings: Pick<CompletionSettings, "maxTokens" | "singleLineMaxTokens" | "maxPromptTokens" | "timeCapMs" | "latencyBudgetMs" | "latencyBudgetFrom" | "prefillWhileTyping"> & { readonly debounceMaxMs: number; readonly selfTuned: boolean; readonly coldPromptBudgetMs: number };
     readonly realtime: RealtimeReport;
     readonly targets: readonly TargetCheck[];
     readonly targetsMissed: number;
@@ -85,8 +85,8 @@ export async function runRealtimeBench(input: RealtimeBenchInput): Promise<Pick<
         progress: input.progress,
         ...(input.selfTune ? { retune: (measured: MeasuredSpeed) => tuneCompletionSettings(input.settings, measured, new Set(), tuning) } : {}),
     });
-    const { maxTokens, singleLineMaxTokens, maxPromptTokens, timeCapMs, latencyBudgetMs, prefillWhileTyping } = settings;
-    return { phi2Shape: speed, realtime, settings: { maxTokens, singleLineMaxTokens, maxPromptTokens, timeCapMs, latencyBudgetMs, prefillWhileTyping, debounceMaxMs: settings.debounce.maxMs, selfTuned: input.selfTune, coldPromptBudgetMs: tuning.coldPromptBudgetMs } };
+    const { maxTokens, singleLineMaxTokens, maxPromptTokens, timeCapMs, latencyBudgetMs, latencyBudgetFrom, prefillWhileTyping } = settings;
+    return { phi2Shape: speed, realtime, settings: { maxTokens, singleLineMaxTokens, maxPromptTokens, timeCapMs, latencyBudgetMs, latencyBudgetFrom, prefillWhileTyping, debounceMaxMs: settings.debounce.maxMs, selfTuned: input.selfTune, coldPromptBudgetMs: tuning.coldPromptBudgetMs } };
 }
 
 /**

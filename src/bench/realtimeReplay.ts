@@ -75,6 +75,8 @@ export interface RealtimeReport {
     readonly shortPausesWithSuggestion: number;
     /** Pauses of 2 s or more without ghost text, by what their request was doing when they ended (MissedPauseReason). */
     readonly pausesWithoutSuggestionBy: Readonly<Record<string, number>>;
+    /** Each of them: its length, the cause, and for a running model call when it started and when its first text came (from the pause's start). */
+    readonly pausesWithoutSuggestion: readonly { readonly lengthMs: number; readonly because: string; readonly modelCallAfterMs?: number; readonly firstTextAfterMs?: number }[];
     /** From the start of a pause of 2 s or more to its ghost text. */
     readonly firstGhostTextMs: Distribution;
     /** Per suggestion shown from a model call: new prompt tokens / prompt speed + tokens to its first line end (or a first part's end) / generation speed. */
@@ -115,17 +117,21 @@ interface PauseRecord {
     readonly lengthMs: number;
     ghostTextAfterMs: number | undefined;
     floorMs: number | undefined;
-    /** A pause that ended without ghost text: what its request was doing then (missedPauseReason). */
+    /** A pause that ended without ghost text: what its request was doing then (MissedPauseReason). */
     missedBecause?: MissedPauseReason;
+    /** For such a pause whose model call was running: when it started and when its first text came, from the pause's start. */
+    modelCallAfterMs?: number;
+    firstTextAfterMs?: number;
 }
 
 /**
  * Why a pause ended without ghost text: the request's no-suggestion reason when it had answered
- * (`syntaxGuard`, `noModelText`, `cutByRules` ...), or what it was doing when the pause ended:
- * `debounce` (no model call yet, or queued behind another), `readingPrompt` or `generating`
- * (nothing showable yet).
+ * (`syntaxGuard`, `noModelText`, `cutByRules` ...; `late`: a suggestion that came after the pause
+ * ended), or what the document's model call was doing when the pause ended: none yet
+ * (`debounce`), `readingPrompt` (also while queued in the host) or `generating` (nothing showable
+ * yet). That call may be an older one the request waits on (a negative modelCallAfterMs).
  */
-type MissedPauseReason = NoSuggestionReason | "debounce" | "readingPrompt" | "generating" | "noRequest";
+type MissedPauseReason = NoSuggestionReason | "late" | "debounce" | "readingPrompt" | "generating" | "noRequest";
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms)));
 
@@ -245,10 +251,16 @@ export async function runRealtimeReplay(options: RealtimeOptions): Promise<Realt
 
     const endPause = (record: PauseRecord, active: ActiveRequest | undefined, document: TypedDocument): PauseRecord => {
         if (record.ghostTextAfterMs !== undefined) return record;
-        const missedBecause: MissedPauseReason = !active ? "noRequest"
-            : active.outcome ? active.outcome.reason ?? "cancelled"
-            : counting.phaseOf(document.uri) ?? "debounce";
-        return { ...record, missedBecause };
+        if (!active) return { ...record, missedBecause: "noRequest" };
+        if (active.outcome) return { ...record, missedBecause: active.outcome.suggestion ? "late" : active.outcome.reason ?? "cancelled" };
+        const live = counting.phaseOf(document.uri);
+        if (!live) return { ...record, missedBecause: "debounce" };
+        return {
+            ...record,
+            missedBecause: live.phase,
+            modelCallAfterMs: Math.round(live.startedAt - active.startedAt),
+            ...(live.firstTextAt !== undefined ? { firstTextAfterMs: Math.round(live.firstTextAt - active.startedAt) } : {}),
+        };
     };
 
     const share = options.durationMs / Math.max(1, options.places.length);
@@ -383,6 +395,11 @@ export async function runRealtimeReplay(options: RealtimeOptions): Promise<Realt
         shortPauses: short.length,
         shortPausesWithSuggestion: short.filter((record) => record.ghostTextAfterMs !== undefined).length,
         pausesWithoutSuggestionBy: countBy(long.filter((record) => record.missedBecause !== undefined).map((record) => record.missedBecause!)),
+        pausesWithoutSuggestion: long.filter((record) => record.missedBecause !== undefined).map((record) => ({
+            lengthMs: Math.round(record.lengthMs), because: record.missedBecause!,
+            ...(record.modelCallAfterMs !== undefined ? { modelCallAfterMs: record.modelCallAfterMs } : {}),
+            ...(record.firstTextAfterMs !== undefined ? { firstTextAfterMs: record.firstTextAfterMs } : {}),
+        })),
         firstGhostTextMs: distributionOf(longWithText.map((record) => record.ghostTextAfterMs!), 0),
         // Typed-ahead and cached suggestions cost no model time (floor 0): the floor is the model's.
         physicalFloorMs: distributionOf(floors.filter((floor) => floor > 0), 0),

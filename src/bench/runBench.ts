@@ -5,7 +5,7 @@ import { availableParallelism, loadavg } from "node:os";
 import * as path from "node:path";
 import { fileURLToPath } from "node:url";
 import { CompletionEngine } from "../core/completion/CompletionEngine";
-import { DEFAULT_COMPLETION_SETTINGS, withSettings } from "../core/completion/CompletionSettings";
+import { DEFAULT_COMPLETION_SETTINGS, withSettings, type CompletionSettings } from "../core/completion/CompletionSettings";
 import { DEFAULT_MACHINE_TUNING } from "../core/completion/machineTuning";
 import { defaultThreadCount } from "../hostClient/defaultThreadCount";
 import { DEFAULT_PREFILL_CHUNK_TOKENS, DEFAULT_SEQUENCES, normalizeGpuMode, type GpuMode, type LoadParams } from "../protocol/modelHostProtocol";
@@ -85,6 +85,9 @@ Options:
   --no-prefill-while-typing
                       with --realtime: evaluate a typed prompt only when its generation starts
                       (after the debounce), not at once in the background on every keystroke
+  --budget-after-debounce
+                      with --realtime: the latency budget starts when the model call starts (after
+                      the debounce), not at the keystroke
   --functions N       functions to retype from the standard library (default 12, quick 2)
   --seed N            choice of functions and typing rhythm (default 1)
   --gpu MODE          auto | cpu | cuda | vulkan | metal (default cpu: the figures are for a CPU)
@@ -101,7 +104,7 @@ Missed targets are reported, not errors. Exit codes: 0 done, 1 error, 2 bad argu
 const BENCH_FLAGS = {
     model: "string", json: "boolean", out: "string", quick: "boolean", "prompt-rate": "string", "gen-rate": "string", threads: "string",
     functions: "string", seed: "string", gpu: "string", speculative: "boolean", verbose: "boolean", help: "boolean",
-    "phi2-shape": "boolean", realtime: "boolean", seconds: "string", "self-tune": "boolean", "latency-budget": "string", "kv-budget": "string", "no-window-shift": "boolean", "no-prefill-while-typing": "boolean", "cold-budget": "string", server: "string", users: "string", slots: "string",
+    "phi2-shape": "boolean", realtime: "boolean", seconds: "string", "self-tune": "boolean", "latency-budget": "string", "kv-budget": "string", "no-window-shift": "boolean", "no-prefill-while-typing": "boolean", "budget-after-debounce": "boolean", "cold-budget": "string", server: "string", users: "string", slots: "string",
 } as const;
 
 const OVERHEAD_FILE_LINES = 10_000;
@@ -185,7 +188,7 @@ export async function runBench(argv: string[]): Promise<number> {
     progress(`model ${modelPath}`);
     if (flags.realtime) {
         const seconds = integerFlag("seconds", flags.seconds, 1, (quick ? REALTIME_QUICK_MS : REALTIME_FULL_MS) / 1000);
-        return runRealtimeCommand({ modelPath, modelKind, gpu, threads, seed, quick, durationMs: seconds * 1000, selfTune: flags["self-tune"] ?? false, latencyBudgetMs: integerFlag("latency-budget", flags["latency-budget"], 0, DEFAULT_COMPLETION_SETTINGS.latencyBudgetMs), kvCacheBudgetMb: integerFlag("kv-budget", flags["kv-budget"], 0, DEFAULT_KV_CACHE_BUDGET_MB), measureThreads, shiftWindow: !(flags["no-window-shift"] ?? false), prefillWhileTyping: !(flags["no-prefill-while-typing"] ?? false), coldPromptBudgetMs: integerFlag("cold-budget", flags["cold-budget"], 1000, DEFAULT_MACHINE_TUNING.coldPromptBudgetMs), json: flags.json ?? false, out: flags.out, verbose: flags.verbose ?? false, speculative: flags.speculative ?? false, started, progress });
+        return runRealtimeCommand({ modelPath, modelKind, gpu, threads, seed, quick, durationMs: seconds * 1000, selfTune: flags["self-tune"] ?? false, latencyBudgetMs: integerFlag("latency-budget", flags["latency-budget"], 0, DEFAULT_COMPLETION_SETTINGS.latencyBudgetMs), kvCacheBudgetMb: integerFlag("kv-budget", flags["kv-budget"], 0, DEFAULT_KV_CACHE_BUDGET_MB), measureThreads, shiftWindow: !(flags["no-window-shift"] ?? false), prefillWhileTyping: !(flags["no-prefill-while-typing"] ?? false), latencyBudgetFrom: flags["budget-after-debounce"] ? "modelCall" : "request", coldPromptBudgetMs: integerFlag("cold-budget", flags["cold-budget"], 1000, DEFAULT_MACHINE_TUNING.coldPromptBudgetMs), json: flags.json ?? false, out: flags.out, verbose: flags.verbose ?? false, speculative: flags.speculative ?? false, started, progress });
     }
 
     // Real Python code: the machine's standard library plus the repository's fixture workspace.
@@ -293,6 +296,7 @@ interface RealtimeCommand {
     readonly measureThreads: boolean;
     readonly shiftWindow: boolean;
     readonly prefillWhileTyping: boolean;
+    readonly latencyBudgetFrom: CompletionSettings["latencyBudgetFrom"];
     readonly coldPromptBudgetMs: number;
     readonly json: boolean;
     readonly out: string | undefined;
@@ -320,7 +324,7 @@ async function runRealtimeCommand(command: RealtimeCommand): Promise<number> {
         const measured = await runRealtimeBench({
             generator: client,
             hostRssBytes: async () => (await client.stats()).rssBytes,
-            settings: withSettings(DEFAULT_COMPLETION_SETTINGS, { contextTokens: model.contextSize, latencyBudgetMs: command.latencyBudgetMs, prefillWhileTyping: command.prefillWhileTyping }),
+            settings: withSettings(DEFAULT_COMPLETION_SETTINGS, { contextTokens: model.contextSize, latencyBudgetMs: command.latencyBudgetMs, latencyBudgetFrom: command.latencyBudgetFrom, prefillWhileTyping: command.prefillWhileTyping }),
             syntaxGuard,
             stdlibFiles,
             quick: command.quick,

@@ -161,7 +161,6 @@ export class HostConnection {
             signal?.removeEventListener("abort", onAbort);
         };
         if (method === "load") this.modelPath = (params as HostMethods["load"]["params"]).modelPath;
-        if (method === "unload") this.modelPath = undefined;
         watchStall();
         return new Promise<HostMethods[M]["result"]>((resolve, reject) => {
             this.pending.set(id, {

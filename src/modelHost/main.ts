@@ -28,7 +28,7 @@ function log(level: LogLevel, message: string): void {
 
 const engine = new ModelEngine(log);
 const running = new Map<number, AbortController>();
-/** Loads and unloads run one at a time; other requests see NOT_LOADED until a load finishes. */
+/** Loads run one at a time; other requests see NOT_LOADED until a load finishes. */
 let modelChange: Promise<unknown> = Promise.resolve();
 let changingModel = false;
 
@@ -51,7 +51,7 @@ type HostHandlers = {
     readonly [M in HostMethod]: (params: HostMethods[M]["params"], context: RequestContext<M>) => Promise<HostMethods[M]["result"]> | HostMethods[M]["result"];
 };
 
-/** Runs a load or unload after the previous one; generation and prefill meanwhile get NOT_LOADED. */
+/** Runs a load after the previous one; generation and prefill meanwhile get NOT_LOADED. */
 function changeModel<T>(change: () => Promise<T>): Promise<T> {
     const next = modelChange.then(async () => {
         changingModel = true;
@@ -80,7 +80,6 @@ const handlers: HostHandlers = {
             progress({ loadProgress });
         });
     }),
-    unload: () => changeModel(async () => ({ unloaded: await engine.unload() })),
     generate: (params, { signal, progress }) => {
         requireModelSettled();
         return engine.generate(params, signal, (text) => progress({ text }), (prefill) => progress({ prefill }), (evictedKey) => progress({ evictedKey }));

@@ -23,7 +23,6 @@ export const parseParams: ParamsParsers = {
     prefill: parsePrefillParams,
     tokenize: (raw) => ({ text: requireString(raw, "text") }),
     stats: () => ({}),
-    unload: () => ({}),
 };
 
 function parseLoadParams(raw: RawParams): AllKeys<LoadParams> {

@@ -4,7 +4,7 @@ import type { GenerationResult } from "../core/types";
 import type { GenerateOptions, PrefillOptions, PrefillProgress, PrefillResult } from "../core/textGenerator";
 import type { ThreadMeasurement } from "../core/model/threadChoice";
 
-export const PROTOCOL_VERSION = 1;
+export const PROTOCOL_VERSION = 2;
 
 /** Levels of the host's log lines; the clients' loggers take the same ones. */
 export type LogLevel = "trace" | "debug" | "info" | "warn" | "error";
@@ -136,7 +136,6 @@ export interface HostMethods {
     tokenize: { params: TokenizeParams; result: { readonly tokens: number }; progress: never };
     stats: { params: Record<string, never>; result: HostStats; progress: never };
     /** Frees the model and its contexts (e.g. before loading another file). */
-    unload: { params: Record<string, never>; result: { readonly unloaded: boolean }; progress: never };
 }
 
 export type HostMethod = keyof HostMethods;

@@ -160,7 +160,7 @@ export const DOWNLOAD_ACTION_LABELS = {
     downloadSettings: "Download Settings",
 } as const;
 
-/** The toast when activation itself fails (a broken install, a missing host script). */
+/** The toast when activation itself fails (e.g. the extension's files are broken); a missing host file is reported at the first load. */
 export function startFailureMessage(detail: string): string {
     return `Phi-2 Complete failed to start: ${detail}`;
 }

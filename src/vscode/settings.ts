@@ -32,7 +32,7 @@ export interface Phi2Settings {
     readonly threadsExplicit: boolean;
     /** KV cache memory in MiB (phi2.kvCacheBudgetMb; 0 = no limit). */
     readonly kvCacheBudgetMb: number;
-    /** Model time a pause waits for ghost text (phi2.latencyBudgetMs; 0 = whole suggestions only). */
+    /** How long a pause waits for ghost text, from the keystroke (phi2.latencyBudgetMs; 0 = whole suggestions only). */
     readonly latencyBudgetMs: number;
     /** Completion budgets the user set; the others are tuned to the measured speed. */
     readonly explicitTunables: ReadonlySet<TunableSetting>;

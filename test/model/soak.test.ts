@@ -29,7 +29,7 @@ const CLOSE_CHANCE = 0.01;
  * memory (RSS minus the V8 heap) climbs ~20% over the first ~550 requests (pages of the KV cache
  * and llama.cpp's buffers touched for the first time, allocator arenas) and is flat after.
  */
-const WARM_UP_REQUESTS = Math.min(600, Math.floor(REQUESTS / 2));
+const WARM_UP_REQUESTS = Math.min(600, Math.floor(REQUESTS * 0.6));
 /**
  * Memory is sampled this often after the warm-up; growth compares the median of the last third of
  * the samples with the highest of the first third (a leak climbs, allocator noise does not).

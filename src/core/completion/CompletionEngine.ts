@@ -147,7 +147,8 @@ export interface CompletionChoices {
 
 /**
  * A block's first line is shown ahead of the rest only when the block is slow in coming: a fast
- * model writes the whole block within this (and within a test's patience on a tiny model).
+ * model writes the whole block within this, from the model call (a test's tiny model too). It
+ * measures the model, not the user's wait, so unlike the latency budget the debounce is not in it.
  */
 const FIRST_LINE_AFTER_MS = 500;
 
@@ -240,24 +241,28 @@ export class CompletionEngine {
             return this.finish(request, prepared, timing, { text: hit.remaining, source, cuts: [] });
         }
 
+        let waitMs = delayMs;
         const running = this.flights.get(uri);
         if (running && running.canServe(prepared.prompt)) {
+            const attachedAt = this.now();
             const served = await this.serveFromFlight(request, prepared, timing, running);
             if (served) return served;
+            // It wrote something else than was typed: the wait on it comes off the debounce.
+            waitMs = Math.max(0, delayMs - (this.now() - attachedAt));
         } else if (running) {
             running.abort(); // single flight per document: the newer request wins
             this.flights.delete(uri);
         }
 
-        if (delayMs > 0 && this.settings.prefillWhileTyping) this.prefillWhileTyping(uri, prepared.prompt);
-        if (delayMs > 0) {
+        if (waitMs > 0 && this.settings.prefillWhileTyping) this.prefillWhileTyping(uri, prepared.prompt);
+        if (waitMs > 0) {
             const debounceStart = this.now();
-            const waited = await abortableDelay(delayMs, signal, this.timers);
+            const waited = await abortableDelay(waitMs, signal, this.timers);
             timing.debounceMs = this.now() - debounceStart;
             if (!waited) return this.noSuggestion(request, prepared, timing, "cancelled");
-            const newer = this.flights.get(uri);
-            if (newer) newer.abort();
         }
+        // Single flight per document: one started meanwhile (by a request that was not cancelled) gives way.
+        this.flights.get(uri)?.abort();
 
         const maxTokens = this.maxTokensFor(prepared);
         const modelStart = this.now();
@@ -271,7 +276,7 @@ export class CompletionEngine {
             timeCapMs: this.settings.timeCapMs,
             abandonGraceMs: this.settings.abandonGraceMs,
             onKeyEvicted: this.forgetEvictedPrompt,
-            ...(this.settings.latencyBudgetMs > 0 ? { parts: { firstLineAfterMs: Math.min(FIRST_LINE_AFTER_MS, this.settings.latencyBudgetMs), budgetMs: this.settings.latencyBudgetMs } } : {}),
+            ...this.partsAfter(this.settings.latencyBudgetFrom === "request" ? this.now() - startedAt : 0),
         }, this.timers);
         this.flights.set(uri, flight);
         this.lastPrompts.set(uri, prepared.prompt);
@@ -286,7 +291,7 @@ export class CompletionEngine {
             }
         }, forget);
 
-        const result = await flight.attach(signal, true);
+        const result = await flight.attach(signal, { acceptPart: true });
         timing.modelMs += this.now() - modelStart;
         if (result === "cancelled") return this.noSuggestion(request, prepared, timing, "cancelled");
         if (isPart(result)) return this.finishPart(request, prepared, timing, flight, result.text, "model");
@@ -408,6 +413,17 @@ export class CompletionEngine {
         this.evictions?.dispose();
     }
 
+    /**
+     * When a running generation may show its first part (GenerationFlightParams.parts), once
+     * `spentMs` of the latency budget went by before the model call (the debounce): a pause that
+     * outlasts the budget by a little still gets ghost text.
+     */
+    private partsAfter(spentMs: number): { parts?: { firstLineAfterMs: number; budgetMs: number } } {
+        const budgetMs = this.settings.latencyBudgetMs;
+        if (budgetMs <= 0) return {};
+        return { parts: { firstLineAfterMs: Math.min(FIRST_LINE_AFTER_MS, budgetMs), budgetMs: Math.max(0, budgetMs - spentMs) } };
+    }
+
     private maxTokensFor(prepared: PreparedRequest): number {
         return prepared.mode.mode === "multiLine" ? this.settings.maxTokens : Math.min(this.settings.maxTokens, this.settings.singleLineMaxTokens);
     }
@@ -456,24 +472,29 @@ export class CompletionEngine {
     /** Serves a request from a generation in flight; undefined when its text turned out not to match. */
     private async serveFromFlight(request: CompletionRequest, prepared: PreparedRequest, timing: Timing, flight: GenerationFlight): Promise<CompletionOutcome | undefined> {
         const modelStart = this.now();
-        let result = await flight.attach(request.signal, true);
-        const typedLength = prepared.prompt.length - flight.prompt.length;
-        if (isPart(result)) {
-            const remainingPart = typedLength === 0 ? result.text : typedAheadRemainder(flight.prompt, result.text, prepared.prompt);
+        const typed = prepared.prompt.slice(flight.prompt.length);
+        const source: CompletionSource = typed.length === 0 ? "model" : "typedAhead";
+        const first = await flight.attach(request.signal, { acceptPart: true, typed });
+        if (isPart(first)) {
+            const remainingPart = typed.length === 0 ? first.text : typedAheadRemainder(flight.prompt, first.text, prepared.prompt);
             if (remainingPart !== undefined) {
                 timing.modelMs += this.now() - modelStart;
-                return this.finishPart(request, prepared, timing, flight, remainingPart, typedLength === 0 ? "model" : "typedAhead");
+                return this.finishPart(request, prepared, timing, flight, remainingPart, source);
             }
-            // Typed beyond the part shown: what follows comes with the whole result.
-            result = await flight.attach(request.signal);
         }
+        // Typed beyond the part shown: what follows comes with the whole result, unless it writes something else.
+        const result = isPart(first) ? await flight.attach(request.signal, { acceptPart: false, typed }) : first;
         timing.modelMs += this.now() - modelStart;
         if (result === "cancelled") return this.noSuggestion(request, prepared, timing, "cancelled");
-        const remaining = typedLength === 0 ? result.text : typedAheadRemainder(flight.prompt, result.text, prepared.prompt);
-        if (remaining === undefined) return undefined;
-        const source: CompletionSource = typedLength === 0 ? "model" : "typedAhead";
+        const remaining = result === "diverged" ? undefined : typed.length === 0 ? result.text : typedAheadRemainder(flight.prompt, result.text, prepared.prompt);
+        if (result === "diverged" || remaining === undefined) {
+            // It wrote something else than the user typed: the newer request wins (single flight).
+            flight.abort();
+            if (this.flights.get(request.document.uri) === flight) this.flights.delete(request.document.uri);
+            return undefined;
+        }
         if (source === "typedAhead") this.totals.typedAheadHits++;
-        return this.finish(request, prepared, timing, { text: remaining, source, cuts: typedLength === 0 ? stopCuts(result) : [], flight: result });
+        return this.finish(request, prepared, timing, { text: remaining, source, cuts: typed.length === 0 ? stopCuts(result) : [], flight: result });
     }
 
     /** A first part of a running generation (it goes on; see Continuation). */
@@ -566,7 +587,7 @@ export class CompletionEngine {
     }
 }
 
-function isPart(result: FlightResult | FlightPart | "cancelled"): result is FlightPart {
+function isPart(result: FlightResult | FlightPart | "cancelled" | "diverged"): result is FlightPart {
     return typeof result === "object" && "kind" in result && result.kind === "part";
 }
 

@@ -50,11 +50,18 @@ export interface CompletionSettings {
      */
     readonly abandonGraceMs: number;
     /**
-     * Model time (from the request to ghost text) a pause may wait: once it is spent, what the
-     * model has written so far is shown and the generation goes on for the longer version (0: show
-     * only whole results). A block's first line is shown ahead of the rest as soon as it is there.
+     * How long a pause may wait for ghost text, from the request (the keystroke; see
+     * latencyBudgetFrom): once it is spent, what the model has written so far is shown and the
+     * generation goes on for the longer version (0: show only whole results). A block's first line
+     * is shown ahead of the rest as soon as it is there.
      */
     readonly latencyBudgetMs: number;
+    /**
+     * Where the latency budget starts: at the request ("request": the keystroke, so the debounce
+     * and the prompt read are part of it, as for the user who waits) or, as before, when the model
+     * call starts after the debounce ("modelCall": the benchmark's --budget-after-debounce).
+     */
+    readonly latencyBudgetFrom: "request" | "modelCall";
     /**
      * While the user types, evaluate each new prompt into the document's KV sequence at once, in
      * the background (a prefill the next keystroke replaces), instead of only after the debounce:
@@ -80,6 +87,7 @@ export const DEFAULT_COMPLETION_SETTINGS: CompletionSettings = {
     cacheEntries: 200,
     abandonGraceMs: 150,
     latencyBudgetMs: 1500,
+    latencyBudgetFrom: "request",
     prefillWhileTyping: true,
 };
 

@@ -67,6 +67,8 @@ export class GenerationFlight {
     private partShown = false;
     private readonly partTimers: unknown[] = [];
     private readonly partWaiters = new Set<(part: FlightPart) => void>();
+    /** Waiters that typed beyond the prompt, each told once the generation no longer agrees with what it typed. */
+    private readonly divergenceWatchers = new Map<() => void, string>();
 
     constructor(generator: TextGenerator, readonly params: GenerationFlightParams, private readonly timers: Timers) {
         this.stopRules = new StreamingStopRules(params.stopContext);
@@ -84,6 +86,7 @@ export class GenerationFlight {
                 this.receivedLength += chunk.length;
                 const goOn = this.stopRules.push(chunk);
                 this.offerPart();
+                this.checkDivergence();
                 return goOn;
             },
         }).then((result) => {
@@ -98,6 +101,7 @@ export class GenerationFlight {
             this.clearGrace();
             for (const handle of this.partTimers) timers.clearTimeout(handle);
             this.partWaiters.clear();
+            this.divergenceWatchers.clear();
         });
         if (params.parts) {
             this.partTimers.push(
@@ -129,10 +133,14 @@ export class GenerationFlight {
      */
     canServe(prompt: string): boolean {
         if (this.aborted || !prompt.startsWith(this.params.prompt)) return false;
-        const typed = prompt.slice(this.params.prompt.length);
+        return this.agreesWith(prompt.slice(this.params.prompt.length));
+    }
+
+    /** Whether what the user typed after this flight's prompt is what it generated, or may still generate. */
+    private agreesWith(typed: string): boolean {
         if (typed.length === 0) return true;
         const soFar = this.stopRules.text;
-        if (this.settled || this.stopRules.stopped) return typedAheadRemainder(this.params.prompt, soFar, prompt) !== undefined;
+        if (this.settled || this.stopRules.stopped) return typedAheadRemainder(this.params.prompt, soFar, this.params.prompt + typed) !== undefined;
         return typed.length < soFar.length ? soFar.startsWith(typed) : typed.startsWith(soFar);
     }
 
@@ -143,12 +151,19 @@ export class GenerationFlight {
 
     /**
      * Waits for the result; "cancelled" when `signal` aborts first (the generation may go on for
-     * others). With `acceptPart`, a first part (FlightPart) as soon as one may be shown.
+     * others). With `acceptPart`, a first part (FlightPart) as soon as one may be shown. With
+     * `typed` (the waiter's prompt is this flight's plus what the user typed since it started):
+     * "diverged" as soon as the generation writes something else. On a CPU a flight lives for
+     * seconds: a request that bet on it must not wait out a generation that can no longer serve it.
      */
     attach(signal: AbortSignal): Promise<FlightResult | "cancelled">;
-    attach(signal: AbortSignal, acceptPart: boolean): Promise<FlightResult | FlightPart | "cancelled">;
-    attach(signal: AbortSignal, acceptPart = false): Promise<FlightResult | FlightPart | "cancelled"> {
+    attach(signal: AbortSignal, options: { readonly acceptPart: boolean; readonly typed?: undefined }): Promise<FlightResult | FlightPart | "cancelled">;
+    attach(signal: AbortSignal, options: { readonly acceptPart: true; readonly typed: string }): Promise<FlightResult | FlightPart | "cancelled" | "diverged">;
+    attach(signal: AbortSignal, options: { readonly acceptPart: false; readonly typed: string }): Promise<FlightResult | "cancelled" | "diverged">;
+    attach(signal: AbortSignal, options: { readonly acceptPart?: boolean; readonly typed?: string } = {}): Promise<FlightResult | FlightPart | "cancelled" | "diverged"> {
+        const { acceptPart = false, typed = "" } = options;
         if (signal.aborted) return Promise.resolve("cancelled");
+        if (typed.length > 0 && !this.agreesWith(typed)) return Promise.resolve("diverged");
         const ready = acceptPart ? this.currentPart() : undefined;
         if (ready) {
             this.partShown = true;
@@ -156,14 +171,20 @@ export class GenerationFlight {
         }
         this.waiters++;
         this.clearGrace();
-        return new Promise<FlightResult | FlightPart | "cancelled">((resolve, reject) => {
+        return new Promise<FlightResult | FlightPart | "cancelled" | "diverged">((resolve, reject) => {
             let attached = true;
             const release = (): boolean => {
                 if (!attached) return false;
                 attached = false;
                 signal.removeEventListener("abort", onAbort);
                 this.partWaiters.delete(onPart);
+                this.divergenceWatchers.delete(onDiverged);
                 return true;
+            };
+            const onDiverged = (): void => {
+                if (!release()) return;
+                this.detach();
+                resolve("diverged");
             };
             const onPart = (part: FlightPart): void => {
                 if (!release()) return;
@@ -178,6 +199,7 @@ export class GenerationFlight {
             };
             signal.addEventListener("abort", onAbort, { once: true });
             if (acceptPart) this.partWaiters.add(onPart);
+            if (typed.length > 0) this.divergenceWatchers.set(onDiverged, typed);
             this.done.then(
                 (result) => {
                     if (!release()) return;
@@ -203,6 +225,12 @@ export class GenerationFlight {
         if (!this.params.parts || this.settled || this.aborted) return undefined;
         const text = shownPart(this.stopRules.text, this.params.mode, this.firstLineReady, this.budgetSpent);
         return text === undefined ? undefined : { kind: "part", text };
+    }
+
+    private checkDivergence(): void {
+        for (const [onDiverged, typed] of [...this.divergenceWatchers]) {
+            if (!this.agreesWith(typed)) onDiverged();
+        }
     }
 
     private offerPart(): void {

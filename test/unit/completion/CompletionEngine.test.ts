@@ -6,7 +6,7 @@ import { createTextSnapshot } from "../../../src/core/python/textSnapshot";
 import { createTreeSitterSyntaxGuard } from "../../../src/core/syntax/treeSitterSyntaxGuard";
 import { locateTreeSitterWasmDirectory } from "../../../src/cli/treeSitterWasm";
 import type { DocumentSnapshot, Position } from "../../../src/core/types";
-import { FakeTextGenerator, settle } from "./fakeTextGenerator";
+import { FakeTextGenerator, LiveTextGenerator, settle } from "./fakeTextGenerator";
 import { VirtualClock } from "../../../src/core/VirtualClock";
 
 const settings = withSettings(DEFAULT_COMPLETION_SETTINGS, { debounce: { warmMs: 0, coldMs: 0 }, abandonGraceMs: 100 });
@@ -177,6 +177,71 @@ describe("CompletionEngine", () => {
         assert.equal(rest.suggestion?.insertText, " + b");
         assert.equal(rest.stats.source, "typedAhead");
         assert.equal(generator.calls.length, 1);
+    });
+
+    for (const from of ["request", "modelCall"] as const) {
+        it(`starts the latency budget at the ${from === "request" ? "request: the debounce is part of the wait" : "model call with latencyBudgetFrom modelCall"}`, async () => {
+            const timers = new VirtualClock();
+            const generator = new FakeTextGenerator(() => ["a", " + b", "\n"]);
+            generator.hold();
+            const debounced = withSettings(settings, { debounce: { warmMs: 300, coldMs: 300 }, latencyBudgetFrom: from, prefillWhileTyping: false });
+            const engine = new CompletionEngine(generator, { settings: debounced, timers, now: timers.now });
+            let shownAt: number | undefined;
+            const pending = engine.complete(request(at("total = |"), "automatic")).then((outcome) => {
+                shownAt = timers.now();
+                return outcome;
+            });
+            for (let step = 0; step < 2000 && shownAt === undefined; step += 50) {
+                await settle();
+                timers.advance(50);
+            }
+            await settle();
+            const part = await pending;
+            assert.equal(part.suggestion?.insertText, "a");
+            assert.equal(shownAt, from === "request" ? settings.latencyBudgetMs : settings.latencyBudgetMs + 300);
+            generator.release();
+        });
+    }
+
+    /** A generation for "total = " that has written "b", its request cancelled by the next keystroke (it runs on for its grace period). */
+    async function flightThatWroteB(): Promise<{ generator: LiveTextGenerator; engine: CompletionEngine }> {
+        const generator = new LiveTextGenerator();
+        const engine = new CompletionEngine(generator, { settings: withSettings(settings, { latencyBudgetMs: 0 }) });
+        const older = new AbortController();
+        void engine.complete(request(at("total = |"), "explicit", older.signal));
+        await settle();
+        generator.write(0, "b");
+        older.abort();
+        return { generator, engine };
+    }
+
+    it("leaves a running generation as soon as it writes something else than was typed, and starts its own at once", async () => {
+        const { generator, engine } = await flightThatWroteB();
+        const pending = engine.complete(request(at("total = b + d|")));
+        await settle();
+        assert.equal(generator.calls.length, 1, "typed text that agrees with it so far: it may still write it");
+        generator.write(0, " + c");
+        await settle();
+        assert.equal(generator.calls.length, 2, "it wrote ' + c' where ' + d' was typed: a generation of its own, without waiting for the end of that one");
+        assert.equal(generator.calls[0]!.signal?.aborted, true, "the one that can no longer serve anybody is stopped");
+        assert.equal(generator.calls[1]!.prompt, "total = b + d");
+        generator.write(1, " * 2");
+        generator.end(1);
+        const outcome = await pending;
+        assert.equal(outcome.suggestion?.insertText, " * 2");
+        assert.equal(outcome.stats.source, "model");
+    });
+
+    it("keeps a request that typed into a running generation while it writes what was typed", async () => {
+        const { generator, engine } = await flightThatWroteB();
+        const pending = engine.complete(request(at("total = b + |")));
+        await settle();
+        generator.write(0, " + c");
+        generator.end(0);
+        const outcome = await pending;
+        assert.equal(generator.calls.length, 1);
+        assert.equal(outcome.suggestion?.insertText, "c");
+        assert.equal(outcome.stats.source, "typedAhead");
     });
 
     it("shows only whole results with a latency budget of 0", async () => {

@@ -88,3 +88,40 @@ export class FakeTextGenerator implements TextGenerator {
 export async function settle(): Promise<void> {
     for (let i = 0; i < 20; i++) await Promise.resolve();
 }
+
+/**
+ * A TextGenerator whose generations stream only what the test writes into them, and end when the
+ * test ends them or their caller aborts: a slow model, token by token.
+ */
+export class LiveTextGenerator implements TextGenerator {
+    readonly calls: GenerateOptions[] = [];
+    private readonly live: { options: GenerateOptions; text: string; generated: number; end: (stopReason: StopReason) => void }[] = [];
+
+    generate(options: GenerateOptions): Promise<GenerationResult> {
+        this.calls.push(options);
+        return new Promise((resolve) => {
+            const call = {
+                options, text: "", generated: 0,
+                end: (stopReason: StopReason) => resolve({ text: call.text, stopReason, counters: counters(options.prompt.length, call.generated) }),
+            };
+            this.live.push(call);
+            options.signal?.addEventListener("abort", () => call.end("cancelled"), { once: true });
+        });
+    }
+
+    /** Streams `chunk` as generation `index`'s next token. */
+    write(index: number, chunk: string): void {
+        const call = this.live[index]!;
+        call.text += chunk;
+        call.generated++;
+        call.options.onText?.(chunk);
+    }
+
+    end(index: number, stopReason: StopReason = "eos"): void {
+        this.live[index]!.end(stopReason);
+    }
+
+    async prefill(options: PrefillOptions): Promise<PrefillResult> {
+        return { completed: !options.signal?.aborted, counters: counters(options.prompt.length, 0) };
+    }
+}
