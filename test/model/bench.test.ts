@@ -200,6 +200,8 @@ interface RealtimeJson {
         modelCalls: number;
         suggestionsShown: number;
         placesVisited: { arrival: string; typedCharacters: number }[];
+        pausesWithoutSuggestionBy: Record<string, number>;
+        pausesWithoutSuggestion: { lengthMs: number; because: string; modelCallAfterMs?: number; firstTextAfterMs?: number }[];
     };
     targets: { name: string; pass: boolean | null }[];
 }
@@ -241,6 +243,18 @@ describe("phi2-complete bench --realtime --seconds 12 --json (tiny random model)
         assert.ok(realtime.physicalFloorMs.count <= realtime.suggestionsShown);
         assert.ok(realtime.wastedGeneratedTokens <= realtime.generatedTokens);
         assert.ok(realtime.wastedGeneratedTokensRatio >= 0 && realtime.wastedGeneratedTokensRatio <= 1);
+        // Every long pause without ghost text says why, once.
+        const missed = realtime.pausesWithoutSuggestion;
+        assert.equal(missed.length, realtime.pauses - realtime.pausesWithSuggestion);
+        const causes = ["readingPrompt", "generating", "debounce", "noRequest", "late", "cancelled", "noModelText", "cutByRules", "syntaxGuard", "emptyPrompt", "insideCharacter"];
+        for (const pause of missed) {
+            assert.ok(pause.lengthMs >= 2000, `a missed pause of ${pause.lengthMs} ms is not a long one`);
+            assert.ok(causes.includes(pause.because), `unknown cause ${pause.because}`);
+            if (pause.because === "generating") assert.ok(pause.firstTextAfterMs !== undefined && pause.modelCallAfterMs !== undefined);
+        }
+        const counted: Record<string, number> = {};
+        for (const pause of missed) counted[pause.because] = (counted[pause.because] ?? 0) + 1;
+        assert.deepEqual(realtime.pausesWithoutSuggestionBy, counted);
         const names = result.targets.map((target) => target.name);
         assert.deepEqual(names, ["realtime.pausesWithSuggestionRatio", "realtime.firstGhostTextMs.p50", "realtime.wastedGeneratedTokensRatio", "realtime.hostRssMb.max"]);
     });
