@@ -379,6 +379,11 @@ export async function runRealtimeReplay(options: RealtimeOptions): Promise<Realt
     const long = pauses.filter((record) => record.lengthMs >= LONG_PAUSE_MS);
     const short = pauses.filter((record) => record.lengthMs >= SHORT_PAUSE_MS && record.lengthMs < LONG_PAUSE_MS);
     const longWithText = long.filter((record) => record.ghostTextAfterMs !== undefined);
+    const missed = long.filter((record) => record.missedBecause !== undefined).map((record) => ({
+        lengthMs: Math.round(record.lengthMs), because: record.missedBecause!,
+        ...(record.modelCallAfterMs !== undefined ? { modelCallAfterMs: record.modelCallAfterMs } : {}),
+        ...(record.firstTextAfterMs !== undefined ? { firstTextAfterMs: record.firstTextAfterMs } : {}),
+    }));
     const allCalls = counting.calls;
     const evaluatedTotal = sum(allCalls.map((call) => call.counters.evaluatedTokens));
     const prefillMsTotal = sum(allCalls.map((call) => call.counters.prefillMs));
@@ -394,12 +399,8 @@ export async function runRealtimeReplay(options: RealtimeOptions): Promise<Realt
         pausesWithSuggestionRatio: long.length > 0 ? round(longWithText.length / long.length, 3) : 0,
         shortPauses: short.length,
         shortPausesWithSuggestion: short.filter((record) => record.ghostTextAfterMs !== undefined).length,
-        pausesWithoutSuggestionBy: countBy(long.filter((record) => record.missedBecause !== undefined).map((record) => record.missedBecause!)),
-        pausesWithoutSuggestion: long.filter((record) => record.missedBecause !== undefined).map((record) => ({
-            lengthMs: Math.round(record.lengthMs), because: record.missedBecause!,
-            ...(record.modelCallAfterMs !== undefined ? { modelCallAfterMs: record.modelCallAfterMs } : {}),
-            ...(record.firstTextAfterMs !== undefined ? { firstTextAfterMs: record.firstTextAfterMs } : {}),
-        })),
+        pausesWithoutSuggestionBy: countBy(missed.map((pause) => pause.because)),
+        pausesWithoutSuggestion: missed,
         firstGhostTextMs: distributionOf(longWithText.map((record) => record.ghostTextAfterMs!), 0),
         // Typed-ahead and cached suggestions cost no model time (floor 0): the floor is the model's.
         physicalFloorMs: distributionOf(floors.filter((floor) => floor > 0), 0),

@@ -80,7 +80,7 @@ export class ModelManager implements TextGenerator, vscode.Disposable {
     private loadedParamsKey: string | undefined;
     private gpuFallbackReported = false;
     private idleMinutes = 0;
-    private readonly idleTimer = new IdleUnloadTimer(SYSTEM_TIMERS, () => void this.unloadIdle());
+    private readonly idleTimer = new IdleUnloadTimer(SYSTEM_TIMERS, () => this.unloadIdle());
     /** Increases per load attempt: a stale attempt's result must not overwrite a newer one. */
     private generation = 0;
     /** Loads awaited by loadConfiguredModel(), which reports their errors itself. */
@@ -224,7 +224,7 @@ export class ModelManager implements TextGenerator, vscode.Disposable {
         }
     }
 
-    private async unloadIdle(): Promise<void> {
+    private unloadIdle(): void {
         if (!this.isReady) return;
         this.options.log.info(`No requests for ${this.idleMinutes} min: unloading the model to free its memory; it loads again on the next request.`);
         this.generation++;

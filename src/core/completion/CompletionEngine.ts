@@ -474,9 +474,11 @@ export class CompletionEngine {
         const modelStart = this.now();
         const typed = prepared.prompt.slice(flight.prompt.length);
         const source: CompletionSource = typed.length === 0 ? "model" : "typedAhead";
+        /** What of the flight's text is left after what the user typed (undefined: it does not continue it). */
+        const rest = (text: string): string | undefined => (typed.length === 0 ? text : typedAheadRemainder(flight.prompt, text, prepared.prompt));
         const first = await flight.attach(request.signal, { acceptPart: true, typed });
         if (isPart(first)) {
-            const remainingPart = typed.length === 0 ? first.text : typedAheadRemainder(flight.prompt, first.text, prepared.prompt);
+            const remainingPart = rest(first.text);
             if (remainingPart !== undefined) {
                 timing.modelMs += this.now() - modelStart;
                 return this.finishPart(request, prepared, timing, flight, remainingPart, source);
@@ -486,8 +488,8 @@ export class CompletionEngine {
         const result = isPart(first) ? await flight.attach(request.signal, { acceptPart: false, typed }) : first;
         timing.modelMs += this.now() - modelStart;
         if (result === "cancelled") return this.noSuggestion(request, prepared, timing, "cancelled");
-        const remaining = result === "diverged" ? undefined : typed.length === 0 ? result.text : typedAheadRemainder(flight.prompt, result.text, prepared.prompt);
-        if (result === "diverged" || remaining === undefined) {
+        const remaining = result === "diverged" ? undefined : rest(result.text);
+        if (result === "diverged" || remaining === undefined) { // testing "diverged" too narrows result for finish()
             // It wrote something else than the user typed: the newer request wins (single flight).
             flight.abort();
             if (this.flights.get(request.document.uri) === flight) this.flights.delete(request.document.uri);
