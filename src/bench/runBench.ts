@@ -33,6 +33,8 @@ import { checkRealtimeTargets, formatRealtimeTable, REALTIME_FULL_MS, REALTIME_Q
 import type { RealtimeBenchResult } from "./realtimeBench";
 import type { SlotAssignment } from "../serverClient/ServerTextGenerator";
 import { formatServerTable } from "./serverBenchReport";
+import { runExplainBench } from "./explainBench";
+import { formatExplainTable, type ExplainBenchResult } from "./explainBenchReport";
 import { runServerBench } from "./serverBench";
 
 export const BENCH_USAGE = `Usage: phi2-complete bench [options]     (from a clone: npm run bench -- [options])
@@ -63,6 +65,11 @@ Options:
   --realtime          instead of the measurements above: a person types standard-library code on
                       the wall clock for 4 minutes (--quick: 1) through the engine and host;
                       ghost text per pause, time to it vs the physical floor, wasted tokens, RSS
+  --explain           instead of the measurements above: Explain This Code on standard-library
+                      functions as the extension builds it, then Explain Again on each; time to
+                      the first words vs the physical floor, generation speed, what ended it,
+                      whether the second text differs
+  --explain-tokens N  with --explain: generated tokens per explanation (default 48, quick 16)
   --seconds N         length of the --realtime typing (default 240, quick 60)
   --self-tune         with --realtime: fit the prompt window, max tokens, time cap and debounce to
                       the measured speed, as the extension does (machineTuning.ts)
@@ -104,7 +111,7 @@ Missed targets are reported, not errors. Exit codes: 0 done, 1 error, 2 bad argu
 const BENCH_FLAGS = {
     model: "string", json: "boolean", out: "string", quick: "boolean", "prompt-rate": "string", "gen-rate": "string", threads: "string",
     functions: "string", seed: "string", gpu: "string", speculative: "boolean", verbose: "boolean", help: "boolean",
-    "phi2-shape": "boolean", realtime: "boolean", seconds: "string", "self-tune": "boolean", "latency-budget": "string", "kv-budget": "string", "no-window-shift": "boolean", "no-prefill-while-typing": "boolean", "budget-after-debounce": "boolean", "cold-budget": "string", server: "string", users: "string", slots: "string",
+    "phi2-shape": "boolean", realtime: "boolean", explain: "boolean", "explain-tokens": "string", seconds: "string", "self-tune": "boolean", "latency-budget": "string", "kv-budget": "string", "no-window-shift": "boolean", "no-prefill-while-typing": "boolean", "budget-after-debounce": "boolean", "cold-budget": "string", server: "string", users: "string", slots: "string",
 } as const;
 
 const OVERHEAD_FILE_LINES = 10_000;
@@ -186,6 +193,11 @@ export async function runBench(argv: string[]): Promise<number> {
     const modelPath = flags.model !== undefined ? path.resolve(flags.model)
         : flags["phi2-shape"] ? await ensurePhi2ShapedModel(root) : await ensureTinyRandomModel(root);
     progress(`model ${modelPath}`);
+    if (flags.realtime && flags.explain) throw new UsageError("Use --realtime or --explain, not both.");
+    if (flags.explain) {
+        const maxTokens = integerFlag("explain-tokens", flags["explain-tokens"], 1, quick ? 16 : 48);
+        return runExplainCommand({ modelPath, modelKind, gpu, threads, seed, quick, maxTokens, json: flags.json ?? false, out: flags.out, verbose: flags.verbose ?? false, started, progress });
+    }
     if (flags.realtime) {
         const seconds = integerFlag("seconds", flags.seconds, 1, (quick ? REALTIME_QUICK_MS : REALTIME_FULL_MS) / 1000);
         return runRealtimeCommand({ modelPath, modelKind, gpu, threads, seed, quick, durationMs: seconds * 1000, selfTune: flags["self-tune"] ?? false, latencyBudgetMs: integerFlag("latency-budget", flags["latency-budget"], 0, DEFAULT_COMPLETION_SETTINGS.latencyBudgetMs), kvCacheBudgetMb: integerFlag("kv-budget", flags["kv-budget"], 0, DEFAULT_KV_CACHE_BUDGET_MB), measureThreads, shiftWindow: !(flags["no-window-shift"] ?? false), prefillWhileTyping: !(flags["no-prefill-while-typing"] ?? false), latencyBudgetFrom: flags["budget-after-debounce"] ? "modelCall" : "request", coldPromptBudgetMs: integerFlag("cold-budget", flags["cold-budget"], 1000, DEFAULT_MACHINE_TUNING.coldPromptBudgetMs), json: flags.json ?? false, out: flags.out, verbose: flags.verbose ?? false, speculative: flags.speculative ?? false, started, progress });
@@ -348,6 +360,45 @@ async function runRealtimeCommand(command: RealtimeCommand): Promise<number> {
             durationMs: Math.round(performance.now() - command.started),
         };
         await writeBenchResult(result, command, formatRealtimeTable);
+    });
+}
+
+interface ExplainCommand {
+    readonly modelPath: string;
+    readonly modelKind: ExplainBenchResult["model"]["kind"];
+    readonly gpu: GpuMode;
+    readonly threads: number;
+    readonly seed: number;
+    readonly quick: boolean;
+    readonly maxTokens: number;
+    readonly json: boolean;
+    readonly out: string | undefined;
+    readonly verbose: boolean;
+    readonly started: number;
+    readonly progress: (message: string) => void;
+}
+
+/** `bench --explain`: load, measure the speed, explain and explain again, report. */
+async function runExplainCommand(command: ExplainCommand): Promise<number> {
+    const stdlibFiles = await listPythonFiles(await locatePythonStdlib());
+    const client = createHeadlessHostClient(stderrLogger("host", command.verbose));
+    return runBenchCommand("phi2-complete bench", [client], async () => {
+        const model = await client.load({
+            modelPath: command.modelPath, gpu: command.gpu, threads: command.threads, contextSize: DEFAULT_COMPLETION_SETTINGS.contextTokens, sequences: DEFAULT_SEQUENCES,
+        });
+        command.progress(`loaded in ${model.loadMs} ms (context ${model.contextSize}, ${model.threads} threads)`);
+        const explain = await runExplainBench({
+            generator: client, stdlibFiles, explanations: command.quick ? 1 : 3, maxTokens: command.maxTokens, contextTokens: model.contextSize,
+            random: new SeededRandom(command.seed), progress: command.progress,
+        });
+        const result: ExplainBenchResult = {
+            version: 1, kind: "explain", quick: command.quick, seed: command.seed,
+            machine: { cores: availableParallelism(), loadAverageAtEnd: Number(loadavg()[0]!.toFixed(2)) },
+            model: { path: command.modelPath, kind: command.modelKind, contextSize: model.contextSize, threads: model.threads, loadMs: model.loadMs },
+            explain,
+            durationMs: Math.round(performance.now() - command.started),
+        };
+        await writeBenchResult(result, command, formatExplainTable);
     });
 }
 

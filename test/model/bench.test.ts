@@ -260,6 +260,61 @@ describe("phi2-complete bench --realtime --seconds 12 --json (tiny random model)
     });
 });
 
+interface ExplainRunJson {
+    evaluatedTokens: number;
+    firstWordsMs: number | null;
+    totalMs: number;
+    generatedTokens: number;
+    stopReason: string;
+}
+
+interface ExplainJson {
+    kind: string;
+    model: { kind: string };
+    explain: {
+        speed: { promptTokensPerS: number; generatedTokensPerS: number };
+        maxTokens: number;
+        explanations: { promptTokens: number; floorMs: number; first: ExplainRunJson; again: ExplainRunJson & { differs: boolean } }[];
+        firstWordsMs: Distribution;
+        firstWordsOverFloor: Distribution;
+        againDiffers: number;
+    };
+}
+
+describe("phi2-complete bench --explain --quick --json (tiny random model)", function () {
+    this.timeout(120_000);
+    let result: ExplainJson;
+
+    before(async () => {
+        const run = await runBench(["--explain", "--quick", "--json", "--threads", "1"]);
+        assert.equal(run.code, 0, `bench exited with ${run.code}:\n${run.stderr}`);
+        result = JSON.parse(run.stdout) as ExplainJson;
+    });
+
+    it("explains a standard-library function through the host and times its first words against the floor", () => {
+        assert.equal(result.kind, "explain");
+        assert.equal(result.model.kind, "tiny-random");
+        const [explanation] = result.explain.explanations;
+        assert.equal(result.explain.explanations.length, 1);
+        assert.ok(result.explain.speed.promptTokensPerS > 0 && result.explain.speed.generatedTokensPerS > 0);
+        // A fresh explanation sequence: the whole prompt is read.
+        assert.equal(explanation!.first.evaluatedTokens, explanation!.promptTokens);
+        assert.ok(explanation!.promptTokens > 60, `a function with its instruction is more than ${explanation!.promptTokens} tokens`);
+        assert.ok(explanation!.first.firstWordsMs !== null && explanation!.first.firstWordsMs <= explanation!.first.totalMs);
+        assert.ok(explanation!.first.generatedTokens >= 1 && explanation!.first.generatedTokens <= result.explain.maxTokens);
+        assert.ok(explanation!.floorMs > 0);
+        assert.equal(result.explain.firstWordsMs.count, 1);
+        assert.ok(result.explain.firstWordsOverFloor.p50 > 0);
+    });
+
+    it("Explain Again reuses the cached prompt and samples another text", () => {
+        const [explanation] = result.explain.explanations;
+        assert.ok(explanation!.again.evaluatedTokens >= 1 && explanation!.again.evaluatedTokens < 8, `read ${explanation!.again.evaluatedTokens} prompt tokens again`);
+        assert.equal(explanation!.again.differs, true);
+        assert.equal(result.explain.againDiffers, 1);
+    });
+});
+
 describe("phi2-complete bench arguments", function () {
     this.timeout(30_000);
 
@@ -273,6 +328,12 @@ describe("phi2-complete bench arguments", function () {
         const run = await runBench(["--quick", "--model", "/nonexistent/phi-2.gguf", "--threads", "1"]);
         assert.equal(run.code, 2, run.stderr);
         assert.match(run.stderr, /\/nonexistent\/phi-2\.gguf/);
+    });
+
+    it("rejects --realtime together with --explain", async () => {
+        const run = await runBench(["--realtime", "--explain"]);
+        assert.equal(run.code, 2, run.stderr);
+        assert.match(run.stderr, /--realtime or --explain/);
     });
 
     it("rejects --model together with --phi2-shape", async () => {
