@@ -111,6 +111,11 @@ interface ActiveRequest {
     readonly startedAt: number;
     outcome: CompletionOutcome | undefined;
     handled: boolean;
+    /**
+     * The editor's re-ask for the longer version of a first part that showed nothing (rules or the
+     * syntax guard dropped it): the generation it comes from, whose tokens its suggestion shows.
+     */
+    origin?: { readonly counters: GenerationCounters; readonly text: string };
 }
 
 interface PauseRecord {
@@ -169,14 +174,17 @@ export async function runRealtimeReplay(options: RealtimeOptions): Promise<Realt
         }
     })();
 
-    const floorOf = (outcome: CompletionOutcome): number => {
-        const counters = outcome.stats.counters;
-        if (!counters || outcome.stats.source !== "model") return 0; // typed ahead or cached: nothing to compute
-        const raw = outcome.stats.rawText ?? "";
+    /** The floor of a suggestion from the generation behind `counters` that wrote `raw`: its prompt, then the tokens to its first line end. */
+    const floorFor = (counters: GenerationCounters, raw: string): number => {
         const newline = raw.indexOf("\n", raw.search(/\S/));
         const firstLineShare = newline < 0 || raw.length === 0 ? 1 : (newline + 1) / raw.length;
         const tokensToLineEnd = Math.max(1, Math.round(counters.generatedTokens * firstLineShare));
         return (counters.evaluatedTokens / options.speed.promptTokensPerS + tokensToLineEnd / options.speed.generatedTokensPerS) * 1000;
+    };
+    const floorOf = (outcome: CompletionOutcome): number => {
+        const counters = outcome.stats.counters;
+        if (!counters || outcome.stats.source !== "model") return 0; // typed ahead or cached: nothing to compute
+        return floorFor(counters, outcome.stats.rawText ?? "");
     };
 
     /** The floor of a first part: its prompt, then the tokens up to the part's end (a share of the generation's). */
@@ -201,11 +209,23 @@ export async function runRealtimeReplay(options: RealtimeOptions): Promise<Realt
     let currentDocument: TypedDocument | undefined;
     let wakeWaiter: (() => void) | undefined;
     const pendingEnds: Promise<void>[] = [];
+    // It asks again as well when the first part showed nothing (the provider follows every
+    // continuation): the whole generation may hold a line the rules and the guard keep.
     const followContinuation = (outcome: CompletionOutcome, document: TypedDocument, pause: PauseRecord | undefined, floorIndex: number | undefined): void => {
         const continuation = outcome.continuation;
         if (!continuation) return;
         const keystrokesAtShow = keystrokes;
+        const partShown = outcome.suggestion !== undefined;
         pendingEnds.push(continuation.ended.then((end) => {
+            if (!partShown) {
+                if (end.longer && keystrokes === keystrokesAtShow && document === currentDocument) {
+                    const again = request(document); // the request object itself: its outcome is set on it
+                    again.origin = { counters: end.counters, text: end.text };
+                    longerRequest = again;
+                    wakeWaiter?.();
+                }
+                return;
+            }
             shownCounters.add(end.counters);
             if (floorIndex !== undefined) {
                 const floor = partFloorOf(outcome, end.counters, end.text);
@@ -236,6 +256,7 @@ export async function runRealtimeReplay(options: RealtimeOptions): Promise<Realt
                 }
                 active.handled = true;
                 if (active.outcome.suggestion) return active;
+                if (currentDocument) followContinuation(active.outcome, currentDocument, undefined, undefined);
             }
             if (left <= 0) return undefined;
             await new Promise<void>((resolve) => {
@@ -299,7 +320,8 @@ export async function runRealtimeReplay(options: RealtimeOptions): Promise<Realt
                 shownCount++;
                 engine.notifyShown(outcome);
                 if (outcome.stats.counters) shownCounters.add(outcome.stats.counters);
-                const floor = floorOf(outcome);
+                if (shown.origin) shownCounters.add(shown.origin.counters);
+                const floor = shown.origin ? floorFor(shown.origin.counters, shown.origin.text) : floorOf(outcome);
                 floors.push(floor);
                 const now = performance.now();
                 const fillsPause = pause !== undefined && pause.ghostTextAfterMs === undefined;

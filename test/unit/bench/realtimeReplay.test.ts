@@ -1,0 +1,100 @@
+// The real-time replay on the wall clock with a scripted generator and guard: when a first part
+// shows nothing (the guard drops it), the replay asks again once the generation ends, as the
+// provider does (it follows every continuation), and the pause gets the whole line.
+import assert from "node:assert/strict";
+import { DEFAULT_COMPLETION_SETTINGS } from "../../../src/core/completion/CompletionSettings";
+import type { GenerateOptions, PrefillOptions, PrefillResult, TextGenerator } from "../../../src/core/textGenerator";
+import type { SyntaxGuard, SyntaxGuardInput, SyntaxGuardVerdict } from "../../../src/core/syntax/syntaxGuard";
+import type { GenerationResult } from "../../../src/core/types";
+import { runRealtimeReplay } from "../../../src/bench/realtimeReplay";
+import type { PythonFunction } from "../../../src/bench/pythonCorpus";
+import { SeededRandom } from "../../../src/bench/seededRandom";
+import { counters } from "../completion/fakeTextGenerator";
+
+/** Draws from a fixed cycle: with REALTIME_RHYTHM, [0.01, 0.45, 0.5] puts a ~2.7 s thinking pause before every keystroke. */
+class CyclingRandom extends SeededRandom {
+    private index = 0;
+    constructor(private readonly values: readonly number[]) {
+        super(0);
+    }
+    override next(): number {
+        return this.values[this.index++ % this.values.length]!;
+    }
+}
+
+/** Every generation writes "JUNK" at once and " more\n" `restAfterMs` later, then ends. */
+class SlowLineGenerator implements TextGenerator {
+    generations = 0;
+    constructor(private readonly restAfterMs: number) {}
+
+    generate(options: GenerateOptions): Promise<GenerationResult> {
+        this.generations++;
+        return new Promise((resolve) => {
+            let text = "";
+            let generated = 0;
+            const write = (chunk: string): void => {
+                text += chunk;
+                generated++;
+                options.onText?.(chunk);
+            };
+            const end = (stopReason: GenerationResult["stopReason"]): void => {
+                clearTimeout(timer);
+                resolve({ text, stopReason, counters: counters(10, generated) });
+            };
+            setTimeout(() => write("JUNK"), 0);
+            const timer = setTimeout(() => {
+                write(" more\n");
+                end("eos");
+            }, this.restAfterMs);
+            options.signal?.addEventListener("abort", () => end("cancelled"), { once: true });
+        });
+    }
+
+    async prefill(options: PrefillOptions): Promise<PrefillResult> {
+        return { completed: true, counters: counters(options.prompt.length, 0) };
+    }
+}
+
+/** Drops the bare first part "JUNK"; keeps anything else. */
+class DropBareJunk implements SyntaxGuard {
+    readonly checked: string[] = [];
+    check(input: SyntaxGuardInput): SyntaxGuardVerdict {
+        this.checked.push(input.insertText);
+        const drop = input.insertText.trim() === "JUNK";
+        return { text: drop ? "" : input.insertText, action: drop ? "dropped" : "kept", errorsWithout: 0, errorsWith: drop ? 1 : 0, parses: 1 };
+    }
+}
+
+const lines = ["import os", "", "def f(a):", "    return a", "", "x = 1"];
+const place: PythonFunction = {
+    file: { path: "/virtual/module.py", lines }, name: "f", startLine: 2, endLine: 4, indent: "", text: "def f(a):\n    return a",
+};
+
+describe("realtime replay: a first part that shows nothing", function () {
+    this.timeout(20_000);
+
+    it("asks again when its generation ends, so the pause gets the whole line and its tokens count as shown", async () => {
+        const generator = new SlowLineGenerator(1650);
+        const guard = new DropBareJunk();
+        const report = await runRealtimeReplay({
+            generator,
+            settings: DEFAULT_COMPLETION_SETTINGS,
+            syntaxGuard: guard,
+            hostRssBytes: async () => 0,
+            places: [place],
+            // The reading pause (~0.8 s), then a ~2.7 s pause before every keystroke.
+            durationMs: 6_800,
+            random: new CyclingRandom([0.01, 0.45, 0.5]),
+            speed: { promptTokensPerS: 100, generatedTokensPerS: 5 },
+        });
+        assert.ok(guard.checked.includes("JUNK"), `the first part was checked and dropped: ${JSON.stringify(guard.checked)}`);
+        assert.ok(guard.checked.includes("JUNK more"), `the whole line was checked after the re-ask: ${JSON.stringify(guard.checked)}`);
+        assert.ok(report.pauses >= 1, `a long pause was measured (${report.pauses})`);
+        assert.equal(report.pausesWithSuggestion, report.pauses, JSON.stringify(report.pausesWithoutSuggestion));
+        // The first pause's ghost text came from the re-ask, after the dropped part (the typist's accepts make later ones instant).
+        assert.ok(report.firstGhostTextMs.max > DEFAULT_COMPLETION_SETTINGS.latencyBudgetMs, `after the dropped part (${report.firstGhostTextMs.max} ms)`);
+        // The first generation's 2 tokens were shown; only a generation cut by the end of the run is wasted.
+        assert.ok(report.wastedGeneratedTokens <= report.generatedTokens - 2, `${report.wastedGeneratedTokens} of ${report.generatedTokens} wasted`);
+        assert.ok(report.physicalFloorMs.count >= 1 && report.physicalFloorMs.p50 > 0, "its floor comes from the generation behind it");
+    });
+});
