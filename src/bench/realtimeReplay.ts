@@ -5,7 +5,7 @@
 // of suggestions that match, a jump to another function of the file and a switch to another file.
 // For every pause it records whether ghost text appeared and when, as the editor would show it.
 import { CompletionEngine } from "../core/completion/CompletionEngine";
-import type { CompletionOutcome, NoSuggestionReason } from "../core/completion/CompletionEngine";
+import type { CompletionOutcome, Continuation, NoSuggestionReason } from "../core/completion/CompletionEngine";
 import type { MeasuredSpeed } from "../core/completion/machineTuning";
 import type { CompletionSettings } from "../core/completion/CompletionSettings";
 import { SpeedEstimate } from "../core/completion/SpeedEstimate";
@@ -203,39 +203,41 @@ export async function runRealtimeReplay(options: RealtimeOptions): Promise<Realt
         return active;
     };
 
-    // The editor asks again at the same place when a first part's longer version is ready (the
-    // extension's inline-suggest trigger): the replay does the same if nothing was typed since.
+    // The editor asks again at the same place when a first part's line is complete and when its
+    // longer version is ready (the extension's inline-suggest trigger), also when the part showed
+    // nothing (the provider follows every continuation: the whole line may be one the rules and
+    // the guard keep). The replay does the same if nothing was typed since.
     let longerRequest: ActiveRequest | undefined;
     let currentDocument: TypedDocument | undefined;
     let wakeWaiter: (() => void) | undefined;
+    /** The newest answer's continuation: an older one no longer asks again (as in the provider). */
+    let watched: Continuation | undefined;
     const pendingEnds: Promise<void>[] = [];
-    // It asks again as well when the first part showed nothing (the provider follows every
-    // continuation): the whole generation may hold a line the rules and the guard keep.
+    const askAgain = (continuation: Continuation, document: TypedDocument, keystrokesAtShow: number, origin?: ActiveRequest["origin"]): void => {
+        if (watched !== continuation || keystrokes !== keystrokesAtShow || document !== currentDocument) return;
+        const again = request(document); // the request object itself: its outcome is set on it
+        if (origin) again.origin = origin;
+        longerRequest = again;
+        wakeWaiter?.();
+    };
     const followContinuation = (outcome: CompletionOutcome, document: TypedDocument, pause: PauseRecord | undefined, floorIndex: number | undefined): void => {
         const continuation = outcome.continuation;
         if (!continuation) return;
+        watched = continuation;
         const keystrokesAtShow = keystrokes;
         const partShown = outcome.suggestion !== undefined;
+        continuation.lineCompleted?.then(() => askAgain(continuation, document, keystrokesAtShow), () => undefined);
         pendingEnds.push(continuation.ended.then((end) => {
-            if (!partShown) {
-                if (end.longer && keystrokes === keystrokesAtShow && document === currentDocument) {
-                    const again = request(document); // the request object itself: its outcome is set on it
-                    again.origin = { counters: end.counters, text: end.text };
-                    longerRequest = again;
-                    wakeWaiter?.();
+            if (partShown) {
+                shownCounters.add(end.counters);
+                if (floorIndex !== undefined) {
+                    const floor = partFloorOf(outcome, end.counters, end.text);
+                    floors[floorIndex] = floor;
+                    if (pause && pause.floorMs === 0) pause.floorMs = floor;
                 }
-                return;
             }
-            shownCounters.add(end.counters);
-            if (floorIndex !== undefined) {
-                const floor = partFloorOf(outcome, end.counters, end.text);
-                floors[floorIndex] = floor;
-                if (pause && pause.floorMs === 0) pause.floorMs = floor;
-            }
-            if (end.longer && keystrokes === keystrokesAtShow && document === currentDocument) {
-                longerRequest = request(document);
-                wakeWaiter?.();
-            }
+            // A suggestion from the cache has no counters: the generation it shows is this one.
+            if (end.longer) askAgain(continuation, document, keystrokesAtShow, partShown ? undefined : { counters: end.counters, text: end.text });
         }, () => undefined));
     };
 
@@ -255,6 +257,7 @@ export async function runRealtimeReplay(options: RealtimeOptions): Promise<Realt
                     continue;
                 }
                 active.handled = true;
+                watched = undefined;
                 if (active.outcome.suggestion) return active;
                 if (currentDocument) followContinuation(active.outcome, currentDocument, undefined, undefined);
             }

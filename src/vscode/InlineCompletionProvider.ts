@@ -60,6 +60,8 @@ export class Phi2InlineCompletionProvider implements vscode.InlineCompletionItem
     longerRetriggers = 0;
     /** Documents whose next request is our own re-trigger for a longer version: automatic, not an explicit ask. */
     private readonly askedForLonger = new Set<string>();
+    /** Per document, the continuation of the newest answer: an older one no longer asks the editor again. */
+    private readonly watchedContinuations = new Map<string, Continuation>();
 
     constructor(private readonly options: InlineCompletionProviderOptions) {}
 
@@ -105,6 +107,7 @@ export class Phi2InlineCompletionProvider implements vscode.InlineCompletionItem
                 ...(selected ? { selectedItem: selected.text } : {}),
                 ...(offered.length > 1 ? { alternatives: offered.slice(1).map(textOf) } : {}),
             });
+            this.watchedContinuations.delete(where.uri);
             if (outcome.continuation && !token.isCancellationRequested) this.showLongerWhenReady(outcome.continuation, document, position);
             if (offered.length === 0) return undefined;
             this.options.engine.notifyShown(offered[0]);
@@ -145,25 +148,32 @@ export class Phi2InlineCompletionProvider implements vscode.InlineCompletionItem
 
     /**
      * First line first: the suggestion shown is the first part of a generation that goes on. When
-     * a longer version is ready and the user is still where they were (same document version and
-     * cursor), asks the editor again; the engine answers from its cache.
+     * its first line is complete (the part was a start of it, or showed nothing) and again when a
+     * longer version is ready, and the user is still where they were (same document version and
+     * cursor), asks the editor again; the engine answers from the running generation or its cache.
      */
     private showLongerWhenReady(continuation: Continuation, document: vscode.TextDocument, position: vscode.Position): void {
+        const uri = document.uri.toString();
+        this.watchedContinuations.set(uri, continuation);
         const version = document.version;
-        continuation.ended.then(async (end) => {
+        const askAgain = async (): Promise<void> => {
             const editor = vscode.window.activeTextEditor;
-            if (!end.longer || !editor || editor.document !== document || document.version !== version) return;
+            if (this.watchedContinuations.get(uri) !== continuation) return;
+            if (!editor || editor.document !== document || document.version !== version) return;
             if (!editor.selection.isEmpty || !editor.selection.active.isEqual(position)) return;
-            this.askedForLonger.add(document.uri.toString());
+            this.askedForLonger.add(uri);
             this.longerRetriggers++;
             await vscode.commands.executeCommand(TRIGGER_INLINE_SUGGEST_COMMAND);
-        }).catch(() => undefined);
+        };
+        continuation.lineCompleted?.then(askAgain).catch(() => undefined);
+        continuation.ended.then((end) => (end.longer ? askAgain() : undefined)).catch(() => undefined);
     }
 
     /** Forgets a closed document. */
     forgetDocument(uri: string): void {
         this.declinedWhileNotReady.delete(uri);
         this.askedForLonger.delete(uri);
+        this.watchedContinuations.delete(uri);
     }
 
     dispose(): void {

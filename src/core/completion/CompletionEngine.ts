@@ -108,6 +108,13 @@ export interface ContinuationEnd {
 
 export interface Continuation {
     readonly ended: Promise<ContinuationEnd>;
+    /**
+     * The part was a start of the first line (the latency budget ran out before the line did):
+     * resolves when the generation, still running, has completed that line. Asking again at the
+     * same place then shows the whole line (or, when the part showed nothing because the rules or
+     * the guard dropped it, a line they may keep) seconds before the generation ends.
+     */
+    readonly lineCompleted?: Promise<void>;
 }
 
 /** Running totals since the engine was made. */
@@ -510,7 +517,7 @@ export class CompletionEngine {
             longer: end.result.stopReason !== "cancelled" && flight.prompt.length + end.text.length > shownLength,
         }));
         ended.catch(() => undefined); // a host error reaches whoever waits for it, not the process
-        return { ...outcome, continuation: { ended } };
+        return { ...outcome, continuation: { ended, ...(flight.firstLineDone ? {} : { lineCompleted: flight.firstLineComplete }) } };
     }
 
     private finish(

@@ -12,7 +12,7 @@
 import type { GenerationResult } from "../types";
 import type { TextGenerator } from "../textGenerator";
 import type { CompletionMode } from "./completionMode";
-import { shownPart } from "./firstPart";
+import { completeFirstLine, shownPart } from "./firstPart";
 import { PHI2_STOP_STRINGS } from "./phi2Prompt";
 import type { Timers } from "./scheduler";
 import { StreamingStopRules } from "./stopRules";
@@ -55,6 +55,12 @@ export interface FlightResult {
 
 export class GenerationFlight {
     readonly done: Promise<FlightResult>;
+    /**
+     * Resolves when the generated text's first line is complete while the generation goes on (never,
+     * when it ends first): a part shown before, a start of that line, can then be shown whole.
+     */
+    readonly firstLineComplete: Promise<void>;
+    private resolveFirstLine: (() => void) | undefined;
     private readonly controller = new AbortController();
     private readonly stopRules: StreamingStopRules;
     private receivedLength = 0;
@@ -72,6 +78,7 @@ export class GenerationFlight {
 
     constructor(generator: TextGenerator, readonly params: GenerationFlightParams, private readonly timers: Timers) {
         this.stopRules = new StreamingStopRules(params.stopContext);
+        this.firstLineComplete = new Promise((resolve) => (this.resolveFirstLine = resolve));
         this.done = generator.generate({
             sequenceKey: params.uri,
             prompt: params.prompt,
@@ -85,6 +92,10 @@ export class GenerationFlight {
             onText: (chunk) => {
                 this.receivedLength += chunk.length;
                 const goOn = this.stopRules.push(chunk);
+                if (this.resolveFirstLine && this.firstLineDone) {
+                    this.resolveFirstLine();
+                    this.resolveFirstLine = undefined;
+                }
                 this.offerPart();
                 this.checkDivergence();
                 return goOn;
@@ -142,6 +153,11 @@ export class GenerationFlight {
         const soFar = this.stopRules.text;
         if (this.settled || this.stopRules.stopped) return typedAheadRemainder(this.params.prompt, soFar, this.params.prompt + typed) !== undefined;
         return typed.length < soFar.length ? soFar.startsWith(typed) : typed.startsWith(soFar);
+    }
+
+    /** Whether the generated text (after the stop rules) has a complete first line. */
+    get firstLineDone(): boolean {
+        return completeFirstLine(this.stopRules.text) !== undefined;
     }
 
     /** Whether a part was handed out (the flight then finishes for the cache, without waiters). */

@@ -179,6 +179,38 @@ describe("CompletionEngine", () => {
         assert.equal(generator.calls.length, 1);
     });
 
+    it("tells when a part's line is complete while the generation goes on; asking again then shows the whole line from it", async () => {
+        const timers = new VirtualClock();
+        const generator = new LiveTextGenerator();
+        const engine = new CompletionEngine(generator, { settings, timers });
+        const pending = engine.complete(request(at(ADD), "automatic"));
+        await settle();
+        generator.write(0, "    return");
+        timers.advance(settings.latencyBudgetMs);
+        const part = await pending;
+        assert.equal(part.suggestion?.insertText, "return");
+        const lineCompleted = part.continuation?.lineCompleted;
+        assert.ok(lineCompleted, "the part is a start of its line");
+        let completed = false;
+        void lineCompleted.then(() => (completed = true));
+        generator.write(0, " a + b");
+        await settle();
+        assert.equal(completed, false, "the line is not complete yet");
+        generator.write(0, "\n");
+        await settle();
+        assert.equal(completed, true, "the line is complete, the generation still runs");
+        assert.equal(generator.calls[0]!.signal?.aborted, false);
+        const whole = await engine.complete(request(at(ADD), "automatic"));
+        assert.equal(whole.suggestion?.insertText, "return a + b");
+        assert.equal(whole.stats.source, "model");
+        assert.ok(whole.continuation, "the generation goes on");
+        assert.equal(whole.continuation.lineCompleted, undefined, "a whole line: the next ask is for the longer version, at the end");
+        assert.equal(generator.calls.length, 1);
+        generator.write(0, "    pass");
+        generator.end(0);
+        assert.equal((await whole.continuation.ended).longer, true);
+    });
+
     for (const from of ["request", "modelCall"] as const) {
         it(`starts the latency budget at the ${from === "request" ? "request: the debounce is part of the wait" : "model call with latencyBudgetFrom modelCall"}`, async () => {
             const timers = new VirtualClock();
