@@ -15,6 +15,8 @@ import { TextDocumentSnapshot } from "./TextDocumentSnapshot";
 
 export const COMPLETION_ACCEPTED_COMMAND = INTERNAL_COMMANDS.completionAccepted;
 const TRIGGER_INLINE_SUGGEST_COMMAND = "editor.action.inlineSuggest.trigger";
+/** VS Code's own Esc on ghost text. */
+export const HIDE_INLINE_SUGGEST_COMMAND = "editor.action.inlineSuggest.hide";
 
 /** Python files and untitled Python buffers; other schemes (git, output, remote virtual files) are not ours. */
 export const PYTHON_SELECTOR: vscode.DocumentSelector = [
@@ -167,6 +169,14 @@ export class Phi2InlineCompletionProvider implements vscode.InlineCompletionItem
         };
         continuation.lineCompleted?.then(askAgain).catch(() => undefined);
         continuation.ended.then((end) => (end.longer ? askAgain() : undefined)).catch(() => undefined);
+    }
+
+    /**
+     * The user dismissed the ghost text (Esc): the generation behind it goes on for the cache, but
+     * its completed line and longer version are not offered again at this place.
+     */
+    dismiss(document: vscode.TextDocument): void {
+        this.watchedContinuations.delete(document.uri.toString());
     }
 
     /** Forgets a closed document. */

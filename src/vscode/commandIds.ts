@@ -22,6 +22,8 @@ export const INTERNAL_COMMANDS = {
     statusBarActions: "phi2.statusBarActions",
     /** An accepted inline suggestion (the completion item's command). */
     completionAccepted: "phi2.completionAccepted",
+    /** Esc while ghost text is visible in Python: hides it, and its longer version is not offered again. */
+    dismissSuggestion: "phi2.dismissSuggestion",
 } as const;
 
 /** Registered only in test mode: the extension-host tests drive and read the explain panel. */

@@ -9,6 +9,7 @@ import { validateModelFile } from "../modelFile/validateModelFile";
 import { CONTRIBUTED_COMMANDS, INTERNAL_COMMANDS, TEST_COMMANDS, type CommandName } from "./commandIds";
 import { downloadModelHandler } from "./downloadModelCommand";
 import type { ExplainPanelMessage } from "./ExplainPanel";
+import { HIDE_INLINE_SUGGEST_COMMAND } from "./InlineCompletionProvider";
 import { ACTION_LABELS, COMMAND_WORDING, NO_MODEL_MESSAGE, PHI2_DOWNLOAD_URL, remoteWindowNote, type ModelAction } from "./modelErrors";
 import type { ModelManager } from "./ModelManager";
 import type { Phi2Session } from "./Phi2Session";
@@ -42,6 +43,11 @@ const COMMAND_TABLE: Readonly<Record<CommandName, CommandFactory>> = {
     completionAccepted: (session) => (outcome) => {
         session.engine.notifyAccepted(outcome);
         session.refreshStatusBar();
+    },
+    dismissSuggestion: (session) => () => {
+        const editor = vscode.window.activeTextEditor;
+        if (editor) session.provider.dismiss(editor.document);
+        return vscode.commands.executeCommand(HIDE_INLINE_SUGGEST_COMMAND);
     },
     explainTestState: (session) => () => session.explain.testState(),
     explainTestMessage: (session) => (message: ExplainPanelMessage) => session.explain.receive(message),

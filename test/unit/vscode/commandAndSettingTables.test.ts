@@ -11,6 +11,7 @@ interface Manifest {
     readonly contributes: {
         readonly commands: readonly { readonly command: string }[];
         readonly menus: Readonly<Record<string, readonly { readonly command: string }[]>>;
+        readonly keybindings: readonly { readonly command: string; readonly key: string; readonly when: string }[];
         readonly configuration: { readonly properties: Readonly<Record<string, unknown>> };
     };
 }
@@ -28,6 +29,19 @@ describe("the command table and package.json", () => {
         for (const [menu, entries] of Object.entries(manifest.contributes.menus)) {
             for (const entry of entries) assert.ok(contributed.has(entry.command), `${menu} lists ${entry.command}`);
         }
+    });
+
+    it("binds keys to the extension's own registered commands or VS Code's, the Esc on ghost text only where nothing else needs it", () => {
+        const own = new Set<string>([...Object.values(CONTRIBUTED_COMMANDS), ...Object.values(INTERNAL_COMMANDS)]);
+        for (const binding of manifest.contributes.keybindings) {
+            assert.ok(own.has(binding.command) || binding.command.startsWith("editor.action."), `${binding.key} runs ${binding.command}`);
+            assert.match(binding.when, /editorLangId == python/, `${binding.key} only in Python editors`);
+        }
+        const escape = manifest.contributes.keybindings.find((binding) => binding.key === "escape");
+        assert.equal(escape?.command, INTERNAL_COMMANDS.dismissSuggestion);
+        // The suggest widget's own Esc comes first: the ghost text goes with the next one.
+        assert.match(escape.when, /inlineSuggestionVisible/);
+        assert.match(escape.when, /!suggestWidgetVisible/);
     });
 
     it("gives every id one name in one group (internal and test commands are not contributed)", () => {
