@@ -385,6 +385,7 @@ async function runExplainCommand(command: ExplainCommand): Promise<number> {
     return runBenchCommand("phi2-complete bench", [client], async () => {
         const model = await client.load({
             modelPath: command.modelPath, gpu: command.gpu, threads: command.threads, contextSize: DEFAULT_COMPLETION_SETTINGS.contextTokens, sequences: DEFAULT_SEQUENCES,
+            kvCacheBudgetMb: DEFAULT_KV_CACHE_BUDGET_MB, // the extension's layout: the explanation's sequence is as long as a completion's
         });
         command.progress(`loaded in ${model.loadMs} ms (context ${model.contextSize}, ${model.threads} threads)`);
         const explain = await runExplainBench({

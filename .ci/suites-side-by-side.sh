@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The model suite beside the editor suites (extension host, then UI), after one build: the model
+# suite spends most of its ten minutes waiting on processes it started (restarts with backoff,
+# start and hang timeouts, a 1,000-request soak), the editor suites on code-server and Chromium,
+# so side by side they take about as long as the longer one instead of the sum. The model suite
+# prints as it runs; the editor suites' output is kept and printed whole after it, so the log
+# reads one suite at a time. Exits non-zero when any suite failed.
+#
+#   PHI2_SUITES_ONE_BY_ONE=1   run them one after another instead (e.g. to time one alone)
+set -uo pipefail
+
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$repo_root"
+npm run -s build || exit 1
+
+model_suite() { npx mocha --import=tsx --timeout 120000 'test/model/**/*.test.ts'; }
+editor_suites='status=0; npx tsx test/vscode/run.ts || status=1; npx tsx test/ui/run.ts || status=1; exit "$status"'
+
+if [ "${PHI2_SUITES_ONE_BY_ONE:-0}" = "1" ]; then
+  model_suite; model_status=$?
+  bash -c "$editor_suites"; editor_status=$?
+else
+  editor_log="$(mktemp "${TMPDIR:-/tmp}/phi2-editor-suites.XXXXXX")"
+  # In a process group of their own, so that an interrupted run takes them (and the code-servers
+  # and browsers they started) with it.
+  setsid bash -c "$editor_suites" >"$editor_log" 2>&1 &
+  editor_pid=$!
+  trap 'kill -- -"$editor_pid" 2>/dev/null; rm -f "$editor_log"' EXIT
+  trap 'exit 130' INT TERM
+  echo "(the extension-host and UI suites run beside the model suite; their output follows it)"
+  model_suite; model_status=$?
+  wait "$editor_pid"; editor_status=$?
+  cat "$editor_log"
+fi
+[ "$model_status" -eq 0 ] && [ "$editor_status" -eq 0 ]
