@@ -60,6 +60,8 @@ export interface RealtimeBenchInput extends RealtimeOptionsBase {
     readonly selfTune: boolean;
     /** What self-tuning fits the window to (default: the extension's). */
     readonly tuning?: MachineTuningOptions;
+    /** See RealtimeOptions.reaskOnLineEnd (default true). */
+    readonly reaskOnLineEnd?: boolean;
     readonly progress: (message: string) => void;
 }
 
@@ -83,6 +85,7 @@ export async function runRealtimeBench(input: RealtimeBenchInput): Promise<Pick<
         random: input.random,
         speed,
         progress: input.progress,
+        ...(input.reaskOnLineEnd === false ? { reaskOnLineEnd: false } : {}),
         ...(input.selfTune ? { retune: (measured: MeasuredSpeed) => tuneCompletionSettings(input.settings, measured, new Set(), tuning) } : {}),
     });
     const { maxTokens, singleLineMaxTokens, maxPromptTokens, timeCapMs, latencyBudgetMs, latencyBudgetFrom, prefillWhileTyping } = settings;
@@ -139,6 +142,7 @@ export function formatRealtimeTable(result: RealtimeBenchResult): string {
     };
     const rows: Row[] = [
         ["pauses of 2 s or more with ghost text", `${r.pausesWithSuggestion} / ${r.pauses}  (${(r.pausesWithSuggestionRatio * 100).toFixed(0)}%)`, mark("realtime.pausesWithSuggestionRatio")],
+        ["  first ghost text the start of a line", `${r.pausesWithPartialLine}; the whole line within the pause: ${r.wholeLineAfterPartialMs.count}${r.wholeLineAfterPartialMs.count > 0 ? `, p50 ${r.wholeLineAfterPartialMs.p50} ms` : ""}`],
         ["pauses of 0.5-2 s with ghost text", `${r.shortPausesWithSuggestion} / ${r.shortPauses}`],
         ["pauses of 2 s or more without, by cause", Object.entries(r.pausesWithoutSuggestionBy).map(([cause, count]) => `${cause} ${count}`).join(", ") || "none"],
         ["first ghost text after a pause starts", ms(r.firstGhostTextMs), mark("realtime.firstGhostTextMs.p50")],

@@ -43,6 +43,11 @@ export interface RealtimeOptions extends RealtimeOptionsBase {
      * settings are derived again when it moves (absent: the settings stay as given).
      */
     readonly retune?: (speed: MeasuredSpeed) => CompletionSettings;
+    /**
+     * Ask again as soon as a part's line is complete (Continuation.lineCompleted), as the provider
+     * does; false: only when the generation ends, as before (default true).
+     */
+    readonly reaskOnLineEnd?: boolean;
 }
 
 export interface PlaceReport {
@@ -70,6 +75,10 @@ export interface RealtimeReport {
     readonly pauses: number;
     readonly pausesWithSuggestion: number;
     readonly pausesWithSuggestionRatio: number;
+    /** Pauses of 2 s or more whose first ghost text was the start of a line (the latency budget ran out first). */
+    readonly pausesWithPartialLine: number;
+    /** For those: from the pause's start to the whole line on screen, when it came within the pause (count: how many). */
+    readonly wholeLineAfterPartialMs: Distribution;
     /** Pauses of 0.5-2 s, and those with ghost text. */
     readonly shortPauses: number;
     readonly shortPausesWithSuggestion: number;
@@ -122,6 +131,9 @@ interface PauseRecord {
     readonly lengthMs: number;
     ghostTextAfterMs: number | undefined;
     floorMs: number | undefined;
+    /** Its first ghost text was the start of a line; and when the whole line came (from the pause's start). */
+    firstWasPartialLine?: boolean;
+    wholeLineAfterMs?: number;
     /** A pause that ended without ghost text: what its request was doing then (MissedPauseReason). */
     missedBecause?: MissedPauseReason;
     /** For such a pause whose model call was running: when it started and when its first text came, from the pause's start. */
@@ -226,7 +238,7 @@ export async function runRealtimeReplay(options: RealtimeOptions): Promise<Realt
         watched = continuation;
         const keystrokesAtShow = keystrokes;
         const partShown = outcome.suggestion !== undefined;
-        continuation.lineCompleted?.then(() => askAgain(continuation, document, keystrokesAtShow), () => undefined);
+        if (options.reaskOnLineEnd !== false) continuation.lineCompleted?.then(() => askAgain(continuation, document, keystrokesAtShow), () => undefined);
         pendingEnds.push(continuation.ended.then((end) => {
             if (partShown) {
                 shownCounters.add(end.counters);
@@ -328,9 +340,13 @@ export async function runRealtimeReplay(options: RealtimeOptions): Promise<Realt
                 floors.push(floor);
                 const now = performance.now();
                 const fillsPause = pause !== undefined && pause.ghostTextAfterMs === undefined;
+                const partialLine = outcome.continuation?.lineCompleted !== undefined;
                 if (pause && fillsPause) {
                     pause.ghostTextAfterMs = now - lastActionAt;
                     pause.floorMs = floor;
+                    pause.firstWasPartialLine = partialLine;
+                } else if (pause?.firstWasPartialLine && !partialLine && pause.wholeLineAfterMs === undefined) {
+                    pause.wholeLineAfterMs = now - lastActionAt;
                 }
                 followContinuation(outcome, document, fillsPause ? pause : undefined, outcome.continuation && outcome.stats.source === "model" ? floors.length - 1 : undefined);
                 if (firstKeystrokeAt !== undefined && firstGhostTextAfterMs === undefined) firstGhostTextAfterMs = now - firstKeystrokeAt;
@@ -422,6 +438,8 @@ export async function runRealtimeReplay(options: RealtimeOptions): Promise<Realt
         pauses: long.length,
         pausesWithSuggestion: longWithText.length,
         pausesWithSuggestionRatio: long.length > 0 ? round(longWithText.length / long.length, 3) : 0,
+        pausesWithPartialLine: long.filter((record) => record.firstWasPartialLine).length,
+        wholeLineAfterPartialMs: distributionOf(long.filter((record) => record.firstWasPartialLine && record.wholeLineAfterMs !== undefined).map((record) => record.wholeLineAfterMs!), 0),
         shortPauses: short.length,
         shortPausesWithSuggestion: short.filter((record) => record.ghostTextAfterMs !== undefined).length,
         pausesWithoutSuggestionBy: countBy(missed.map((pause) => pause.because)),

@@ -92,6 +92,8 @@ Options:
   --no-prefill-while-typing
                       with --realtime: evaluate a typed prompt only when its generation starts
                       (after the debounce), not at once in the background on every keystroke
+  --no-line-reask     with --realtime: after a part that was the start of a line, ask again only
+                      when the generation ends, not as soon as the line is complete
   --budget-after-debounce
                       with --realtime: the latency budget starts when the model call starts (after
                       the debounce), not at the keystroke
@@ -111,7 +113,7 @@ Missed targets are reported, not errors. Exit codes: 0 done, 1 error, 2 bad argu
 const BENCH_FLAGS = {
     model: "string", json: "boolean", out: "string", quick: "boolean", "prompt-rate": "string", "gen-rate": "string", threads: "string",
     functions: "string", seed: "string", gpu: "string", speculative: "boolean", verbose: "boolean", help: "boolean",
-    "phi2-shape": "boolean", realtime: "boolean", explain: "boolean", "explain-tokens": "string", seconds: "string", "self-tune": "boolean", "latency-budget": "string", "kv-budget": "string", "no-window-shift": "boolean", "no-prefill-while-typing": "boolean", "budget-after-debounce": "boolean", "cold-budget": "string", server: "string", users: "string", slots: "string",
+    "phi2-shape": "boolean", realtime: "boolean", explain: "boolean", "explain-tokens": "string", seconds: "string", "self-tune": "boolean", "latency-budget": "string", "kv-budget": "string", "no-window-shift": "boolean", "no-prefill-while-typing": "boolean", "budget-after-debounce": "boolean", "no-line-reask": "boolean", "cold-budget": "string", server: "string", users: "string", slots: "string",
 } as const;
 
 const OVERHEAD_FILE_LINES = 10_000;
@@ -200,7 +202,7 @@ export async function runBench(argv: string[]): Promise<number> {
     }
     if (flags.realtime) {
         const seconds = integerFlag("seconds", flags.seconds, 1, (quick ? REALTIME_QUICK_MS : REALTIME_FULL_MS) / 1000);
-        return runRealtimeCommand({ modelPath, modelKind, gpu, threads, seed, quick, durationMs: seconds * 1000, selfTune: flags["self-tune"] ?? false, latencyBudgetMs: integerFlag("latency-budget", flags["latency-budget"], 0, DEFAULT_COMPLETION_SETTINGS.latencyBudgetMs), kvCacheBudgetMb: integerFlag("kv-budget", flags["kv-budget"], 0, DEFAULT_KV_CACHE_BUDGET_MB), measureThreads, shiftWindow: !(flags["no-window-shift"] ?? false), prefillWhileTyping: !(flags["no-prefill-while-typing"] ?? false), latencyBudgetFrom: flags["budget-after-debounce"] ? "modelCall" : "request", coldPromptBudgetMs: integerFlag("cold-budget", flags["cold-budget"], 1000, DEFAULT_MACHINE_TUNING.coldPromptBudgetMs), json: flags.json ?? false, out: flags.out, verbose: flags.verbose ?? false, speculative: flags.speculative ?? false, started, progress });
+        return runRealtimeCommand({ modelPath, modelKind, gpu, threads, seed, quick, durationMs: seconds * 1000, selfTune: flags["self-tune"] ?? false, latencyBudgetMs: integerFlag("latency-budget", flags["latency-budget"], 0, DEFAULT_COMPLETION_SETTINGS.latencyBudgetMs), kvCacheBudgetMb: integerFlag("kv-budget", flags["kv-budget"], 0, DEFAULT_KV_CACHE_BUDGET_MB), measureThreads, shiftWindow: !(flags["no-window-shift"] ?? false), prefillWhileTyping: !(flags["no-prefill-while-typing"] ?? false), latencyBudgetFrom: flags["budget-after-debounce"] ? "modelCall" : "request", reaskOnLineEnd: !(flags["no-line-reask"] ?? false), coldPromptBudgetMs: integerFlag("cold-budget", flags["cold-budget"], 1000, DEFAULT_MACHINE_TUNING.coldPromptBudgetMs), json: flags.json ?? false, out: flags.out, verbose: flags.verbose ?? false, speculative: flags.speculative ?? false, started, progress });
     }
 
     // Real Python code: the machine's standard library plus the repository's fixture workspace.
@@ -309,6 +311,7 @@ interface RealtimeCommand {
     readonly shiftWindow: boolean;
     readonly prefillWhileTyping: boolean;
     readonly latencyBudgetFrom: CompletionSettings["latencyBudgetFrom"];
+    readonly reaskOnLineEnd: boolean;
     readonly coldPromptBudgetMs: number;
     readonly json: boolean;
     readonly out: string | undefined;
@@ -343,6 +346,7 @@ async function runRealtimeCommand(command: RealtimeCommand): Promise<number> {
             durationMs: command.durationMs,
             selfTune: command.selfTune,
             tuning: { coldPromptBudgetMs: command.coldPromptBudgetMs },
+            reaskOnLineEnd: command.reaskOnLineEnd,
             random: new SeededRandom(command.seed),
             progress: command.progress,
         });

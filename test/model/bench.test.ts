@@ -190,6 +190,8 @@ interface RealtimeJson {
         keystrokes: number;
         pauses: number;
         pausesWithSuggestion: number;
+        pausesWithPartialLine: number;
+        wholeLineAfterPartialMs: Distribution;
         pausesWithSuggestionRatio: number;
         firstGhostTextMs: Distribution;
         physicalFloorMs: Distribution;
@@ -236,6 +238,8 @@ describe("phi2-complete bench --realtime --seconds 12 --json (tiny random model)
         const realtime = result.realtime;
         assertCount(realtime.pauses, "realtime.pauses");
         assert.ok(realtime.pausesWithSuggestion <= realtime.pauses);
+        assert.ok(realtime.pausesWithPartialLine <= realtime.pausesWithSuggestion);
+        assert.ok(realtime.wholeLineAfterPartialMs.count <= realtime.pausesWithPartialLine);
         assert.equal(realtime.firstGhostTextMs.count, realtime.pausesWithSuggestion, "one first-ghost-text time per pause with ghost text");
         assertDistribution(realtime.firstGhostTextMs, "realtime.firstGhostTextMs");
         assertDistribution(realtime.physicalFloorMs, "realtime.physicalFloorMs");

@@ -23,7 +23,11 @@ class CyclingRandom extends SeededRandom {
     }
 }
 
-/** Every generation writes "    JUNK" at once (the prompt leaves the cursor's indentation to the model), " more\n" `lineAfterMs` later, and ends `endAfterMs` after it started (one more token if later). */
+/**
+ * Every generation writes "    rubbish" at once (the prompt leaves the cursor's indentation to the
+ * model; its "r" is what the typist types next, so it types on without a reaction), " more\n"
+ * `lineAfterMs` later, and ends `endAfterMs` after it started (one more line if later).
+ */
 class SlowLineGenerator implements TextGenerator {
     generations = 0;
     constructor(private readonly lineAfterMs: number, private readonly endAfterMs = lineAfterMs) {}
@@ -43,7 +47,7 @@ class SlowLineGenerator implements TextGenerator {
                 for (const timer of timers) clearTimeout(timer);
                 resolve({ text, stopReason, counters: counters(10, generated) });
             };
-            timers.push(setTimeout(() => write("    JUNK"), 0), setTimeout(() => write(" more\n"), this.lineAfterMs));
+            timers.push(setTimeout(() => write("    rubbish"), 0), setTimeout(() => write(" more\n"), this.lineAfterMs));
             timers.push(setTimeout(() => {
                 if (this.endAfterMs > this.lineAfterMs) write("    pass");
                 end("eos");
@@ -57,12 +61,13 @@ class SlowLineGenerator implements TextGenerator {
     }
 }
 
-/** Drops the bare first part "JUNK"; keeps anything else. */
+/** Drops the bare first part "rubbish" (unless told to keep everything); keeps anything else. */
 class DropBareJunk implements SyntaxGuard {
     readonly checked: string[] = [];
+    constructor(private readonly dropBare = true) {}
     check(input: SyntaxGuardInput): SyntaxGuardVerdict {
         this.checked.push(input.insertText);
-        const drop = input.insertText.trim() === "JUNK";
+        const drop = this.dropBare && input.insertText.trim() === "rubbish";
         return { text: drop ? "" : input.insertText, action: drop ? "dropped" : "kept", errorsWithout: 0, errorsWith: drop ? 1 : 0, parses: 1 };
     }
 }
@@ -74,8 +79,9 @@ const place: PythonFunction = { file: { path: "/virtual/module.py", lines }, nam
 describe("realtime replay: a first part that shows nothing", function () {
     this.timeout(20_000);
 
-    async function replay(generator: SlowLineGenerator, guard: DropBareJunk) {
+    async function replay(generator: SlowLineGenerator, guard: DropBareJunk, reaskOnLineEnd = true) {
         return runRealtimeReplay({
+            reaskOnLineEnd,
             generator,
             settings: DEFAULT_COMPLETION_SETTINGS,
             syntaxGuard: guard,
@@ -92,8 +98,8 @@ describe("realtime replay: a first part that shows nothing", function () {
         it(`asks again ${name}, so the pause gets the whole line and its tokens count as shown`, async () => {
             const guard = new DropBareJunk();
             const report = await replay(new SlowLineGenerator(1650, endAfterMs), guard);
-            assert.ok(guard.checked.some((text) => text.trim() === "JUNK"), `the first part was checked and dropped: ${JSON.stringify(guard.checked)}`);
-            assert.ok(guard.checked.some((text) => text.trim() === "JUNK more"), `the whole line was checked after the re-ask: ${JSON.stringify(guard.checked)}`);
+            assert.ok(guard.checked.some((text) => text.trim() === "rubbish"), `the first part was checked and dropped: ${JSON.stringify(guard.checked)}`);
+            assert.ok(guard.checked.some((text) => text.trim() === "rubbish more"), `the whole line was checked after the re-ask: ${JSON.stringify(guard.checked)}`);
             assert.ok(report.pauses >= 1, `a long pause was measured (${report.pauses})`);
             assert.equal(report.pausesWithSuggestion, report.pauses, JSON.stringify(report.pausesWithoutSuggestion));
             // The first pause's ghost text came from the re-ask, after the dropped part (the typist's accepts make later ones instant).
@@ -101,6 +107,15 @@ describe("realtime replay: a first part that shows nothing", function () {
             assert.ok(report.firstGhostTextMs.max < 2500, `before the pause ended (${report.firstGhostTextMs.max} ms)`);
             // The first generation's tokens were shown; only a generation cut by the end of the run is wasted.
             assert.ok(report.wastedGeneratedTokens <= report.generatedTokens - 2, `${report.wastedGeneratedTokens} of ${report.generatedTokens} wasted`);
+        });
+    }
+
+    for (const reaskOnLineEnd of [true, false]) {
+        it(`shows the whole line after a first part that was its start ${reaskOnLineEnd ? "as soon as the line is complete" : "only when the generation ends (--no-line-reask): after the pause"}`, async () => {
+            const report = await replay(new SlowLineGenerator(1650, 4500), new DropBareJunk(false), reaskOnLineEnd);
+            assert.ok(report.pausesWithPartialLine >= 1, `a pause began with the start of a line (${report.pausesWithPartialLine})`);
+            assert.equal(report.wholeLineAfterPartialMs.count, reaskOnLineEnd ? report.pausesWithPartialLine : 0);
+            if (reaskOnLineEnd) assert.ok(report.wholeLineAfterPartialMs.max > 1650 && report.wholeLineAfterPartialMs.max < 2600, `${report.wholeLineAfterPartialMs.max} ms`);
         });
     }
 });
