@@ -6,6 +6,7 @@ import { fileURLToPath } from "node:url";
 import { createTreeSitterSyntaxGuard, type TreeSitterSyntaxGuard } from "../core/syntax/treeSitterSyntaxGuard";
 import { ModelHostClient, ModelHostError, type HostClientLogger } from "../hostClient/ModelHostClient";
 import { LlamaServerError } from "../serverClient/LlamaServerError";
+import { UsageError } from "./cliArguments";
 import { terminalSafe } from "./terminalSafe";
 import { locateTreeSitterWasmDirectory } from "./treeSitterWasm";
 
@@ -19,9 +20,30 @@ export function stderrLogger(source: string, verbose: boolean): HostClientLogger
     return verbose ? (level, message) => process.stderr.write(`[${source} ${level}] ${terminalSafe(message)}\n`) : undefined;
 }
 
+/**
+ * Environment variables that override how long the host may take to start (default 20 s) and to
+ * stay silent before it counts as hung (default 15 s): a slow disk or a busy machine may need
+ * longer, a test of those errors shorter.
+ */
+export const HOST_TIMEOUT_VARIABLES = { startTimeoutMs: "PHI2_HOST_START_TIMEOUT_MS", hangTimeoutMs: "PHI2_HOST_HANG_TIMEOUT_MS" } as const;
+
+function millisecondsFromEnvironment(name: string): number | undefined {
+    const raw = process.env[name];
+    if (raw === undefined || raw.trim() === "") return undefined;
+    const ms = Number(raw);
+    if (!Number.isInteger(ms) || ms <= 0) throw new UsageError(`${name} must be a whole number of milliseconds above 0, got "${raw}".`);
+    return ms;
+}
+
 /** A host for one command: no restart (a crash ends the command with its error). */
 export function createHeadlessHostClient(log: HostClientLogger | undefined): ModelHostClient {
-    return new ModelHostClient({ hostScriptPath: hostScriptPath(), restart: { enabled: false }, log });
+    const startTimeoutMs = millisecondsFromEnvironment(HOST_TIMEOUT_VARIABLES.startTimeoutMs);
+    const hangTimeoutMs = millisecondsFromEnvironment(HOST_TIMEOUT_VARIABLES.hangTimeoutMs);
+    return new ModelHostClient({
+        hostScriptPath: hostScriptPath(), restart: { enabled: false }, log,
+        ...(startTimeoutMs !== undefined ? { startTimeoutMs } : {}),
+        ...(hangTimeoutMs !== undefined ? { hangTimeoutMs } : {}),
+    });
 }
 
 /** The extension's syntax guard, from the WASM files installed with the package. */

@@ -11,9 +11,10 @@ export interface CliRun {
 }
 
 /** `as`: run as another user (root only), e.g. to see a permission error that root never gets. */
-export function runCli(args: readonly string[], options: { cli?: string; as?: { uid: number; gid: number } } = {}): Promise<CliRun> {
+export function runCli(args: readonly string[], options: { cli?: string; as?: { uid: number; gid: number }; env?: Readonly<Record<string, string>> } = {}): Promise<CliRun> {
     return new Promise((resolve) => {
-        execFile(process.execPath, [options.cli ?? CLI, ...args], { encoding: "utf8", timeout: 60_000, ...options.as }, (error, stdout, stderr) => {
+        const env = options.env ? { ...process.env, ...options.env } : undefined;
+        execFile(process.execPath, [options.cli ?? CLI, ...args], { encoding: "utf8", timeout: 60_000, ...options.as, ...(env ? { env } : {}) }, (error, stdout, stderr) => {
             const code = error ? (typeof error.code === "number" ? error.code : -1) : 0;
             resolve({ code, stdout, stderr });
         });

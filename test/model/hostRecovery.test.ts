@@ -138,25 +138,26 @@ describe("model host recovery", function () {
         }
     });
 
-    it("exits the CLI with a clear error when its host stops answering", async function () {
+    it("exits the CLI with a clear error when its host stops answering (PHI2_HOST_HANG_TIMEOUT_MS; 15 s by default)", async function () {
         this.timeout(120_000);
         const folder = await mkdtemp(join(tmpdir(), "phi2-hang-"));
         try {
             const file = join(folder, "long.py");
             await writeFile(file, pythonSource(1500));
-            const { cli, hostPid, stderr } = await startCliUntilLoaded(CLI, ["complete", "--model", modelPath, "--file", file, "--line", "3", "--column", "1", "--threads", "1", "--gpu", "off", "--max-tokens", "512"]);
+            const { cli, hostPid, stderr } = await startCliUntilLoaded(CLI, ["complete", "--model", modelPath, "--file", file, "--line", "3", "--column", "1", "--threads", "1", "--gpu", "off", "--max-tokens", "512"], { PHI2_HOST_HANG_TIMEOUT_MS: "4000" });
             const exited = once(cli, "exit");
             process.kill(hostPid, "SIGSTOP");
             const [code] = (await exited) as [number | null];
             assert.equal(code, 1);
             assert.match(stderr(), /phi2-complete: model error \(HOST_EXITED\): The model host stopped answering and was killed/);
+            assert.match(stderr(), /sent nothing for 4000 ms/);
             await waitUntilGone(hostPid, 5000);
         } finally {
             await rm(folder, { recursive: true, force: true });
         }
     });
 
-    it("exits the CLI with a clear error when its host never gets ready (the 20 s start timeout)", async function () {
+    it("exits the CLI with a clear error when its host never gets ready (PHI2_HOST_START_TIMEOUT_MS; 20 s by default)", async function () {
         this.timeout(120_000);
         // A copy of the CLI inside dist/ (its imports resolve as the real one's) next to a host that never says ready.
         const folder = await mkdtemp(join(dirname(CLI), "test", "stalled-host-"));
@@ -166,15 +167,21 @@ describe("model host recovery", function () {
             await writeFile(join(folder, "modelHost.mjs"), "setInterval(() => undefined, 1000);\n");
             const file = join(folder, "add.py");
             await writeFile(file, "def add(a, b):\n");
-            const run = await runCli(["complete", "--model", modelPath, "--file", file, "--line", "2", "--column", "1", "--threads", "1", "--gpu", "off", "--verbose"], { cli });
+            const run = await runCli(["complete", "--model", modelPath, "--file", file, "--line", "2", "--column", "1", "--threads", "1", "--gpu", "off", "--verbose"], { cli, env: { PHI2_HOST_START_TIMEOUT_MS: "3000" } });
             assert.equal(run.code, 1, run.stderr);
-            assert.match(run.stderr, /phi2-complete: model error \(HOST_UNAVAILABLE\): The model host did not start within 20000 ms/);
+            assert.match(run.stderr, /phi2-complete: model error \(HOST_UNAVAILABLE\): The model host did not start within 3000 ms/);
             const hostPid = Number(/Model host started \(pid (\d+)\)/.exec(run.stderr)?.[1]);
             assert.ok(hostPid > 0, run.stderr);
             await waitUntilGone(hostPid, 5000);
         } finally {
             await rm(folder, { recursive: true, force: true });
         }
+    });
+
+    it("refuses a host timeout variable that is not a number of milliseconds, with exit code 2 and its name", async () => {
+        const run = await runCli(["complete", "--model", modelPath, "--file", __filename, "--line", "1", "--column", "1"], { env: { PHI2_HOST_HANG_TIMEOUT_MS: "soon" } });
+        assert.equal(run.code, 2, run.stderr);
+        assert.match(run.stderr, /PHI2_HOST_HANG_TIMEOUT_MS must be a whole number of milliseconds above 0, got "soon"/);
     });
 
     it(`recovers from SIGKILL during load, prefill, generation and explanation (${KILL_LOOP_ITERATIONS} times)`, async function () {

@@ -50,8 +50,8 @@ export interface RunningCli {
  * Starts `node dist/cli.mjs <args> --verbose` and resolves once its host has loaded the model
  * (--verbose logs the host's pid and the load).
  */
-export async function startCliUntilLoaded(cliScript: string, args: readonly string[]): Promise<RunningCli> {
-    const cli = spawn(process.execPath, [cliScript, ...args, "--verbose"], { stdio: ["ignore", "pipe", "pipe"] });
+export async function startCliUntilLoaded(cliScript: string, args: readonly string[], env?: Readonly<Record<string, string>>): Promise<RunningCli> {
+    const cli = spawn(process.execPath, [cliScript, ...args, "--verbose"], { stdio: ["ignore", "pipe", "pipe"], ...(env ? { env: { ...process.env, ...env } } : {}) });
     let stderr = "";
     cli.stderr!.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
     while (!/Loaded /.test(stderr)) {
