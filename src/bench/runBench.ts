@@ -74,7 +74,7 @@ Options:
   --self-tune         with --realtime: fit the prompt window, max tokens, time cap and debounce to
                       the measured speed, as the extension does (machineTuning.ts)
   --latency-budget MS model time a pause waits before the part written so far is shown and the
-                      generation goes on for the longer version (default 1500; 0: whole results)
+                      generation goes on for the longer version (default 1000; 0: whole results)
   --json              print one JSON object on stdout (progress goes to stderr; npm prints its
                       own banner on stdout too: use "npm run -s bench -- --json" or --out)
   --out FILE          also write the JSON object to FILE

@@ -86,7 +86,7 @@ export const DEFAULT_COMPLETION_SETTINGS: CompletionSettings = {
     debounce: { warmMs: 25, coldMs: 120, maxMs: 600, fastTypingIntervalMs: 250 },
     cacheEntries: 200,
     abandonGraceMs: 150,
-    latencyBudgetMs: 1500,
+    latencyBudgetMs: 1000,
     latencyBudgetFrom: "request",
     prefillWhileTyping: true,
 };
