@@ -125,6 +125,8 @@ interface ActiveRequest {
      * syntax guard dropped it): the generation it comes from, whose tokens its suggestion shows.
      */
     origin?: { readonly counters: GenerationCounters; readonly text: string };
+    /** The editor's re-ask at the same place (not a keystroke's request). */
+    reask?: boolean;
 }
 
 interface PauseRecord {
@@ -227,7 +229,9 @@ export async function runRealtimeReplay(options: RealtimeOptions): Promise<Realt
     const pendingEnds: Promise<void>[] = [];
     const askAgain = (continuation: Continuation, document: TypedDocument, keystrokesAtShow: number, origin?: ActiveRequest["origin"]): void => {
         if (watched !== continuation || keystrokes !== keystrokesAtShow || document !== currentDocument) return;
+        watched = undefined; // each answer asks at most once, as in the provider
         const again = request(document); // the request object itself: its outcome is set on it
+        again.reask = true;
         if (origin) again.origin = origin;
         longerRequest = again;
         wakeWaiter?.();
@@ -337,7 +341,9 @@ export async function runRealtimeReplay(options: RealtimeOptions): Promise<Realt
                 if (outcome.stats.counters) shownCounters.add(outcome.stats.counters);
                 if (shown.origin) shownCounters.add(shown.origin.counters);
                 const floor = shown.origin ? floorFor(shown.origin.counters, shown.origin.text) : floorOf(outcome);
-                floors.push(floor);
+                // A re-ask shows more of a generation whose first suggestion gave the floor already (one per generation).
+                const ownFloor = !shown.reask || shown.origin !== undefined;
+                if (ownFloor) floors.push(floor);
                 const now = performance.now();
                 const fillsPause = pause !== undefined && pause.ghostTextAfterMs === undefined;
                 const partialLine = outcome.continuation?.lineCompleted !== undefined;
@@ -348,7 +354,7 @@ export async function runRealtimeReplay(options: RealtimeOptions): Promise<Realt
                 } else if (pause?.firstWasPartialLine && !partialLine && pause.wholeLineAfterMs === undefined) {
                     pause.wholeLineAfterMs = now - lastActionAt;
                 }
-                followContinuation(outcome, document, fillsPause ? pause : undefined, outcome.continuation && outcome.stats.source === "model" ? floors.length - 1 : undefined);
+                followContinuation(outcome, document, fillsPause ? pause : undefined, ownFloor && outcome.continuation && outcome.stats.source === "model" ? floors.length - 1 : undefined);
                 if (firstKeystrokeAt !== undefined && firstGhostTextAfterMs === undefined) firstGhostTextAfterMs = now - firstKeystrokeAt;
                 typist.react(outcome.suggestion!.insertText, document);
                 if (typist.busyReacting) {

@@ -27,11 +27,14 @@ export function stderrLogger(source: string, verbose: boolean): HostClientLogger
  */
 export const HOST_TIMEOUT_VARIABLES = { startTimeoutMs: "PHI2_HOST_START_TIMEOUT_MS", hangTimeoutMs: "PHI2_HOST_HANG_TIMEOUT_MS" } as const;
 
+/** setTimeout's longest delay: a longer one fires at once. */
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 function millisecondsFromEnvironment(name: string): number | undefined {
-    const raw = process.env[name];
-    if (raw === undefined || raw.trim() === "") return undefined;
-    const ms = Number(raw);
-    if (!Number.isInteger(ms) || ms <= 0) throw new UsageError(`${name} must be a whole number of milliseconds above 0, got "${raw}".`);
+    const raw = process.env[name]?.trim();
+    if (raw === undefined || raw === "") return undefined;
+    const ms = /^\d+$/.test(raw) ? Number(raw) : NaN;
+    if (!(ms > 0 && ms <= MAX_TIMER_MS)) throw new UsageError(`${name} must be a whole number of milliseconds from 1 to ${MAX_TIMER_MS}, got "${raw}".`);
     return ms;
 }
 

@@ -75,8 +75,6 @@ export class Phi2InlineCompletionProvider implements vscode.InlineCompletionItem
     ): Promise<vscode.InlineCompletionItem[] | undefined> {
         const started = Date.now();
         const where = { uri: document.uri.toString(), line: position.line, character: position.character };
-        // Whether this is the editor answering our own re-ask (showLongerWhenReady): any call clears it.
-        const ourReask = this.askedForLonger.delete(where.uri);
         if (!this.options.isEnabled(document)) return this.finish({ ...where, outcome: undefined, shown: undefined, skipped: "disabled", elapsedMs: 0 });
         // Never wait for the model: an editor must stay responsive while it loads.
         if (!this.options.isModelReady()) {
@@ -97,7 +95,7 @@ export class Phi2InlineCompletionProvider implements vscode.InlineCompletionItem
                 document: target.document,
                 position: target.position,
                 signal: abort.signal,
-                trigger: context.triggerKind === vscode.InlineCompletionTriggerKind.Invoke && !ourReask ? "explicit" as const : "automatic" as const,
+                trigger: context.triggerKind === vscode.InlineCompletionTriggerKind.Invoke && !this.askedForLonger.delete(where.uri) ? "explicit" as const : "automatic" as const,
                 projectContext,
             };
             const { primary: outcome, alternatives } = request.trigger === "explicit"
@@ -162,11 +160,13 @@ export class Phi2InlineCompletionProvider implements vscode.InlineCompletionItem
         const version = document.version;
         const askAgain = async (): Promise<void> => {
             const editor = vscode.window.activeTextEditor;
-            // A newer answer came, or a re-ask is already on its way (the line's end and the
-            // generation's end can come a few milliseconds apart): its answer has the newest text.
-            if (this.watchedContinuations.get(uri) !== continuation || this.askedForLonger.has(uri)) return;
+            // A newer answer came, or this one asked already: each answer asks at most once (the
+            // line's end and the generation's end can be milliseconds apart), and the answer to
+            // that ask, from the running generation or the cache, carries on with its own.
+            if (this.watchedContinuations.get(uri) !== continuation) return;
             if (!editor || editor.document !== document || document.version !== version) return;
             if (!editor.selection.isEmpty || !editor.selection.active.isEqual(position)) return;
+            this.watchedContinuations.delete(uri);
             this.askedForLonger.add(uri);
             this.longerRetriggers++;
             await vscode.commands.executeCommand(TRIGGER_INLINE_SUGGEST_COMMAND);
@@ -181,6 +181,7 @@ export class Phi2InlineCompletionProvider implements vscode.InlineCompletionItem
      */
     dismiss(document: vscode.TextDocument): void {
         this.watchedContinuations.delete(document.uri.toString());
+        this.askedForLonger.delete(document.uri.toString());
     }
 
     /** Forgets a closed document. */

@@ -517,7 +517,7 @@ export class CompletionEngine {
             longer: end.result.stopReason !== "cancelled" && flight.prompt.length + end.text.length > shownLength,
         }));
         ended.catch(() => undefined); // a host error reaches whoever waits for it, not the process
-        return { ...outcome, continuation: { ended, ...(flight.firstLineDone ? {} : { lineCompleted: flight.firstLineComplete }) } };
+        return { ...outcome, continuation: { ended, ...(flight.firstLinePending ? { lineCompleted: flight.firstLineComplete } : {}) } };
     }
 
     private finish(

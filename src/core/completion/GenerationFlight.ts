@@ -156,8 +156,13 @@ export class GenerationFlight {
     }
 
     /** Whether the generated text (after the stop rules) has a complete first line. */
-    get firstLineDone(): boolean {
+    private get firstLineDone(): boolean {
         return completeFirstLine(this.stopRules.text) !== undefined;
+    }
+
+    /** Whether firstLineComplete is still to come (a stop rule may cut a line end off again: it came). */
+    get firstLinePending(): boolean {
+        return this.resolveFirstLine !== undefined && !this.firstLineDone;
     }
 
     /** Whether a part was handed out (the flight then finishes for the cache, without waiters). */

@@ -94,10 +94,10 @@ describe("realtime replay: a first part that shows nothing", function () {
         });
     }
 
-    for (const [name, endAfterMs] of [["when its generation ends", 1650], ["as soon as its line is complete, the generation going on", 4500]] as const) {
+    for (const [name, endAfterMs, reaskOnLineEnd] of [["when its generation ends", 1650, false], ["as soon as its line is complete, the generation going on", 4500, true]] as const) {
         it(`asks again ${name}, so the pause gets the whole line and its tokens count as shown`, async () => {
             const guard = new DropBareJunk();
-            const report = await replay(new SlowLineGenerator(1650, endAfterMs), guard);
+            const report = await replay(new SlowLineGenerator(1650, endAfterMs), guard, reaskOnLineEnd);
             assert.ok(guard.checked.some((text) => text.trim() === "rubbish"), `the first part was checked and dropped: ${JSON.stringify(guard.checked)}`);
             assert.ok(guard.checked.some((text) => text.trim() === "rubbish more"), `the whole line was checked after the re-ask: ${JSON.stringify(guard.checked)}`);
             assert.ok(report.pauses >= 1, `a long pause was measured (${report.pauses})`);

@@ -61,7 +61,10 @@ describe("budgets tuned to the measured speed", () => {
         assert.equal(slow.maxTokens, 16);
         assert.equal(slow.debounce.coldMs, DEFAULT_COMPLETION_SETTINGS.debounce.maxMs);
         const fast = tuneCompletionSettings(DEFAULT_COMPLETION_SETTINGS, { promptTokensPerS: 500, generatedTokensPerS: 200 });
-        assert.equal(fast.timeCapMs, DEFAULT_COMPLETION_SETTINGS.latencyBudgetMs);
+        assert.equal(fast.timeCapMs, Math.max(1000, DEFAULT_COMPLETION_SETTINGS.latencyBudgetMs));
+        // A budget above the 1 s minimum is the floor (not the minimum).
+        const patient = tuneCompletionSettings({ ...DEFAULT_COMPLETION_SETTINGS, latencyBudgetMs: 1500 }, { promptTokensPerS: 500, generatedTokensPerS: 200 });
+        assert.equal(patient.timeCapMs, 1500);
         assert.equal(fast.maxTokens, DEFAULT_COMPLETION_SETTINGS.maxTokens);
         assert.equal(fast.debounce.coldMs, DEFAULT_COMPLETION_SETTINGS.debounce.coldMs);
     });
