@@ -21,14 +21,20 @@ if [ "${PHI2_SUITES_ONE_BY_ONE:-0}" = "1" ]; then
   bash -c "$editor_suites"; editor_status=$?
 else
   editor_log="$(mktemp "${TMPDIR:-/tmp}/phi2-editor-suites.XXXXXX")"
-  # In a process group of their own, so that an interrupted run takes them (and the code-servers
-  # and browsers they started) with it.
-  setsid bash -c "$editor_suites" >"$editor_log" 2>&1 &
+  # Both in the background, each in a process group of its own (job control: no setsid, which
+  # macOS lacks), so that a TERM or Ctrl-C of this script stops both at once, with the model
+  # hosts, code-servers and browsers they started (nothing can catch a KILL). Neither reads the
+  # terminal: a background group that did would be stopped.
+  set -m
+  bash -c "$editor_suites" </dev/null >"$editor_log" 2>&1 &
   editor_pid=$!
-  trap 'kill -- -"$editor_pid" 2>/dev/null; rm -f "$editor_log"' EXIT
+  model_suite </dev/null &
+  model_pid=$!
+  set +m
+  trap 'kill -- -"$editor_pid" -"$model_pid" 2>/dev/null; rm -f "$editor_log"' EXIT
   trap 'exit 130' INT TERM
   echo "(the extension-host and UI suites run beside the model suite; their output follows it)"
-  model_suite; model_status=$?
+  wait "$model_pid"; model_status=$?
   wait "$editor_pid"; editor_status=$?
   cat "$editor_log"
 fi

@@ -13,6 +13,8 @@ export interface CountedCall {
     readonly counters: GenerationCounters;
     readonly stopReason?: StopReason;
     readonly completed?: boolean;
+    /** When the call was made (performance.now()). */
+    readonly startedAt: number;
     /** Wall-clock ms from the call to its answer, as the caller waits for it (IPC or HTTP included). */
     readonly wallMs: number;
 }
@@ -67,7 +69,7 @@ export class CountingGenerator implements TextGenerator {
         const call = this.inner.generate(traced);
         call.then(settled, settled);
         return this.track(call.then((result) => {
-            this.calls.push({ kind: "generate", place, sequenceKey: options.sequenceKey, counters: result.counters, stopReason: result.stopReason, wallMs: performance.now() - startedAt });
+            this.calls.push({ kind: "generate", place, sequenceKey: options.sequenceKey, counters: result.counters, stopReason: result.stopReason, startedAt, wallMs: performance.now() - startedAt });
             this.onCounters?.(result.counters);
             return result;
         }));
@@ -78,7 +80,7 @@ export class CountingGenerator implements TextGenerator {
         const startedAt = performance.now();
         return this.track(this.inner.prefill(options).then((result) => {
             // Not for the speed estimate, as in the extension (ModelManager.prefill: its time includes waits).
-            this.calls.push({ kind: "prefill", place, sequenceKey: options.sequenceKey, counters: result.counters, completed: result.completed, wallMs: performance.now() - startedAt });
+            this.calls.push({ kind: "prefill", place, sequenceKey: options.sequenceKey, counters: result.counters, completed: result.completed, startedAt, wallMs: performance.now() - startedAt });
             return result;
         }));
     }

@@ -9,16 +9,13 @@ import { buildExplainJob, type ExplainJob } from "../core/explain/explainPrompt"
 import { resampledJob } from "../core/explain/explainSampling";
 import { snapshotOfLines } from "../core/python/textSnapshot";
 import type { TextGenerator } from "../core/textGenerator";
-import { measureModelSpeed, type ModelSpeedReport } from "./modelSpeed";
+import { generationRate, measureModelSpeed, type ModelSpeedReport } from "./modelSpeed";
 import { distributionOf, type Distribution } from "./percentiles";
 import { pickFunctions, type FunctionFilter, type PythonFunction } from "./pythonCorpus";
 import type { SeededRandom } from "./seededRandom";
 
 /** Functions a user would explain at once: a screenful, not a module. */
 const EXPLAIN_FILTER: FunctionFilter = { minLines: 8, maxLines: 40, minCharacters: 300, maxCharacters: 1500, maxLineLength: 100 };
-/** A short prompt for the speed measurement (~100 tokens: seconds on Phi-2). */
-const SPEED_PROMPT_CHARACTERS = 360;
-const SPEED_GENERATED_TOKENS = 12;
 
 export interface ExplainRunFigures {
     /** Prompt tokens the host evaluated (fewer than the prompt when its start was cached). */
@@ -73,7 +70,7 @@ export async function runExplainBench(input: ExplainBenchInput): Promise<Explain
     const functions = await pickFunctions(input.stdlibFiles, input.explanations, EXPLAIN_FILTER, input.random);
     if (functions.length === 0) throw new Error("No functions of 300-1,500 characters were found in the Python standard library to explain.");
     input.progress("measuring the model's prompt and generation speed");
-    const speed = await measureModelSpeed(input.generator, functions[0]!.file.lines.join("\n").slice(0, SPEED_PROMPT_CHARACTERS), SPEED_GENERATED_TOKENS);
+    const speed = await measureModelSpeed(input.generator, functions[0]!.file.lines);
     input.progress(`prompt ${speed.promptTokensPerS} tokens/s, generation ${speed.generatedTokensPerS} tokens/s`);
     const explanations: ExplanationReport[] = [];
     for (const fn of functions) {
@@ -123,7 +120,6 @@ async function runExplanation(generator: TextGenerator, job: ExplainJob): Promis
     const outcome = session.outcome!;
     const counters = outcome.counters;
     const generatedTokens = counters?.generatedTokens ?? 0;
-    const generateMs = counters?.generateMs ?? 0;
     return {
         text: outcome.text,
         promptTokens: counters?.promptTokens ?? 0,
@@ -132,7 +128,7 @@ async function runExplanation(generator: TextGenerator, job: ExplainJob): Promis
             firstWordsMs,
             totalMs: Math.round(performance.now() - started),
             generatedTokens,
-            generatedTokensPerS: generateMs > 0 && generatedTokens > 1 ? Number((((generatedTokens - 1) / generateMs) * 1000).toFixed(2)) : 0,
+            generatedTokensPerS: counters ? generationRate(counters) : 0,
             stopReason: outcome.stopReason,
             ...(outcome.stopRule !== undefined ? { stopRule: outcome.stopRule } : {}),
         },

@@ -22,9 +22,6 @@ export const REALTIME_QUICK_MS = 60_000;
 
 /** Functions long enough to type for a minute, short enough to finish in a few. */
 const REALTIME_FILTER: FunctionFilter = { minLines: 5, maxLines: 40, minCharacters: 250, maxCharacters: 1500, maxLineLength: 100 };
-/** A short prompt from the corpus for the speed measurement (~100 tokens: seconds on Phi-2). */
-const SPEED_PROMPT_CHARACTERS = 360;
-const SPEED_GENERATED_TOKENS = 12;
 
 export interface RealtimeBenchResult {
     readonly version: 1;
@@ -68,9 +65,8 @@ export interface RealtimeBenchInput extends RealtimeOptionsBase {
 export async function runRealtimeBench(input: RealtimeBenchInput): Promise<Pick<RealtimeBenchResult, "phi2Shape" | "realtime" | "settings">> {
     const places = await pickRealtimePlaces(input.stdlibFiles, input.quick ? 1 : 2, input.random);
     if (places.length === 0) throw new Error("No functions of 250-1,500 characters were found in the Python standard library to type.");
-    const speedPrompt = places[0]!.file.lines.join("\n").slice(0, SPEED_PROMPT_CHARACTERS);
     input.progress("measuring the model's prompt and generation speed");
-    const speed = await measureModelSpeed(input.generator, speedPrompt, SPEED_GENERATED_TOKENS);
+    const speed = await measureModelSpeed(input.generator, places[0]!.file.lines);
     input.progress(`prompt ${speed.promptTokensPerS} tokens/s, generation ${speed.generatedTokensPerS} tokens/s`);
     const tuning = input.tuning ?? DEFAULT_MACHINE_TUNING;
     const settings = input.selfTune ? tuneCompletionSettings(input.settings, speed, new Set(), tuning) : input.settings;
@@ -149,6 +145,7 @@ export function formatRealtimeTable(result: RealtimeBenchResult): string {
         ["physical floor per shown suggestion", ms(r.physicalFloorMs)],
         ["  for the pauses above", ms(r.pausePhysicalFloorMs)],
         ["wasted generated tokens", `${r.wastedGeneratedTokens} / ${r.generatedTokens}  (${r.wastedGeneratedTokensRatio})`, mark("realtime.wastedGeneratedTokensRatio")],
+        ["  by the gap the call started in", r.wastedByGap.map((row) => `${row.gap}: ${row.wastedTokens} (${row.calls} calls)`).join(", ")],
         ["model host RSS max / p50", `${r.hostRssMb.max} / ${r.hostRssMb.p50} MB`, mark("realtime.hostRssMb.max")],
         ["keystrokes / characters typed / accepted", `${r.keystrokes} / ${r.typedCharacters} / ${r.accepted}`],
         ["suggestions shown", String(r.suggestionsShown)],

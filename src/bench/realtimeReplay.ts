@@ -5,12 +5,13 @@
 // of suggestions that match, a jump to another function of the file and a switch to another file.
 // For every pause it records whether ghost text appeared and when, as the editor would show it.
 import { CompletionEngine } from "../core/completion/CompletionEngine";
-import type { CompletionOutcome, Continuation, NoSuggestionReason } from "../core/completion/CompletionEngine";
+import type { CompletionOutcome, NoSuggestionReason } from "../core/completion/CompletionEngine";
+import { ContinuationReask } from "../core/completion/ContinuationReask";
 import type { MeasuredSpeed } from "../core/completion/machineTuning";
 import type { CompletionSettings } from "../core/completion/CompletionSettings";
 import { SpeedEstimate } from "../core/completion/SpeedEstimate";
 import type { GenerationCounters } from "../core/types";
-import { CountingGenerator } from "./CountingGenerator";
+import { CountingGenerator, type CountedCall } from "./CountingGenerator";
 import { distributionOf } from "./percentiles";
 import type { Distribution } from "./percentiles";
 import type { PythonFunction } from "./pythonCorpus";
@@ -100,6 +101,11 @@ export interface RealtimeReport {
     readonly wastedGeneratedTokens: number;
     /** Tokens generated for suggestions never shown / all generated. */
     readonly wastedGeneratedTokensRatio: number;
+    /**
+     * The wasted tokens by the length of the gap between the user's actions that their model call
+     * started in (a gap the replay ended counts to its end): where the waste goes.
+     */
+    readonly wastedByGap: readonly WastedInGap[];
     readonly promptTokensEvaluated: number;
     readonly prefillTokensEvaluated: number;
     /** Model calls by stop reason (timeCap, stopRule, maxTokens, cancelled ...). */
@@ -113,6 +119,18 @@ export interface RealtimeReport {
     /** With self-tuning: when the speed estimate moved, and the prompt window derived from it. */
     readonly retunes: readonly { readonly atMs: number; readonly speed: MeasuredSpeed; readonly maxPromptTokens: number }[];
 }
+
+export interface WastedInGap {
+    /** "<0.5 s", "0.5-1 s", "1-2 s" or ">=2 s". */
+    readonly gap: string;
+    readonly calls: number;
+    readonly wastedTokens: number;
+}
+
+/** Upper ends of the gap buckets of wastedByGap (ms), and their names. */
+const WASTE_GAP_BUCKETS: readonly { readonly belowMs: number; readonly gap: string }[] = [
+    { belowMs: SHORT_PAUSE_MS, gap: "<0.5 s" }, { belowMs: 1000, gap: "0.5-1 s" }, { belowMs: LONG_PAUSE_MS, gap: "1-2 s" }, { belowMs: Infinity, gap: ">=2 s" },
+];
 
 interface ActiveRequest {
     readonly controller: AbortController;
@@ -176,6 +194,8 @@ export async function runRealtimeReplay(options: RealtimeOptions): Promise<Realt
     const places: PlaceReport[] = [];
     const rssSamples: number[] = [];
     let keystrokes = 0;
+    /** When each of the user's actions happened, and when each place's typing ended (performance.now()). */
+    const actionTimes: number[] = [];
     let typedCharacters = 0;
     let shownCount = 0;
     let accepted = 0;
@@ -224,37 +244,32 @@ export async function runRealtimeReplay(options: RealtimeOptions): Promise<Realt
     let longerRequest: ActiveRequest | undefined;
     let currentDocument: TypedDocument | undefined;
     let wakeWaiter: (() => void) | undefined;
-    /** The newest answer's continuation: an older one no longer asks again (as in the provider). */
-    let watched: Continuation | undefined;
+    /** The provider's rule for asking again (one document is typed at a time: one key). */
+    const reask = new ContinuationReask<"typed">({ onLineCompleted: options.reaskOnLineEnd });
     const pendingEnds: Promise<void>[] = [];
-    const askAgain = (continuation: Continuation, document: TypedDocument, keystrokesAtShow: number, origin?: ActiveRequest["origin"]): void => {
-        if (watched !== continuation || keystrokes !== keystrokesAtShow || document !== currentDocument) return;
-        watched = undefined; // each answer asks at most once, as in the provider
-        const again = request(document); // the request object itself: its outcome is set on it
-        again.reask = true;
-        if (origin) again.origin = origin;
-        longerRequest = again;
-        wakeWaiter?.();
-    };
     const followContinuation = (outcome: CompletionOutcome, document: TypedDocument, pause: PauseRecord | undefined, floorIndex: number | undefined): void => {
         const continuation = outcome.continuation;
         if (!continuation) return;
-        watched = continuation;
         const keystrokesAtShow = keystrokes;
         const partShown = outcome.suggestion !== undefined;
-        if (options.reaskOnLineEnd !== false) continuation.lineCompleted?.then(() => askAgain(continuation, document, keystrokesAtShow), () => undefined);
+        // Registered before the re-ask's own handler: the floor is in place when the re-ask runs.
         pendingEnds.push(continuation.ended.then((end) => {
-            if (partShown) {
-                shownCounters.add(end.counters);
-                if (floorIndex !== undefined) {
-                    const floor = partFloorOf(outcome, end.counters, end.text);
-                    floors[floorIndex] = floor;
-                    if (pause && pause.floorMs === 0) pause.floorMs = floor;
-                }
+            if (!partShown) return;
+            shownCounters.add(end.counters);
+            if (floorIndex !== undefined) {
+                const floor = partFloorOf(outcome, end.counters, end.text);
+                floors[floorIndex] = floor;
+                if (pause && pause.floorMs === 0) pause.floorMs = floor;
             }
-            // A suggestion from the cache has no counters: the generation it shows is this one.
-            if (end.longer) askAgain(continuation, document, keystrokesAtShow, partShown ? undefined : { counters: end.counters, text: end.text });
         }, () => undefined));
+        reask.follow("typed", continuation, () => keystrokes === keystrokesAtShow && document === currentDocument, (cause) => {
+            const again = request(document); // the request object itself: its outcome is set on it
+            again.reask = true;
+            // A suggestion from the cache has no counters: the generation it shows is this one.
+            if (cause.kind === "longer" && !partShown) again.origin = { counters: cause.end.counters, text: cause.end.text };
+            longerRequest = again;
+            wakeWaiter?.();
+        });
     };
 
     /** Waits until `until` (wall clock) or until the active request shows ghost text, whichever is first. */
@@ -273,7 +288,7 @@ export async function runRealtimeReplay(options: RealtimeOptions): Promise<Realt
                     continue;
                 }
                 active.handled = true;
-                watched = undefined;
+                reask.forget("typed");
                 if (active.outcome.suggestion) return active;
                 if (currentDocument) followContinuation(active.outcome, currentDocument, undefined, undefined);
             }
@@ -377,6 +392,7 @@ export async function runRealtimeReplay(options: RealtimeOptions): Promise<Realt
             const action = planned.action;
             typist.perform(action, document);
             keystrokes++;
+            actionTimes.push(performance.now());
             if (action.kind === "type" || action.kind === "typeJunk") {
                 typedCharacters += action.text.length;
                 placeTyped += action.text.length;
@@ -392,6 +408,7 @@ export async function runRealtimeReplay(options: RealtimeOptions): Promise<Realt
         }
         clearTimeout(prefillTimer);
         prefillController.abort();
+        actionTimes.push(performance.now());
         if (active && !active.outcome) active.controller.abort();
         if (pause && planned === undefined) pauses.push(endPause(pause, active, document)); // the end of the function is a pause too
         places.push({
@@ -421,7 +438,8 @@ export async function runRealtimeReplay(options: RealtimeOptions): Promise<Realt
     const generates = counting.calls.filter((call) => call.kind === "generate");
     const prefillCalls = counting.calls.filter((call) => call.kind === "prefill");
     const generatedTokens = sum(generates.map((call) => call.counters.generatedTokens));
-    const wasted = sum(generates.filter((call) => !shownCounters.has(call.counters)).map((call) => call.counters.generatedTokens));
+    const wastedCalls = generates.filter((call) => !shownCounters.has(call.counters));
+    const wasted = sum(wastedCalls.map((call) => call.counters.generatedTokens));
     const stopReasons = countBy(generates.map((call) => call.stopReason ?? "unknown"));
     const long = pauses.filter((record) => record.lengthMs >= LONG_PAUSE_MS);
     const short = pauses.filter((record) => record.lengthMs >= SHORT_PAUSE_MS && record.lengthMs < LONG_PAUSE_MS);
@@ -461,6 +479,7 @@ export async function runRealtimeReplay(options: RealtimeOptions): Promise<Realt
         generatedTokens,
         wastedGeneratedTokens: wasted,
         wastedGeneratedTokensRatio: generatedTokens > 0 ? round(wasted / generatedTokens, 3) : 0,
+        wastedByGap: wastedByGap(wastedCalls, actionTimes),
         promptTokensEvaluated: sum(generates.map((call) => call.counters.evaluatedTokens)),
         prefillTokensEvaluated: sum(prefillCalls.map((call) => call.counters.evaluatedTokens)),
         stopReasons,
@@ -475,6 +494,20 @@ export async function runRealtimeReplay(options: RealtimeOptions): Promise<Realt
 /** The pause before the next action, when it is long enough to count. */
 function plannedPause(delayMs: number | undefined): PauseRecord | undefined {
     return delayMs !== undefined && delayMs >= SHORT_PAUSE_MS ? { lengthMs: delayMs, ghostTextAfterMs: undefined, floorMs: undefined } : undefined;
+}
+
+/** Wasted calls and tokens by the length of the gap between actions (sorted times) each call started in. */
+function wastedByGap(calls: readonly CountedCall[], actionTimes: readonly number[]): WastedInGap[] {
+    const rows = WASTE_GAP_BUCKETS.map((bucket) => ({ gap: bucket.gap, calls: 0, wastedTokens: 0 }));
+    for (const call of calls) {
+        const next = actionTimes.findIndex((time) => time > call.startedAt);
+        if (next <= 0) continue; // before the first action or after the last: no gap of the user's
+        const gapMs = actionTimes[next]! - actionTimes[next - 1]!;
+        const row = rows[WASTE_GAP_BUCKETS.findIndex((bucket) => gapMs < bucket.belowMs)]!;
+        row.calls++;
+        row.wastedTokens += call.counters.generatedTokens;
+    }
+    return rows;
 }
 
 function countBy(keys: readonly string[]): Record<string, number> {

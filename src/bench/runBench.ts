@@ -8,11 +8,12 @@ import { CompletionEngine } from "../core/completion/CompletionEngine";
 import { DEFAULT_COMPLETION_SETTINGS, withSettings, type CompletionSettings } from "../core/completion/CompletionSettings";
 import { DEFAULT_MACHINE_TUNING } from "../core/completion/machineTuning";
 import { defaultThreadCount } from "../hostClient/defaultThreadCount";
-import { DEFAULT_PREFILL_CHUNK_TOKENS, DEFAULT_SEQUENCES, normalizeGpuMode, type GpuMode, type LoadParams } from "../protocol/modelHostProtocol";
+import { DEFAULT_PREFILL_CHUNK_TOKENS, DEFAULT_SEQUENCES, normalizeGpuMode, type GpuMode, type LoadParams, type ModelInfo } from "../protocol/modelHostProtocol";
+import type { ModelHostClient } from "../hostClient/ModelHostClient";
 import { UsageError, integerFlag, parseFlags, requireFile } from "../cli/cliArguments";
 import { writeBenchResult } from "./writeBenchResult";
 import { createHeadlessHostClient, createHeadlessSyntaxGuard, stderrLogger } from "../cli/headlessEngine";
-import { runBenchCommand } from "./benchCommand";
+import { runBenchCommand, type DisposablePart } from "./benchCommand";
 import { locateTreeSitterWasmDirectory } from "../cli/treeSitterWasm";
 import { ensurePhi2ShapedModel, ensureTinyRandomModel, loadModelEngineModule, repositoryRoot } from "./benchModel";
 import { checkTargets, formatTable } from "./benchReport";
@@ -321,21 +322,47 @@ interface RealtimeCommand {
     readonly progress: (message: string) => void;
 }
 
+/** What `--realtime` and `--explain` load the same way. */
+interface LoadedModelCommand {
+    readonly modelPath: string;
+    readonly gpu: GpuMode;
+    readonly threads: number;
+    readonly verbose: boolean;
+    readonly progress: (message: string) => void;
+}
+
+/**
+ * Lists the standard library's files, starts a model host, loads the model with the extension's
+ * context and sequences (plus `load`), runs `measure`, and disposes of the host and `parts`.
+ */
+async function runOnLoadedModel(
+    command: LoadedModelCommand,
+    load: Partial<Pick<LoadParams, "speculativeLookup" | "kvCacheBudgetMb" | "shiftWindow" | "threadCandidates">>,
+    parts: readonly DisposablePart[],
+    measure: (loaded: { readonly client: ModelHostClient; readonly model: ModelInfo; readonly stdlibFiles: readonly string[] }) => Promise<void>,
+): Promise<number> {
+    const stdlibFiles = await listPythonFiles(await locatePythonStdlib());
+    const client = createHeadlessHostClient(stderrLogger("host", command.verbose));
+    return runBenchCommand("phi2-complete bench", [...parts, client], async () => {
+        const model = await client.load({
+            modelPath: command.modelPath, gpu: command.gpu, threads: command.threads, contextSize: DEFAULT_COMPLETION_SETTINGS.contextTokens, sequences: DEFAULT_SEQUENCES, ...load,
+        });
+        command.progress(`loaded in ${model.loadMs} ms (context ${model.contextSize}, ${model.threads} threads)`);
+        await measure({ client, model, stdlibFiles });
+    });
+}
+
 /** `bench --realtime`: load, measure the speed, replay on the wall clock, report. */
 async function runRealtimeCommand(command: RealtimeCommand): Promise<number> {
     // Other work on the machine slows the model down: the 1-minute load average says how busy it was.
     const loadAverageAtStart = Number(loadavg()[0]!.toFixed(2));
-    const stdlibFiles = await listPythonFiles(await locatePythonStdlib());
-    const client = createHeadlessHostClient(stderrLogger("host", command.verbose));
     const syntaxGuard = await createHeadlessSyntaxGuard();
-    return runBenchCommand("phi2-complete bench", [syntaxGuard, client], async () => {
-        const model = await client.load({
-            modelPath: command.modelPath, gpu: command.gpu, threads: command.threads, contextSize: DEFAULT_COMPLETION_SETTINGS.contextTokens,
-            sequences: DEFAULT_SEQUENCES, speculativeLookup: command.speculative, kvCacheBudgetMb: command.kvCacheBudgetMb, shiftWindow: command.shiftWindow,
-            ...(command.measureThreads ? { threadCandidates: threadCandidates(availableParallelism()) } : {}),
-        });
+    const load = {
+        speculativeLookup: command.speculative, kvCacheBudgetMb: command.kvCacheBudgetMb, shiftWindow: command.shiftWindow,
+        ...(command.measureThreads ? { threadCandidates: threadCandidates(availableParallelism()) } : {}),
+    };
+    return runOnLoadedModel(command, load, [syntaxGuard], async ({ client, model, stdlibFiles }) => {
         if (model.threadMeasurements) command.progress(`generation by threads: ${model.threadMeasurements.map((m) => `${m.threads}: ${m.generatedTokensPerS} tok/s`).join(", ")}; using ${model.threads}`);
-        command.progress(`loaded in ${model.loadMs} ms (context ${model.contextSize}, ${model.threads} threads)`);
         const measured = await runRealtimeBench({
             generator: client,
             hostRssBytes: async () => (await client.stats()).rssBytes,
@@ -384,14 +411,8 @@ interface ExplainCommand {
 
 /** `bench --explain`: load, measure the speed, explain and explain again, report. */
 async function runExplainCommand(command: ExplainCommand): Promise<number> {
-    const stdlibFiles = await listPythonFiles(await locatePythonStdlib());
-    const client = createHeadlessHostClient(stderrLogger("host", command.verbose));
-    return runBenchCommand("phi2-complete bench", [client], async () => {
-        const model = await client.load({
-            modelPath: command.modelPath, gpu: command.gpu, threads: command.threads, contextSize: DEFAULT_COMPLETION_SETTINGS.contextTokens, sequences: DEFAULT_SEQUENCES,
-            kvCacheBudgetMb: DEFAULT_KV_CACHE_BUDGET_MB, // the extension's layout: the explanation's sequence is as long as a completion's
-        });
-        command.progress(`loaded in ${model.loadMs} ms (context ${model.contextSize}, ${model.threads} threads)`);
+    // The extension's KV layout: the explanation's sequence is as long as a completion's.
+    return runOnLoadedModel(command, { kvCacheBudgetMb: DEFAULT_KV_CACHE_BUDGET_MB }, [], async ({ client, model, stdlibFiles }) => {
         const explain = await runExplainBench({
             generator: client, stdlibFiles, explanations: command.quick ? 1 : 3, maxTokens: command.maxTokens, contextTokens: model.contextSize,
             random: new SeededRandom(command.seed), progress: command.progress,

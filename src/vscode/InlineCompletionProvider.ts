@@ -8,6 +8,7 @@ import * as vscode from "vscode";
 import type { CompletionEngine, CompletionOutcome, Continuation } from "../core/completion/CompletionEngine";
 import type { RenderedProjectContext } from "../core/context/ProjectContext";
 import type { DocumentSnapshot } from "../core/types";
+import { ContinuationReask } from "../core/completion/ContinuationReask";
 import { documentWithItem } from "../core/completion/selectedItem";
 import type { Range } from "../core/types";
 import { INTERNAL_COMMANDS } from "./commandIds";
@@ -62,8 +63,8 @@ export class Phi2InlineCompletionProvider implements vscode.InlineCompletionItem
     longerRetriggers = 0;
     /** Documents whose next request is our own re-trigger for a longer version: automatic, not an explicit ask. */
     private readonly askedForLonger = new Set<string>();
-    /** Per document, the continuation of the newest answer: an older one no longer asks the editor again. */
-    private readonly watchedContinuations = new Map<string, Continuation>();
+    /** Per document, the newest answer's continuation, which asks the editor again once. */
+    private readonly reask = new ContinuationReask<string>();
 
     constructor(private readonly options: InlineCompletionProviderOptions) {}
 
@@ -109,7 +110,7 @@ export class Phi2InlineCompletionProvider implements vscode.InlineCompletionItem
                 ...(selected ? { selectedItem: selected.text } : {}),
                 ...(offered.length > 1 ? { alternatives: offered.slice(1).map(textOf) } : {}),
             });
-            this.watchedContinuations.delete(where.uri);
+            this.reask.forget(where.uri);
             if (outcome.continuation && !token.isCancellationRequested) this.showLongerWhenReady(outcome.continuation, document, position);
             if (offered.length === 0) return undefined;
             this.options.engine.notifyShown(offered[0]);
@@ -150,29 +151,23 @@ export class Phi2InlineCompletionProvider implements vscode.InlineCompletionItem
 
     /**
      * First line first: the suggestion shown is the first part of a generation that goes on. When
-     * its first line is complete (the part was a start of it, or showed nothing) and again when a
-     * longer version is ready, and the user is still where they were (same document version and
-     * cursor), asks the editor again; the engine answers from the running generation or its cache.
+     * its first line is complete (the part was a start of it, or showed nothing) or a longer
+     * version is ready, and the user is still where they were (same document version and cursor),
+     * asks the editor again; the engine answers from the running generation or its cache.
      */
     private showLongerWhenReady(continuation: Continuation, document: vscode.TextDocument, position: vscode.Position): void {
         const uri = document.uri.toString();
-        this.watchedContinuations.set(uri, continuation);
         const version = document.version;
-        const askAgain = async (): Promise<void> => {
+        const stillThere = (): boolean => {
             const editor = vscode.window.activeTextEditor;
-            // A newer answer came, or this one asked already: each answer asks at most once (the
-            // line's end and the generation's end can be milliseconds apart), and the answer to
-            // that ask, from the running generation or the cache, carries on with its own.
-            if (this.watchedContinuations.get(uri) !== continuation) return;
-            if (!editor || editor.document !== document || document.version !== version) return;
-            if (!editor.selection.isEmpty || !editor.selection.active.isEqual(position)) return;
-            this.watchedContinuations.delete(uri);
+            return editor !== undefined && editor.document === document && document.version === version
+                && editor.selection.isEmpty && editor.selection.active.isEqual(position);
+        };
+        this.reask.follow(uri, continuation, stillThere, () => {
             this.askedForLonger.add(uri);
             this.longerRetriggers++;
-            await vscode.commands.executeCommand(TRIGGER_INLINE_SUGGEST_COMMAND);
-        };
-        continuation.lineCompleted?.then(askAgain).catch(() => undefined);
-        continuation.ended.then((end) => (end.longer ? askAgain() : undefined)).catch(() => undefined);
+            vscode.commands.executeCommand(TRIGGER_INLINE_SUGGEST_COMMAND).then(undefined, () => undefined);
+        });
     }
 
     /**
@@ -180,7 +175,7 @@ export class Phi2InlineCompletionProvider implements vscode.InlineCompletionItem
      * its completed line and longer version are not offered again at this place.
      */
     dismiss(document: vscode.TextDocument): void {
-        this.watchedContinuations.delete(document.uri.toString());
+        this.reask.forget(document.uri.toString());
         this.askedForLonger.delete(document.uri.toString());
     }
 
@@ -188,7 +183,7 @@ export class Phi2InlineCompletionProvider implements vscode.InlineCompletionItem
     forgetDocument(uri: string): void {
         this.declinedWhileNotReady.delete(uri);
         this.askedForLonger.delete(uri);
-        this.watchedContinuations.delete(uri);
+        this.reask.forget(uri);
     }
 
     dispose(): void {

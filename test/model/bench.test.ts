@@ -198,6 +198,7 @@ interface RealtimeJson {
         wastedGeneratedTokens: number;
         generatedTokens: number;
         wastedGeneratedTokensRatio: number;
+        wastedByGap: { gap: string; calls: number; wastedTokens: number }[];
         hostRssMb: { max: number; p50: number };
         modelCalls: number;
         suggestionsShown: number;
@@ -247,6 +248,10 @@ describe("phi2-complete bench --realtime --seconds 12 --json (tiny random model)
         assert.ok(realtime.physicalFloorMs.count <= realtime.suggestionsShown);
         assert.ok(realtime.wastedGeneratedTokens <= realtime.generatedTokens);
         assert.ok(realtime.wastedGeneratedTokensRatio >= 0 && realtime.wastedGeneratedTokensRatio <= 1);
+        // Each wasted call is counted in at most one gap bucket (those started between two actions).
+        assert.deepEqual(realtime.wastedByGap.map((row) => row.gap), ["<0.5 s", "0.5-1 s", "1-2 s", ">=2 s"]);
+        const bucketed = realtime.wastedByGap.reduce((total, row) => total + row.wastedTokens, 0);
+        assert.ok(bucketed <= realtime.wastedGeneratedTokens, `${bucketed} bucketed of ${realtime.wastedGeneratedTokens} wasted`);
         // Every long pause without ghost text says why, once.
         const missed = realtime.pausesWithoutSuggestion;
         assert.equal(missed.length, realtime.pauses - realtime.pausesWithSuggestion);

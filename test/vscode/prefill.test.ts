@@ -18,6 +18,7 @@ import {
     sleep,
     triggerSuggestion,
     waitForStatus,
+    waitUntil,
 } from "./editorHelpers";
 import { suiteEnvironment } from "./suiteEnvironment";
 
@@ -102,11 +103,21 @@ describe("a fast first suggestion in a real VS Code", () => {
         const middle = Math.floor(document.lineCount / 2);
         const returnLine = [middle, middle + 1, middle + 2, middle + 3, middle + 4].find((line) => document.lineAt(line).text.includes("return"));
         assert.ok(returnLine !== undefined);
+        // A generation still running from the test before (it goes on after a first part) would
+        // take the host's turn from the background prefill: wait until none is in flight.
+        await waitUntil(() => api.engine.stateSizes.flights === 0, () => sleep(100), 30_000);
         const jumped = nextPrefill(api, document, (record) => record.trigger === "jump" && record.line === returnLine);
+        const warmed = nextPrefill(api, document, (record) => record.line === returnLine && (record.result === "completed" || record.result === "skipped"));
         const end = document.lineAt(returnLine).range.end;
         editor.selection = new vscode.Selection(end, end);
         const atJump = await jumped;
-        assert.ok(atJump.result === "completed" || atJump.result === "skipped", JSON.stringify(atJump));
+        if (atJump.result === "cancelled") {
+            // Under load the workbench can report the active editor again right after the selection
+            // moved; that cancels and re-plans the prefill at the same place, which then warms it.
+            await warmed;
+        } else {
+            assert.ok(atJump.result === "completed" || atJump.result === "skipped", JSON.stringify(atJump));
+        }
 
         // Jump again and type at once: the planned prefill is dropped, none starts for this place.
         const startedBefore = api.prefill.counts.started;
