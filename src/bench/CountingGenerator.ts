@@ -13,8 +13,9 @@ export interface CountedCall {
     readonly counters: GenerationCounters;
     readonly stopReason?: StopReason;
     readonly completed?: boolean;
-    /** When the call was made (performance.now()). */
+    /** When the call was made and, for a generate call, when its first text came (performance.now()). */
     readonly startedAt: number;
+    readonly firstTextAt?: number;
     /** Wall-clock ms from the call to its answer, as the caller waits for it (IPC or HTTP included). */
     readonly wallMs: number;
 }
@@ -43,9 +44,25 @@ export class CountingGenerator implements TextGenerator {
         return this.running;
     }
 
-    /** What the generate call for this key is doing now (undefined: none running). */
-    phaseOf(sequenceKey: string): LivePhase | undefined {
-        return this.phases.get(sequenceKey);
+    /** What the newest generate call running on one of these keys (a document's sequences) is doing now; undefined: none runs. */
+    phaseOf(sequenceKeys: readonly string[]): LivePhase | undefined {
+        let newest: LivePhase | undefined;
+        for (const key of sequenceKeys) {
+            const live = this.phases.get(key);
+            if (live && (!newest || live.startedAt > newest.startedAt)) newest = live;
+        }
+        return newest;
+    }
+
+    /** When the newest generate call on one of these keys, running or else ended, started and wrote its first text. */
+    latestGenerateTimes(sequenceKeys: readonly string[]): { readonly startedAt: number; readonly firstTextAt?: number } | undefined {
+        const live = this.phaseOf(sequenceKeys);
+        if (live) return live;
+        for (let index = this.calls.length - 1; index >= 0; index--) {
+            const call = this.calls[index]!;
+            if (call.kind === "generate" && sequenceKeys.includes(call.sequenceKey)) return call;
+        }
+        return undefined;
     }
 
     generate(options: GenerateOptions): Promise<GenerationResult> {
@@ -69,7 +86,7 @@ export class CountingGenerator implements TextGenerator {
         const call = this.inner.generate(traced);
         call.then(settled, settled);
         return this.track(call.then((result) => {
-            this.calls.push({ kind: "generate", place, sequenceKey: options.sequenceKey, counters: result.counters, stopReason: result.stopReason, startedAt, wallMs: performance.now() - startedAt });
+            this.calls.push({ kind: "generate", place, sequenceKey: options.sequenceKey, counters: result.counters, stopReason: result.stopReason, startedAt, firstTextAt: live.firstTextAt, wallMs: performance.now() - startedAt });
             this.onCounters?.(result.counters);
             return result;
         }));

@@ -43,7 +43,7 @@ export interface RealtimeBenchResult {
     };
     /** The loaded model's speed on this machine (Phi-2's, with --phi2-shape). */
     readonly phi2Shape: ModelSpeedReport;
-    readonly settings: Pick<CompletionSettings, "maxTokens" | "singleLineMaxTokens" | "maxPromptTokens" | "timeCapMs" | "latencyBudgetMs" | "latencyBudgetFrom" | "prefillWhileTyping"> & { readonly debounceMaxMs: number; readonly selfTuned: boolean; readonly coldPromptBudgetMs: number };
+    readonly settings: Pick<CompletionSettings, "maxTokens" | "singleLineMaxTokens" | "maxPromptTokens" | "timeCapMs" | "latencyBudgetMs" | "latencyBudgetFrom" | "prefillWhileTyping" | "firstLookTokens"> & { readonly debounceMaxMs: number; readonly selfTuned: boolean; readonly coldPromptBudgetMs: number };
     readonly realtime: RealtimeReport;
     readonly targets: readonly TargetCheck[];
     readonly targetsMissed: number;
@@ -59,6 +59,8 @@ export interface RealtimeBenchInput extends RealtimeOptionsBase {
     readonly tuning?: MachineTuningOptions;
     /** See RealtimeOptions.reaskOnLineEnd (default true). */
     readonly reaskOnLineEnd?: boolean;
+    /** false: the self-tuning's first look is turned off (CompletionSettings.firstLookTokens 0). */
+    readonly firstLook?: boolean;
     readonly progress: (message: string) => void;
 }
 
@@ -69,8 +71,12 @@ export async function runRealtimeBench(input: RealtimeBenchInput): Promise<Pick<
     const speed = await measureModelSpeed(input.generator, places[0]!.file.lines);
     input.progress(`prompt ${speed.promptTokensPerS} tokens/s, generation ${speed.generatedTokensPerS} tokens/s`);
     const tuning = input.tuning ?? DEFAULT_MACHINE_TUNING;
-    const settings = input.selfTune ? tuneCompletionSettings(input.settings, speed, new Set(), tuning) : input.settings;
-    if (input.selfTune) input.progress(`self-tuned: prompt window ${settings.maxPromptTokens} tokens, max tokens ${settings.maxTokens}, time cap ${settings.timeCapMs} ms, cold debounce ${settings.debounce.coldMs} ms`);
+    const tune = (measured: MeasuredSpeed): CompletionSettings => {
+        const tuned = tuneCompletionSettings(input.settings, measured, new Set(), tuning);
+        return input.firstLook === false ? { ...tuned, firstLookTokens: 0 } : tuned;
+    };
+    const settings = input.selfTune ? tune(speed) : input.settings;
+    if (input.selfTune) input.progress(`self-tuned: prompt window ${settings.maxPromptTokens} tokens (first look ${settings.firstLookTokens}), max tokens ${settings.maxTokens}, time cap ${settings.timeCapMs} ms, cold debounce ${settings.debounce.coldMs} ms`);
     const realtime = await runRealtimeReplay({
         generator: input.generator,
         hostRssBytes: input.hostRssBytes,
@@ -82,10 +88,10 @@ export async function runRealtimeBench(input: RealtimeBenchInput): Promise<Pick<
         speed,
         progress: input.progress,
         ...(input.reaskOnLineEnd === false ? { reaskOnLineEnd: false } : {}),
-        ...(input.selfTune ? { retune: (measured: MeasuredSpeed) => tuneCompletionSettings(input.settings, measured, new Set(), tuning) } : {}),
+        ...(input.selfTune ? { retune: tune } : {}),
     });
-    const { maxTokens, singleLineMaxTokens, maxPromptTokens, timeCapMs, latencyBudgetMs, latencyBudgetFrom, prefillWhileTyping } = settings;
-    return { phi2Shape: speed, realtime, settings: { maxTokens, singleLineMaxTokens, maxPromptTokens, timeCapMs, latencyBudgetMs, latencyBudgetFrom, prefillWhileTyping, debounceMaxMs: settings.debounce.maxMs, selfTuned: input.selfTune, coldPromptBudgetMs: tuning.coldPromptBudgetMs } };
+    const { maxTokens, singleLineMaxTokens, maxPromptTokens, timeCapMs, latencyBudgetMs, latencyBudgetFrom, prefillWhileTyping, firstLookTokens } = settings;
+    return { phi2Shape: speed, realtime, settings: { maxTokens, singleLineMaxTokens, maxPromptTokens, timeCapMs, latencyBudgetMs, latencyBudgetFrom, prefillWhileTyping, firstLookTokens, debounceMaxMs: settings.debounce.maxMs, selfTuned: input.selfTune, coldPromptBudgetMs: tuning.coldPromptBudgetMs } };
 }
 
 /**
@@ -144,6 +150,7 @@ export function formatRealtimeTable(result: RealtimeBenchResult): string {
         ["first ghost text after a pause starts", ms(r.firstGhostTextMs), mark("realtime.firstGhostTextMs.p50")],
         ["physical floor per shown suggestion", ms(r.physicalFloorMs)],
         ["  for the pauses above", ms(r.pausePhysicalFloorMs)],
+        ["  their model call started / wrote its first text", `${ms(r.pauseModelCallAfterMs)} / ${ms(r.pauseFirstTextAfterMs)}`],
         ["wasted generated tokens", `${r.wastedGeneratedTokens} / ${r.generatedTokens}  (${r.wastedGeneratedTokensRatio})`, mark("realtime.wastedGeneratedTokensRatio")],
         ["  by the gap the call started in", r.wastedByGap.map((row) => `${row.gap}: ${row.wastedTokens} (${row.calls} calls)`).join(", ")],
         ["model host RSS max / p50", `${r.hostRssMb.max} / ${r.hostRssMb.p50} MB`, mark("realtime.hostRssMb.max")],
@@ -165,7 +172,7 @@ export function formatRealtimeTable(result: RealtimeBenchResult): string {
     out.push(`context ${result.model.contextSize} x ${result.model.sequences} sequences${kvBudget}, ${result.model.threads} threads${measuredThreads}, seed ${result.seed}, ${(result.durationMs / 1000).toFixed(1)} s`);
     out.push(`machine: ${result.machine.cores} cores, load average ${result.machine.loadAverageAtStart} at the start, ${result.machine.loadAverageAtEnd} at the end`);
     out.push(`model speed here: prompt ${result.phi2Shape.promptTokensPerS} tokens/s (${result.phi2Shape.promptTokens} tokens), generation ${result.phi2Shape.generatedTokensPerS} tokens/s (${result.phi2Shape.generatedTokens} tokens)`);
-    out.push(`settings${result.settings.selfTuned ? " (self-tuned)" : ""}: max prompt ${result.settings.maxPromptTokens} tokens, max tokens ${result.settings.maxTokens} (single line ${result.settings.singleLineMaxTokens}), time cap ${result.settings.timeCapMs} ms, latency budget ${result.settings.latencyBudgetMs} ms, debounce up to ${result.settings.debounceMaxMs} ms`);
+    out.push(`settings${result.settings.selfTuned ? " (self-tuned)" : ""}: max prompt ${result.settings.maxPromptTokens} tokens (first look ${result.settings.firstLookTokens}), max tokens ${result.settings.maxTokens} (single line ${result.settings.singleLineMaxTokens}), time cap ${result.settings.timeCapMs} ms, latency budget ${result.settings.latencyBudgetMs} ms, debounce up to ${result.settings.debounceMaxMs} ms`);
     out.push("", `Real-time replay (${(r.durationMs / 1000).toFixed(0)} s on the wall clock)`);
     for (const [metric, value, target] of rows) out.push(`  ${metric.padEnd(width)}  ${target ? value.padEnd(valueWidth) : value}${target ? `  ${target}` : ""}`);
     out.push("", "Places");

@@ -4,7 +4,7 @@
 // Keystrokes come in bursts ~90-250 ms apart, with reading and thinking pauses of 0.5-5 s, accepts
 // of suggestions that match, a jump to another function of the file and a switch to another file.
 // For every pause it records whether ghost text appeared and when, as the editor would show it.
-import { CompletionEngine } from "../core/completion/CompletionEngine";
+import { CompletionEngine, firstLookKey } from "../core/completion/CompletionEngine";
 import type { CompletionOutcome, NoSuggestionReason } from "../core/completion/CompletionEngine";
 import { ContinuationReask } from "../core/completion/ContinuationReask";
 import type { MeasuredSpeed } from "../core/completion/machineTuning";
@@ -93,6 +93,13 @@ export interface RealtimeReport {
     readonly physicalFloorMs: Distribution;
     /** The same floor for the suggestions behind firstGhostTextMs only. */
     readonly pausePhysicalFloorMs: Distribution;
+    /**
+     * For those pauses whose ghost text came from a model call made in the pause: when the call
+     * started (after the debounce and the engine's own work) and when its first text came, from
+     * the pause's start. What the time to ghost text is made of.
+     */
+    readonly pauseModelCallAfterMs: Distribution;
+    readonly pauseFirstTextAfterMs: Distribution;
     readonly suggestionsShown: number;
     readonly accepted: number;
     readonly modelCalls: number;
@@ -156,7 +163,10 @@ interface PauseRecord {
     wholeLineAfterMs?: number;
     /** A pause that ended without ghost text: what its request was doing then (MissedPauseReason). */
     missedBecause?: MissedPauseReason;
-    /** For such a pause whose model call was running: when it started and when its first text came, from the pause's start. */
+    /**
+     * From the pause's start: when the model call behind its ghost text started and wrote its first
+     * text, or, for a pause that ended without, the running call's.
+     */
     modelCallAfterMs?: number;
     firstTextAfterMs?: number;
 }
@@ -308,7 +318,7 @@ export async function runRealtimeReplay(options: RealtimeOptions): Promise<Realt
         if (record.ghostTextAfterMs !== undefined) return record;
         if (!active) return { ...record, missedBecause: "noRequest" };
         if (active.outcome) return { ...record, missedBecause: active.outcome.suggestion ? "late" : active.outcome.reason ?? "cancelled" };
-        const live = counting.phaseOf(document.uri);
+        const live = counting.phaseOf(sequenceKeysOf(document));
         if (!live) return { ...record, missedBecause: "debounce" };
         return {
             ...record,
@@ -366,6 +376,11 @@ export async function runRealtimeReplay(options: RealtimeOptions): Promise<Realt
                     pause.ghostTextAfterMs = now - lastActionAt;
                     pause.floorMs = floor;
                     pause.firstWasPartialLine = partialLine;
+                    const call = outcome.stats.source === "model" ? counting.latestGenerateTimes(sequenceKeysOf(document)) : undefined;
+                    if (call && call.startedAt >= lastActionAt) {
+                        pause.modelCallAfterMs = Math.round(call.startedAt - lastActionAt);
+                        if (call.firstTextAt !== undefined) pause.firstTextAfterMs = Math.round(call.firstTextAt - lastActionAt);
+                    }
                 } else if (pause?.firstWasPartialLine && !partialLine && pause.wholeLineAfterMs === undefined) {
                     pause.wholeLineAfterMs = now - lastActionAt;
                 }
@@ -472,6 +487,8 @@ export async function runRealtimeReplay(options: RealtimeOptions): Promise<Realt
         // Typed-ahead and cached suggestions cost no model time (floor 0): the floor is the model's.
         physicalFloorMs: distributionOf(floors.filter((floor) => floor > 0), 0),
         pausePhysicalFloorMs: distributionOf(longWithText.map((record) => record.floorMs ?? 0), 0),
+        pauseModelCallAfterMs: distributionOf(longWithText.flatMap((record) => (record.modelCallAfterMs === undefined ? [] : [record.modelCallAfterMs])), 0),
+        pauseFirstTextAfterMs: distributionOf(longWithText.flatMap((record) => (record.firstTextAfterMs === undefined ? [] : [record.firstTextAfterMs])), 0),
         suggestionsShown: shownCount,
         accepted,
         modelCalls: generates.length,
@@ -494,6 +511,11 @@ export async function runRealtimeReplay(options: RealtimeOptions): Promise<Realt
 /** The pause before the next action, when it is long enough to count. */
 function plannedPause(delayMs: number | undefined): PauseRecord | undefined {
     return delayMs !== undefined && delayMs >= SHORT_PAUSE_MS ? { lengthMs: delayMs, ghostTextAfterMs: undefined, floorMs: undefined } : undefined;
+}
+
+/** The KV sequences a document's generations run on: its own, and its first look's. */
+function sequenceKeysOf(document: TypedDocument): readonly string[] {
+    return [document.uri, firstLookKey(document.uri)];
 }
 
 /** Wasted calls and tokens by the length of the gap between actions (sorted times) each call started in. */

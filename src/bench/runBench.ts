@@ -95,6 +95,8 @@ Options:
                       (after the debounce), not at once in the background on every keystroke
   --no-line-reask     with --realtime: after a part that was the start of a line, ask again only
                       when the generation ends, not as soon as the line is complete
+  --no-first-look     with --realtime --self-tune: no first look at a new place (a short window
+                      while the whole one is read in the background): the whole window at once
   --budget-after-debounce
                       with --realtime: the latency budget starts when the model call starts (after
                       the debounce), not at the keystroke
@@ -114,7 +116,7 @@ Missed targets are reported, not errors. Exit codes: 0 done, 1 error, 2 bad argu
 const BENCH_FLAGS = {
     model: "string", json: "boolean", out: "string", quick: "boolean", "prompt-rate": "string", "gen-rate": "string", threads: "string",
     functions: "string", seed: "string", gpu: "string", speculative: "boolean", verbose: "boolean", help: "boolean",
-    "phi2-shape": "boolean", realtime: "boolean", explain: "boolean", "explain-tokens": "string", seconds: "string", "self-tune": "boolean", "latency-budget": "string", "kv-budget": "string", "no-window-shift": "boolean", "no-prefill-while-typing": "boolean", "budget-after-debounce": "boolean", "no-line-reask": "boolean", "cold-budget": "string", server: "string", users: "string", slots: "string",
+    "phi2-shape": "boolean", realtime: "boolean", explain: "boolean", "explain-tokens": "string", seconds: "string", "self-tune": "boolean", "latency-budget": "string", "kv-budget": "string", "no-window-shift": "boolean", "no-prefill-while-typing": "boolean", "budget-after-debounce": "boolean", "no-line-reask": "boolean", "no-first-look": "boolean", "cold-budget": "string", server: "string", users: "string", slots: "string",
 } as const;
 
 const OVERHEAD_FILE_LINES = 10_000;
@@ -203,7 +205,7 @@ export async function runBench(argv: string[]): Promise<number> {
     }
     if (flags.realtime) {
         const seconds = integerFlag("seconds", flags.seconds, 1, (quick ? REALTIME_QUICK_MS : REALTIME_FULL_MS) / 1000);
-        return runRealtimeCommand({ modelPath, modelKind, gpu, threads, seed, quick, durationMs: seconds * 1000, selfTune: flags["self-tune"] ?? false, latencyBudgetMs: integerFlag("latency-budget", flags["latency-budget"], 0, DEFAULT_COMPLETION_SETTINGS.latencyBudgetMs), kvCacheBudgetMb: integerFlag("kv-budget", flags["kv-budget"], 0, DEFAULT_KV_CACHE_BUDGET_MB), measureThreads, shiftWindow: !(flags["no-window-shift"] ?? false), prefillWhileTyping: !(flags["no-prefill-while-typing"] ?? false), latencyBudgetFrom: flags["budget-after-debounce"] ? "modelCall" : "request", reaskOnLineEnd: !(flags["no-line-reask"] ?? false), coldPromptBudgetMs: integerFlag("cold-budget", flags["cold-budget"], 1000, DEFAULT_MACHINE_TUNING.coldPromptBudgetMs), json: flags.json ?? false, out: flags.out, verbose: flags.verbose ?? false, speculative: flags.speculative ?? false, started, progress });
+        return runRealtimeCommand({ modelPath, modelKind, gpu, threads, seed, quick, durationMs: seconds * 1000, selfTune: flags["self-tune"] ?? false, latencyBudgetMs: integerFlag("latency-budget", flags["latency-budget"], 0, DEFAULT_COMPLETION_SETTINGS.latencyBudgetMs), kvCacheBudgetMb: integerFlag("kv-budget", flags["kv-budget"], 0, DEFAULT_KV_CACHE_BUDGET_MB), measureThreads, shiftWindow: !(flags["no-window-shift"] ?? false), prefillWhileTyping: !(flags["no-prefill-while-typing"] ?? false), latencyBudgetFrom: flags["budget-after-debounce"] ? "modelCall" : "request", reaskOnLineEnd: !(flags["no-line-reask"] ?? false), firstLook: !(flags["no-first-look"] ?? false), coldPromptBudgetMs: integerFlag("cold-budget", flags["cold-budget"], 1000, DEFAULT_MACHINE_TUNING.coldPromptBudgetMs), json: flags.json ?? false, out: flags.out, verbose: flags.verbose ?? false, speculative: flags.speculative ?? false, started, progress });
     }
 
     // Real Python code: the machine's standard library plus the repository's fixture workspace.
@@ -313,6 +315,7 @@ interface RealtimeCommand {
     readonly prefillWhileTyping: boolean;
     readonly latencyBudgetFrom: CompletionSettings["latencyBudgetFrom"];
     readonly reaskOnLineEnd: boolean;
+    readonly firstLook: boolean;
     readonly coldPromptBudgetMs: number;
     readonly json: boolean;
     readonly out: string | undefined;
@@ -374,6 +377,7 @@ async function runRealtimeCommand(command: RealtimeCommand): Promise<number> {
             selfTune: command.selfTune,
             tuning: { coldPromptBudgetMs: command.coldPromptBudgetMs },
             reaskOnLineEnd: command.reaskOnLineEnd,
+            firstLook: command.firstLook,
             random: new SeededRandom(command.seed),
             progress: command.progress,
         });

@@ -345,6 +345,23 @@ describe("completion engine on the model host (scripted tiny model, tree-sitter 
         assert.ok(next.reusedTokens >= read.counters.promptTokens - 2, JSON.stringify(next));
     });
 
+    it("first look: a cold place is answered from a short window on a sequence of its own; the whole window, read meanwhile, takes over", async () => {
+        const { engine, generator } = createEngine({ prefillWhileTyping: true, firstLookTokens: 64 });
+        const buffer = new EditorBuffer("file:///work/first-look.py", `${pythonSource(600, 61)}def add(a, b):\n    `);
+        const look = await request(engine, buffer);
+        assert.equal(look.suggestion?.insertText, "return a + b", describeOutcome(look));
+        const short = look.stats.counters!; // (its sequence may start with another file's header lines)
+        assert.ok(short.promptTokens <= 96, `a short window: ${describeOutcome(look)}`);
+        const read = await generator.lastPrefill;
+        assert.ok(read?.completed, `the whole window was read in the background: ${JSON.stringify(read)}`);
+        assert.ok(read.counters.promptTokens >= 4 * short.promptTokens, JSON.stringify(read.counters));
+        assert.ok(read.counters.evaluatedTokens >= read.counters.promptTokens * 0.9, JSON.stringify(read.counters));
+
+        buffer.insert("r");
+        const whole = assertWarm(await request(engine, buffer), "the next keystroke, on the whole window");
+        assert.ok(whole.promptTokens >= read.counters.promptTokens, JSON.stringify(whole));
+    });
+
     it("without prefill while typing the prompt is read only once a generation starts", async () => {
         const { engine, generator } = createEngine({ prefillWhileTyping: false });
         const buffer = await typeAndCancel(engine, "file:///work/typing-off.py", 459);

@@ -15,7 +15,9 @@ import { indentWidth, isBlank, leadingWhitespace, tabSizeOf } from "../python/in
 import { buildPhi2Prompt, omittedCursorIndentation } from "./phi2Prompt";
 import { postprocessSuggestion } from "./postprocess";
 import type { PostprocessContext, RuleEffect } from "./postprocess";
-import { AdaptiveDebounce, SYSTEM_TIMERS, abortableDelay, isWarmPrompt } from "./scheduler";
+import { AdaptiveDebounce, SYSTEM_TIMERS, abortableDelay, commonPrefixLength, isWarmPrompt } from "./scheduler";
+import { windowStepLinesFor } from "./machineTuning";
+import { estimateTextTokens } from "../tokenEstimate";
 import type { Timers } from "./scheduler";
 import type { StopRuleContext } from "./stopRules";
 import { SuggestionCache, typedAheadRemainder } from "./suggestionCache";
@@ -227,18 +229,23 @@ export class CompletionEngine {
     }
 
     /** complete() for a request already prepared (at `startedAt`: the preparation counts as overhead). */
-    private async completePrepared(request: CompletionRequest, prepared: PreparedRequest, startedAt: number): Promise<CompletionOutcome> {
+    private async completePrepared(request: CompletionRequest, whole: PreparedRequest, startedAt: number): Promise<CompletionOutcome> {
         const timing: Timing = { startedAt, modelMs: 0, debounceMs: 0 };
         this.totals.requests++;
         const { document, position, signal } = request;
         const uri = document.uri;
-        if (signal.aborted) return this.noSuggestion(request, prepared, timing, "cancelled");
-        if (splitsSurrogatePair(document.lineAt(position.line), position.character)) return this.noSuggestion(request, prepared, timing, "insideCharacter");
-        if (isBlank(prepared.prompt)) return this.noSuggestion(request, prepared, timing, "emptyPrompt");
+        if (signal.aborted) return this.noSuggestion(request, whole, timing, "cancelled");
+        if (splitsSurrogatePair(document.lineAt(position.line), position.character)) return this.noSuggestion(request, whole, timing, "insideCharacter");
+        if (isBlank(whole.prompt)) return this.noSuggestion(request, whole, timing, "emptyPrompt");
+        const firstLook = this.firstLookFor(request, whole);
+        const prepared = firstLook ?? whole;
+        const sequenceKey = firstLook ? firstLookKey(uri) : uri;
         // Every automatic request counts for the typing rhythm, also those the cache answers.
         const delayMs = request.trigger === "automatic"
-            ? this.debounce.delayFor(uri, timing.startedAt, isWarmPrompt(this.lastPrompts.get(uri), prepared.prompt))
+            ? this.debounce.delayFor(uri, timing.startedAt, isWarmPrompt(this.lastPrompts.get(sequenceKey), prepared.prompt))
             : 0;
+        // The whole window is read in the background while the first look answers.
+        if (firstLook) this.prefillWhileTyping(uri, whole.prompt);
 
         const hit = this.cache.lookup(uri, prepared.prompt);
         if (hit) {
@@ -261,7 +268,7 @@ export class CompletionEngine {
             this.flights.delete(uri);
         }
 
-        if (waitMs > 0 && this.settings.prefillWhileTyping) this.prefillWhileTyping(uri, prepared.prompt);
+        if (waitMs > 0 && this.settings.prefillWhileTyping && !firstLook) this.prefillWhileTyping(uri, prepared.prompt);
         if (waitMs > 0) {
             const debounceStart = this.now();
             const waited = await abortableDelay(waitMs, signal, this.timers);
@@ -273,9 +280,10 @@ export class CompletionEngine {
 
         const maxTokens = this.maxTokensFor(prepared);
         const modelStart = this.now();
-        this.stopTypingPrefill(uri); // the generation evaluates the same prompt, from where the prefill got to
+        if (!firstLook) this.stopTypingPrefill(uri); // the generation evaluates the same prompt, from where the prefill got to
         const flight = new GenerationFlight(this.generator, {
             uri,
+            sequenceKey,
             prompt: prepared.prompt,
             mode: prepared.mode.mode,
             stopContext: prepared.stopContext,
@@ -286,7 +294,7 @@ export class CompletionEngine {
             ...this.partsAfter(this.settings.latencyBudgetFrom === "request" ? this.now() - startedAt : 0),
         }, this.timers);
         this.flights.set(uri, flight);
-        this.lastPrompts.set(uri, prepared.prompt);
+        this.lastPrompts.set(sequenceKey, prepared.prompt);
         this.totals.modelCalls++;
         const forget = (): void => {
             if (this.flights.get(uri) === flight) this.flights.delete(uri);
@@ -359,7 +367,7 @@ export class CompletionEngine {
         const prepared = this.prepare(document, position, projectContext);
         if (isBlank(prepared.prompt) || this.lastPrompts.get(uri) === prepared.prompt) return undefined;
         const result = await this.generator.prefill({ sequenceKey: uri, prompt: prepared.prompt, priority: "background", signal, onKeyEvicted: this.forgetEvictedPrompt });
-        if (result.completed && !this.flights.has(uri)) this.lastPrompts.set(uri, prepared.prompt);
+        if (result.completed && !this.generatesOnOwnSequence(uri)) this.lastPrompts.set(uri, prepared.prompt);
         return result;
     }
 
@@ -376,10 +384,16 @@ export class CompletionEngine {
         this.typingPrefills.set(uri, entry);
         const current = (): boolean => this.typingPrefills.get(uri) === entry;
         this.generator.prefill({ sequenceKey: uri, prompt, priority: "background", signal: entry.controller.signal, onKeyEvicted: this.forgetEvictedPrompt }).then((result) => {
-            if (result.completed && current() && !this.flights.has(uri)) this.lastPrompts.set(uri, prompt);
+            if (result.completed && current() && !this.generatesOnOwnSequence(uri)) this.lastPrompts.set(uri, prompt);
         }, () => undefined).finally(() => {
             if (current()) this.typingPrefills.delete(uri);
         });
+    }
+
+    /** A generation runs on the document's own sequence (not its first look's): what a prefill read there may be gone. */
+    private generatesOnOwnSequence(uri: string): boolean {
+        const flight = this.flights.get(uri);
+        return flight !== undefined && (flight.params.sequenceKey ?? uri) === uri;
     }
 
     private stopTypingPrefill(uri: string): void {
@@ -403,6 +417,7 @@ export class CompletionEngine {
         this.flights.delete(uri);
         this.stopTypingPrefill(uri);
         this.lastPrompts.delete(uri);
+        this.lastPrompts.delete(firstLookKey(uri));
         this.cache.forgetDocument(uri);
         this.debounce.forgetDocument(uri);
     }
@@ -431,18 +446,33 @@ export class CompletionEngine {
         return { parts: { firstLineAfterMs: Math.min(FIRST_LINE_AFTER_MS, budgetMs), budgetMs: Math.max(0, budgetMs - spentMs) } };
     }
 
+    /**
+     * The first look (settings.firstLookTokens): while the whole window's prompt is mostly not in
+     * the document's KV cache (more than twice the first look's tokens to read), the request for
+     * a short window on a sequence of its own; undefined otherwise. Its window start is as stable
+     * as the whole window's, so the keystrokes that follow reuse its cache too.
+     */
+    private firstLookFor(request: CompletionRequest, whole: PreparedRequest): PreparedRequest | undefined {
+        const tokens = this.settings.firstLookTokens;
+        if (tokens <= 0 || !this.settings.prefillWhileTyping) return undefined;
+        const cached = commonPrefixLength(this.lastPrompts.get(request.document.uri) ?? "", whole.prompt);
+        if (estimateTextTokens(whole.prompt.slice(cached)) <= 2 * tokens) return undefined;
+        // Project context would take most of so small a window: the file's own lines only.
+        return this.prepare(request.document, request.position, NO_PROJECT_CONTEXT, tokens);
+    }
+
     private maxTokensFor(prepared: PreparedRequest): number {
         return prepared.mode.mode === "multiLine" ? this.settings.maxTokens : Math.min(this.settings.maxTokens, this.settings.singleLineMaxTokens);
     }
 
     /** The window, prompt, mode and rule contexts for a position: the per-keystroke work. */
-    private prepare(document: DocumentSnapshot, position: Position, projectContext = NO_PROJECT_CONTEXT): PreparedRequest {
+    private prepare(document: DocumentSnapshot, position: Position, projectContext = NO_PROJECT_CONTEXT, windowTokens?: number): PreparedRequest {
         const settings = this.settings;
         const tabSize = tabSizeOf(document);
         // The context was rendered within its own share of the budget; the file gets the rest.
         const window = computePrefixWindow(document, position, {
-            budgetTokens: Math.max(16, promptBudgetTokens(settings) - projectContext.estimatedTokens),
-            stepLines: settings.windowStepLines,
+            budgetTokens: Math.max(16, (windowTokens ?? promptBudgetTokens(settings)) - projectContext.estimatedTokens),
+            stepLines: windowTokens === undefined ? settings.windowStepLines : windowStepLinesFor(windowTokens, settings.windowStepLines),
             headerShare: settings.headerShare,
         });
         const prompt = projectContext.text + buildPhi2Prompt(document, window);
@@ -594,6 +624,11 @@ export class CompletionEngine {
             overheadMs: Math.max(0, latencyMs - timing.modelMs - timing.debounceMs),
         };
     }
+}
+
+/** The KV sequence of a document's first look (settings.firstLookTokens): not the document's own, which reads the whole window meanwhile. */
+export function firstLookKey(uri: string): string {
+    return `${uri}#firstLook`;
 }
 
 function isPart(result: FlightResult | FlightPart | "cancelled" | "diverged"): result is FlightPart {

@@ -69,6 +69,14 @@ export interface CompletionSettings {
      * it gets done, so the generation of a pause starts from a warm cache.
      */
     readonly prefillWhileTyping: boolean;
+    /**
+     * A first look at a new place: while most of the prompt is not in the document's KV cache
+     * yet (a new file, a jump, a restart), requests use a window of this many tokens, on a KV
+     * sequence of their own, so a pause there gets ghost text in seconds instead of after the
+     * whole window's cold read; the whole window is read in the background meanwhile and takes
+     * over once it is in the cache. 0: off (the self-tuning sets it on a slow machine).
+     */
+    readonly firstLookTokens: number;
 }
 
 export const DEFAULT_COMPLETION_SETTINGS: CompletionSettings = {
@@ -89,6 +97,7 @@ export const DEFAULT_COMPLETION_SETTINGS: CompletionSettings = {
     latencyBudgetMs: 1000,
     latencyBudgetFrom: "request",
     prefillWhileTyping: true,
+    firstLookTokens: 0,
 };
 
 /** Tokens kept free between the prompt budget and the context size (estimate error, stop tokens). */

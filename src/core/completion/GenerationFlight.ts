@@ -21,6 +21,8 @@ import { typedAheadRemainder } from "./suggestionCache";
 
 export interface GenerationFlightParams {
     readonly uri: string;
+    /** The KV sequence to generate on (default: the document's, `uri`). */
+    readonly sequenceKey?: string;
     readonly prompt: string;
     readonly mode: CompletionMode;
     readonly stopContext: StopRuleContext;
@@ -80,7 +82,7 @@ export class GenerationFlight {
         this.stopRules = new StreamingStopRules(params.stopContext);
         this.firstLineComplete = new Promise((resolve) => (this.resolveFirstLine = resolve));
         this.done = generator.generate({
-            sequenceKey: params.uri,
+            sequenceKey: params.sequenceKey ?? params.uri,
             prompt: params.prompt,
             maxTokens: params.maxTokens,
             timeCapMs: params.timeCapMs,

@@ -43,6 +43,26 @@ export function windowStepLinesFor(maxPromptTokens: number, configuredStepLines:
     return Math.min(configuredStepLines, Math.max(MIN_WINDOW_STEP_LINES, Math.round(maxPromptTokens / TOKENS_PER_STEP_LINE)));
 }
 
+/** A cold read of the whole window longer than this gets a first look (CompletionSettings.firstLookTokens). */
+const FIRST_LOOK_WHEN_COLD_READ_MS = 8000;
+/** The first look's window is read in about this long. */
+const FIRST_LOOK_READ_MS = 4000;
+const FIRST_LOOK_MIN_TOKENS = 64;
+const FIRST_LOOK_TOKENS_STEP = 32;
+
+/**
+ * The first look's window at `speed` for a window of `maxPromptTokens`: what is read in about
+ * FIRST_LOOK_READ_MS (at least 64 tokens, at most a third of the window); 0 when the whole window
+ * is read quickly enough, or the speed is unknown.
+ */
+export function firstLookTokensFor(maxPromptTokens: number, speed: MeasuredSpeed): number {
+    const rate = speed.promptTokensPerS;
+    if (!(rate > 0) || !Number.isFinite(rate) || (maxPromptTokens / rate) * 1000 <= FIRST_LOOK_WHEN_COLD_READ_MS) return 0;
+    const readable = Math.floor((rate * FIRST_LOOK_READ_MS) / 1000 / FIRST_LOOK_TOKENS_STEP) * FIRST_LOOK_TOKENS_STEP;
+    const tokens = Math.min(Math.floor(maxPromptTokens / 3), Math.max(FIRST_LOOK_MIN_TOKENS, readable));
+    return tokens >= FIRST_LOOK_MIN_TOKENS ? tokens : 0;
+}
+
 /** Settings with the prompt window fitted to the measured speed. */
 export function tuneToMachine(settings: CompletionSettings, speed: MeasuredSpeed, options: MachineTuningOptions = DEFAULT_MACHINE_TUNING): CompletionSettings {
     const maxPromptTokens = tunedMaxPromptTokens(settings, speed, options);
@@ -69,7 +89,8 @@ const MIN_TUNED_MAX_TOKENS = 16;
  * - the time cap: LONGER_VERSION_TOKENS at the generation speed, within [budget, 8 s];
  * - max tokens: what the time cap lets the model write (never above the setting);
  * - the cold debounce: about one generated token's time, so pauses too short to produce a
- *   token do not start (and waste) a generation; never above the debounce maximum.
+ *   token do not start (and waste) a generation; never above the debounce maximum;
+ * - the first look at a new place (firstLookTokensFor), when the window's cold read is slow.
  * `explicit` settings (set by the user) win. Unknown speeds change nothing.
  */
 export function tuneCompletionSettings(
@@ -84,6 +105,7 @@ export function tuneCompletionSettings(
         const maxPromptTokens = tunedMaxPromptTokens(settings, speed, options);
         tuned = { ...tuned, maxPromptTokens, windowStepLines: windowStepLinesFor(maxPromptTokens, settings.windowStepLines) };
     }
+    tuned = { ...tuned, firstLookTokens: firstLookTokensFor(tuned.maxPromptTokens, speed) };
     if (!(generation > 0) || !Number.isFinite(generation)) return tuned;
     if (!explicit.has("timeCapMs")) {
         const forLongerVersion = Math.round((LONGER_VERSION_TOKENS / generation) * 10) * 100;

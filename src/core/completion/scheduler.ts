@@ -84,8 +84,13 @@ export function isWarmPrompt(previousPrompt: string | undefined, prompt: string,
     if (previousPrompt === undefined) return false;
     const limit = Math.min(previousPrompt.length, prompt.length);
     if (prompt.length - limit > maxNewCharacters) return false;
-    // Common prefix length, compared from the start; exits at the first difference.
+    return prompt.length - commonPrefixLength(previousPrompt, prompt) <= maxNewCharacters;
+}
+
+/** Length of the common start of `a` and `b`, compared from the start; exits at the first difference. */
+export function commonPrefixLength(a: string, b: string): number {
+    const limit = Math.min(a.length, b.length);
     let common = 0;
-    while (common < limit && previousPrompt.charCodeAt(common) === prompt.charCodeAt(common)) common++;
-    return prompt.length - common <= maxNewCharacters;
+    while (common < limit && a.charCodeAt(common) === b.charCodeAt(common)) common++;
+    return common;
 }

@@ -14,6 +14,7 @@ import type { GenerationCounters, GenerationResult, StopReason } from "../../cor
 import { Vocabulary } from "../../core/decoding/detokenizer";
 import type { PrefillProgress } from "../../core/textGenerator";
 import {
+    DEFAULT_BACKGROUND_CHUNK_TOKENS,
     DEFAULT_PREFILL_CHUNK_TOKENS,
     normalizeGpuMode,
     type CancelReason,
@@ -49,6 +50,8 @@ interface LoadedModel {
     readonly vocabulary: Vocabulary;
     readonly info: ModelInfo;
     readonly chunkTokens: number;
+    /** Chunks of a background read: a foreground request waits for the one being evaluated. */
+    readonly backgroundChunkTokens: number;
     /** Erase + shift for window steps (windowShift.ts). */
     readonly shiftWindow: boolean;
 }
@@ -164,6 +167,8 @@ export class ModelEngine {
             vocabulary: new Vocabulary(pieces, types),
             info,
             chunkTokens: params.prefillChunkTokens ?? DEFAULT_PREFILL_CHUNK_TOKENS,
+            // A chunk size set for the load (tests) applies to both.
+            backgroundChunkTokens: params.prefillChunkTokens ?? DEFAULT_BACKGROUND_CHUNK_TOKENS,
             shiftWindow: params.shiftWindow ?? true,
         };
         this.log("info", `Loaded ${params.modelPath}: context ${info.contextSize} x ${info.sequences} sequences, ${info.threads} threads, ${info.gpu ? `${info.gpu} with ${info.gpuLayers} layers offloaded` : "on the CPU"}, ${info.loadMs} ms`);
@@ -356,15 +361,16 @@ export class ModelEngine {
         }
         const priority = background ? BACKGROUND_PRIORITY : FOREGROUND_PRIORITY;
         const firstNew = sequence.nextTokenIndex;
-        const report = onProgress && tokens.length - firstNew > loaded.chunkTokens
+        const chunkTokens = background ? loaded.backgroundChunkTokens : loaded.chunkTokens;
+        const report = onProgress && tokens.length - firstNew > chunkTokens
             ? (evaluatedUpTo: number) => onProgress({ evaluatedTokens: evaluatedUpTo - firstNew, tokensToEvaluate: tokens.length - firstNew })
             : undefined;
         report?.(firstNew);
-        for (let index = firstNew; index < tokens.length; index += loaded.chunkTokens) {
+        for (let index = firstNew; index < tokens.length; index += chunkTokens) {
             if (background) await this.gate.backgroundTurn(signal);
             if (signal.aborted) return { reusedTokens, completed: false, shiftedTokens };
-            await sequence.evaluateWithoutGeneratingNewTokens(tokens.slice(index, index + loaded.chunkTokens), { evaluationPriority: priority });
-            report?.(Math.min(index + loaded.chunkTokens, tokens.length));
+            await sequence.evaluateWithoutGeneratingNewTokens(tokens.slice(index, index + chunkTokens), { evaluationPriority: priority });
+            report?.(Math.min(index + chunkTokens, tokens.length));
         }
         return { reusedTokens, completed: !signal.aborted || sequence.nextTokenIndex >= tokens.length, shiftedTokens };
     }

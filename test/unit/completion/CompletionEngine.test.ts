@@ -1,5 +1,5 @@
 import * as assert from "node:assert/strict";
-import { CompletionEngine } from "../../../src/core/completion/CompletionEngine";
+import { CompletionEngine, firstLookKey } from "../../../src/core/completion/CompletionEngine";
 import type { CompletionOutcome, CompletionTrigger } from "../../../src/core/completion/CompletionEngine";
 import { DEFAULT_COMPLETION_SETTINGS, withSettings } from "../../../src/core/completion/CompletionSettings";
 import { createTextSnapshot } from "../../../src/core/python/textSnapshot";
@@ -390,6 +390,44 @@ describe("CompletionEngine", () => {
             assert.equal((await waiting).suggestion?.insertText, "turn a + b");
             assert.equal(generator.prefills.length, prefillWhileTyping ? 2 : 0);
         }
+    });
+
+    it("first look: at a cold place a short window answers on a sequence of its own while the whole window is read in the background, which then takes over", async () => {
+        const lines = Array.from({ length: 150 }, (_, index) => `x_${index} = ${index}`);
+        const source = `${lines.join("\n")}\ndef add(a, b):\n    |`;
+        const generator = new FakeTextGenerator(() => ["    return a + b"]);
+        generator.holdPrefills();
+        const looking = withSettings(DEFAULT_COMPLETION_SETTINGS, { firstLookTokens: 64, maxPromptTokens: 1024, debounce: { warmMs: 0, coldMs: 0 } });
+        const engine = new CompletionEngine(generator, { settings: looking });
+        const place = at(source);
+
+        const first = await engine.complete(request(place, "automatic"));
+        assert.equal(first.suggestion?.insertText, "return a + b", JSON.stringify(first.stats));
+        assert.equal(generator.calls.length, 1);
+        const look = generator.calls[0]!;
+        assert.equal(look.sequenceKey, firstLookKey(place.document.uri), "the first look has a sequence of its own");
+        assert.equal(generator.prefills.length, 1);
+        const whole = generator.prefills[0]!;
+        assert.equal(whole.sequenceKey, place.document.uri, "the whole window is read into the document's own sequence");
+        assert.equal(whole.priority, "background");
+        assert.ok(whole.prompt.endsWith(look.prompt.slice(look.prompt.indexOf("def add"))), "both end at the cursor");
+        assert.ok(look.prompt.length * 4 < whole.prompt.length, `a short window: ${look.prompt.length} of ${whole.prompt.length} characters`);
+        assert.ok(!generator.prefills[0]!.signal?.aborted, "the whole read goes on after the first look answered");
+
+        // The whole window is in the cache now: the next request uses it, on the document's sequence.
+        generator.releasePrefills();
+        await settle();
+        const next = await engine.complete(request(place, "automatic"));
+        assert.equal(next.suggestion?.insertText, "return a + b");
+        const later = generator.calls[1]!;
+        assert.equal(later.sequenceKey, place.document.uri);
+        assert.equal(later.prompt, whole.prompt, "the whole window");
+
+        // Off (0, the default): the whole window at once, on the document's sequence.
+        const plain = new FakeTextGenerator(() => ["    return a + b"]);
+        await new CompletionEngine(plain, { settings: withSettings(looking, { firstLookTokens: 0 }) }).complete(request(place, "automatic"));
+        assert.equal(plain.calls[0]!.sequenceKey, place.document.uri);
+        assert.equal(plain.calls[0]!.prompt, whole.prompt);
     });
 
     it("separates model time from pipeline overhead in the stats", async () => {

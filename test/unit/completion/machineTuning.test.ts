@@ -1,6 +1,6 @@
 import * as assert from "node:assert/strict";
 import { DEFAULT_COMPLETION_SETTINGS, withSettings } from "../../../src/core/completion/CompletionSettings";
-import { MIN_TUNED_PROMPT_TOKENS, tuneCompletionSettings, tunedMaxPromptTokens, tuneToMachine, windowStepLinesFor } from "../../../src/core/completion/machineTuning";
+import { MIN_TUNED_PROMPT_TOKENS, firstLookTokensFor, tuneCompletionSettings, tunedMaxPromptTokens, tuneToMachine, windowStepLinesFor } from "../../../src/core/completion/machineTuning";
 
 const speed = (promptTokensPerS: number) => ({ promptTokensPerS, generatedTokensPerS: 5 });
 
@@ -71,11 +71,22 @@ describe("budgets tuned to the measured speed", () => {
 
     it("leaves what the user set explicitly alone", () => {
         const tuned = tuneCompletionSettings(DEFAULT_COMPLETION_SETTINGS, phi2Here, new Set(["timeCapMs", "maxPromptTokens", "debounce", "maxTokens"]));
-        assert.deepEqual(tuned, DEFAULT_COMPLETION_SETTINGS);
+        // The first look is no setting of the user's: a 1,024-token window read at 18.5 tokens/s takes 55 s.
+        assert.deepEqual(tuned, { ...DEFAULT_COMPLETION_SETTINGS, firstLookTokens: 64 });
     });
 
-    it("changes only the window when the generation speed is unknown", () => {
+    it("gives a slow cold read a first look of about 4 s of reading (at least 64 tokens, at most a third of the window), and a fast one none", () => {
+        assert.equal(tuneCompletionSettings(DEFAULT_COMPLETION_SETTINGS, phi2Here).firstLookTokens, 64, "320 tokens at 18.5 tokens/s: 17 s");
+        assert.equal(firstLookTokensFor(576, { promptTokensPerS: 30, generatedTokensPerS: 12 }), 96, "19 s: 120 tokens in 4 s, in steps of 32");
+        assert.equal(firstLookTokensFor(1024, { promptTokensPerS: 60, generatedTokensPerS: 20 }), 224);
+        assert.equal(firstLookTokensFor(192, { promptTokensPerS: 5, generatedTokensPerS: 1 }), 64);
+        assert.equal(firstLookTokensFor(150, { promptTokensPerS: 5, generatedTokensPerS: 1 }), 0, "a third of the window is below 64 tokens");
+        assert.equal(firstLookTokensFor(576, { promptTokensPerS: 100, generatedTokensPerS: 30 }), 0, "5.8 s: read at once");
+        assert.equal(firstLookTokensFor(576, { promptTokensPerS: 0, generatedTokensPerS: 0 }), 0, "speed unknown");
+    });
+
+    it("changes only the window and its first look when the generation speed is unknown", () => {
         const tuned = tuneCompletionSettings(DEFAULT_COMPLETION_SETTINGS, { promptTokensPerS: 18.5, generatedTokensPerS: 0 });
-        assert.deepEqual(tuned, { ...DEFAULT_COMPLETION_SETTINGS, maxPromptTokens: 320, windowStepLines: 10 });
+        assert.deepEqual(tuned, { ...DEFAULT_COMPLETION_SETTINGS, maxPromptTokens: 320, windowStepLines: 10, firstLookTokens: 64 });
     });
 });
