@@ -33,8 +33,23 @@ export function abortableDelay(ms: number, signal: AbortSignal, timers: Timers):
 const PAUSE_MS = 1500;
 /** Weight of the newest interval in the running average. */
 const RHYTHM_SMOOTHING = 0.5;
-/** While typing fast, wait this multiple of the usual gap between keystrokes (so a pause triggers). */
+/** Weight of the newest interval's distance from the average in the running deviation. */
+const DEVIATION_SMOOTHING = 0.25;
+/** While typing fast, wait at least this multiple of the usual gap between keystrokes (so a pause triggers). */
 const RHYTHM_FACTOR = 1.5;
+/**
+ * ... and at least the usual gap plus this many of its running deviations: an uneven rhythm (a
+ * longer gap after a comma or a colon) is still typing, not a pause, and a generation started in
+ * it would be cancelled by the next keystroke, its tokens wasted (as TCP's retransmission timer:
+ * mean plus four deviations).
+ */
+const RHYTHM_DEVIATIONS = 4;
+
+interface Rhythm {
+    readonly lastAt: number;
+    readonly averageGapMs: number | undefined;
+    readonly deviationMs: number;
+}
 
 /**
  * Adaptive debounce per document: short when the model has almost the whole prompt cached,
@@ -42,7 +57,7 @@ const RHYTHM_FACTOR = 1.5;
  * types fast (a request then fires when they pause, not on every keystroke).
  */
 export class AdaptiveDebounce {
-    private readonly rhythm = new Map<string, { lastAt: number; averageGapMs: number | undefined }>();
+    private readonly rhythm = new Map<string, Rhythm>();
 
     constructor(private settings: DebounceSettings) {}
 
@@ -54,16 +69,21 @@ export class AdaptiveDebounce {
     delayFor(uri: string, now: number, warm: boolean): number {
         const state = this.rhythm.get(uri);
         let averageGapMs: number | undefined;
+        let deviationMs = 0;
         if (state) {
             const gap = now - state.lastAt;
-            averageGapMs = gap > PAUSE_MS ? undefined
-                : state.averageGapMs === undefined ? gap
-                    : state.averageGapMs * (1 - RHYTHM_SMOOTHING) + gap * RHYTHM_SMOOTHING;
+            if (gap <= PAUSE_MS && state.averageGapMs !== undefined) {
+                deviationMs = state.deviationMs * (1 - DEVIATION_SMOOTHING) + Math.abs(gap - state.averageGapMs) * DEVIATION_SMOOTHING;
+                averageGapMs = state.averageGapMs * (1 - RHYTHM_SMOOTHING) + gap * RHYTHM_SMOOTHING;
+            } else if (gap <= PAUSE_MS) {
+                averageGapMs = gap;
+            }
         }
-        this.rhythm.set(uri, { lastAt: now, averageGapMs });
+        this.rhythm.set(uri, { lastAt: now, averageGapMs, deviationMs });
         const base = warm ? this.settings.warmMs : this.settings.coldMs;
         if (averageGapMs !== undefined && averageGapMs < this.settings.fastTypingIntervalMs) {
-            return Math.min(this.settings.maxMs, Math.max(base, Math.round(averageGapMs * RHYTHM_FACTOR)));
+            const typing = Math.max(averageGapMs * RHYTHM_FACTOR, averageGapMs + RHYTHM_DEVIATIONS * deviationMs);
+            return Math.min(this.settings.maxMs, Math.max(base, Math.round(typing)));
         }
         return base;
     }

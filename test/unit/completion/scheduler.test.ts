@@ -23,6 +23,17 @@ describe("scheduler", () => {
         assert.equal(slow.delayFor("a.py", 240, false), 250); // capped
     });
 
+    it("waits out an uneven rhythm: the usual gap plus four running deviations, when that is longer", () => {
+        const debounce = new AdaptiveDebounce(settings);
+        let now = 0;
+        debounce.delayFor("a.py", now, true);
+        let delay = 0;
+        // Gaps of 100 and 250 ms by turns (a longer one after each comma): about 175 +- 75 ms.
+        for (let i = 0; i < 12; i++) delay = debounce.delayFor("a.py", (now += i % 2 === 0 ? 100 : 250), true);
+        assert.ok(delay >= 400 && delay <= 600, `${delay} ms: beyond the longer gaps, which are still typing`);
+        assert.ok(delay > Math.round(1.5 * 175) + 100, "longer than the even rhythm's 1.5 x average");
+    });
+
     it("goes back to the short delay after a pause", () => {
         const debounce = new AdaptiveDebounce(settings);
         debounce.delayFor("a.py", 0, true);
